@@ -1,0 +1,123 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Shared settings: Swift 6 language mode everywhere, with the upcoming features the style guide asks for.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "swift-mode",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Mode", targets: ["Mode"]),
+        .library(name: "ModeCore", targets: ["ModeCore"]),
+        .library(name: "ModeDiagnostics", targets: ["ModeDiagnostics"]),
+        .library(name: "ModeConsole", targets: ["ModeConsole"]),
+        .library(name: "ModeWorker", targets: ["ModeWorker"]),
+        .library(name: "ModeTestKit", targets: ["ModeTestKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C: signal handlers, libunwind (dlopen'ed), sigaltstack, thread slots. Symbols prefixed c_mode_.
+        .target(
+            name: "CModeSupport",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
+        ),
+        .target(
+            name: "ModeDiagnostics",
+            dependencies: ["CModeSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ModeCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ModeConsole",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ModeWorker",
+            dependencies: [
+                "ModeCore", "ModeDiagnostics", "ModeConsole",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Mode",
+            dependencies: ["ModeCore", "ModeDiagnostics", "ModeConsole", "ModeWorker"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ModeTestKit",
+            dependencies: ["ModeCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Child-process fixtures for the tests that need a real process (signals, crashes, stalls, console).
+        .executableTarget(
+            name: "ModeDiagnosticsFixture",
+            dependencies: ["ModeDiagnostics", "CModeSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Fixtures/ModeDiagnosticsFixture",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ModeWorkerFixture",
+            dependencies: ["Mode"],
+            path: "Tests/Fixtures/ModeWorkerFixture",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModeCoreTests",
+            dependencies: ["ModeCore", "ModeTestKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModeDiagnosticsTests",
+            dependencies: ["ModeDiagnostics", "CModeSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModeConsoleTests",
+            dependencies: [
+                "ModeConsole",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModeWorkerTests",
+            dependencies: ["ModeWorker", "ModeTestKit", "Mode"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModeTestKitTests",
+            dependencies: ["ModeTestKit"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+#pragma once
+int c_mode_placeholder(void);

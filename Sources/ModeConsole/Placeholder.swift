@@ -1,0 +1,1 @@
+// ModeConsole: sources land here.

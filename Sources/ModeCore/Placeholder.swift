@@ -1,0 +1,1 @@
+// ModeCore: sources land here.

@@ -1,0 +1,1 @@
+// ModeDiagnostics: sources land here.

@@ -1,0 +1,1 @@
+// ModeWorker: sources land here.

@@ -1,0 +1,2 @@
+// Fixture entry point; scenarios land here.
+print("ModeWorkerFixture")
