@@ -1,0 +1,427 @@
+// Per-thread job activity slots, the task label table, and the Swift global/main enqueue hooks.
+// See include/c_mode_activity.h for the contracts.
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "c_mode_activity.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __linux__
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(c_mode_activity_slot) == 64, "one slot per cache line");
+
+c_mode_activity_slot c_mode_activity_slots[C_MODE_ACTIVITY_SLOT_COUNT] __attribute__((aligned(64)));
+__thread c_mode_activity_slot *c_mode_activity_tls_slot;
+
+uint64_t c_mode_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+// MARK: slots
+
+static pthread_key_t c_mode_activity_key;
+static pthread_once_t c_mode_activity_key_once = PTHREAD_ONCE_INIT;
+
+static void c_mode_activity_release(c_mode_activity_slot *slot) {
+    // Leave the slot idle, then free it: a reader that still holds its index sees tid 0 and skips it.
+    __atomic_store_n(&slot->job, 0, __ATOMIC_RELAXED);
+    slot->depth = 0;
+    __atomic_store_n(&slot->tid, 0, __ATOMIC_RELEASE);
+}
+
+static void c_mode_activity_thread_exit(void *value) {
+    c_mode_activity_slot *slot = (c_mode_activity_slot *)value;
+    if (slot != NULL) c_mode_activity_release(slot);
+}
+
+static void c_mode_activity_make_key(void) {
+    pthread_key_create(&c_mode_activity_key, c_mode_activity_thread_exit);
+}
+
+c_mode_activity_slot *c_mode_activity_register_current_thread(int32_t kind) {
+    c_mode_activity_slot *existing = c_mode_activity_tls_slot;
+    if (existing != NULL) return existing;
+    pthread_once(&c_mode_activity_key_once, c_mode_activity_make_key);
+    int32_t tid = (int32_t)syscall(SYS_gettid);
+    for (int i = 0; i < C_MODE_ACTIVITY_SLOT_COUNT; i++) {
+        c_mode_activity_slot *slot = &c_mode_activity_slots[i];
+        int32_t expected = 0;
+        if (__atomic_load_n(&slot->tid, __ATOMIC_RELAXED) != 0) continue;
+        if (!__atomic_compare_exchange_n(&slot->tid, &expected, -1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) continue;
+        // Claimed (tid -1 = being initialised): reset the fields, then publish the tid.
+        slot->kind = kind;
+        slot->depth = 0;
+        __atomic_store_n(&slot->job, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&slot->start_ns, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&slot->end_ns, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&slot->jobs_run, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&slot->tid, tid, __ATOMIC_RELEASE);
+        c_mode_activity_tls_slot = slot;
+        pthread_setspecific(c_mode_activity_key, slot);
+        return slot;
+    }
+    return NULL;
+}
+
+void c_mode_activity_unregister_current_thread(void) {
+    c_mode_activity_slot *slot = c_mode_activity_tls_slot;
+    if (slot == NULL) return;
+    c_mode_activity_tls_slot = NULL;
+    pthread_once(&c_mode_activity_key_once, c_mode_activity_make_key);
+    pthread_setspecific(c_mode_activity_key, NULL);
+    c_mode_activity_release(slot);
+}
+
+int c_mode_activity_snapshot_slot(int index, c_mode_activity_snapshot *out) {
+    if (index < 0 || index >= C_MODE_ACTIVITY_SLOT_COUNT || out == NULL) return 0;
+    c_mode_activity_slot *slot = &c_mode_activity_slots[index];
+    for (int attempt = 0; attempt < 64; attempt++) {
+        int32_t tid = __atomic_load_n(&slot->tid, __ATOMIC_ACQUIRE);
+        if (tid <= 0) return 0;
+        uint64_t seq1 = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+        if (seq1 & 1) continue;
+        c_mode_activity_snapshot copy;
+        copy.tid = tid;
+        copy.kind = __atomic_load_n(&slot->kind, __ATOMIC_RELAXED);
+        copy.job = __atomic_load_n(&slot->job, __ATOMIC_RELAXED);
+        copy.start_ns = __atomic_load_n(&slot->start_ns, __ATOMIC_RELAXED);
+        copy.end_ns = __atomic_load_n(&slot->end_ns, __ATOMIC_RELAXED);
+        copy.jobs_run = __atomic_load_n(&slot->jobs_run, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint64_t seq2 = __atomic_load_n(&slot->seq, __ATOMIC_RELAXED);
+        if (seq1 != seq2) continue;
+        if (__atomic_load_n(&slot->tid, __ATOMIC_RELAXED) != tid) return 0;
+        *out = copy;
+        return 1;
+    }
+    return 0;
+}
+
+int c_mode_activity_snapshot_all(c_mode_activity_snapshot *out, int capacity) {
+    int count = 0;
+    for (int i = 0; i < C_MODE_ACTIVITY_SLOT_COUNT && count < capacity; i++) {
+        if (__atomic_load_n(&c_mode_activity_slots[i].tid, __ATOMIC_RELAXED) <= 0) continue;
+        if (c_mode_activity_snapshot_slot(i, &out[count])) count++;
+    }
+    return count;
+}
+
+uintptr_t c_mode_activity_current_job(void) {
+    c_mode_activity_slot *slot = c_mode_activity_tls_slot;
+    if (slot == NULL) return 0;
+    uint64_t job = __atomic_load_n(&slot->job, __ATOMIC_RELAXED);
+    return job == 1 ? 0 : (uintptr_t)job;
+}
+
+uintptr_t c_mode_activity_job_for_thread(int32_t tid) {
+    if (tid <= 0) return 0;
+    for (int i = 0; i < C_MODE_ACTIVITY_SLOT_COUNT; i++) {
+        c_mode_activity_slot *slot = &c_mode_activity_slots[i];
+        if (__atomic_load_n(&slot->tid, __ATOMIC_ACQUIRE) != tid) continue;
+        uint64_t job = __atomic_load_n(&slot->job, __ATOMIC_RELAXED);
+        return job == 1 ? 0 : (uintptr_t)job;
+    }
+    return 0;
+}
+
+// MARK: task labels
+//
+// Open addressing with linear probing. Each entry is a small seqlock: `gen` is odd while the entry is written.
+// Keys: 0 = never used (ends a probe), 1 = claimed by a writer, 2 = tombstone (removed; probing continues).
+
+enum { C_MODE_KEY_EMPTY = 0, C_MODE_KEY_CLAIMED = 1, C_MODE_KEY_TOMBSTONE = 2 };
+
+typedef struct c_mode_task_label_entry {
+    uint64_t key;
+    uint64_t gen;
+    char label[C_MODE_TASK_LABEL_SIZE];
+} c_mode_task_label_entry;
+
+static c_mode_task_label_entry c_mode_task_labels[C_MODE_TASK_LABEL_CAPACITY];
+static int c_mode_task_label_population;
+
+static inline uint64_t c_mode_hash(uintptr_t key) {
+    uint64_t x = (uint64_t)key;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return x;
+}
+
+static void c_mode_task_label_write(c_mode_task_label_entry *entry, uintptr_t task, const char *label) {
+    uint64_t gen = __atomic_load_n(&entry->gen, __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->gen, gen + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    size_t length = label == NULL ? 0 : strnlen(label, C_MODE_TASK_LABEL_SIZE - 1);
+    for (size_t i = 0; i < length; i++) __atomic_store_n(&entry->label[i], label[i], __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->label[length], '\0', __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->key, (uint64_t)task, __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->gen, gen + 2, __ATOMIC_RELEASE);
+}
+
+static c_mode_task_label_entry *c_mode_task_label_find(uintptr_t task) {
+    uint64_t start = c_mode_hash(task) % C_MODE_TASK_LABEL_CAPACITY;
+    for (uint64_t probe = 0; probe < C_MODE_TASK_LABEL_CAPACITY; probe++) {
+        c_mode_task_label_entry *entry = &c_mode_task_labels[(start + probe) % C_MODE_TASK_LABEL_CAPACITY];
+        uint64_t key = __atomic_load_n(&entry->key, __ATOMIC_ACQUIRE);
+        if (key == (uint64_t)task) return entry;
+        if (key == C_MODE_KEY_EMPTY) return NULL;
+    }
+    return NULL;
+}
+
+int c_mode_task_label_register(uintptr_t task, const char *label) {
+    if (task <= C_MODE_KEY_TOMBSTONE) return -1;
+    c_mode_task_label_entry *found = c_mode_task_label_find(task);
+    if (found != NULL) {
+        c_mode_task_label_write(found, task, label);
+        return 0;
+    }
+    uint64_t start = c_mode_hash(task) % C_MODE_TASK_LABEL_CAPACITY;
+    for (uint64_t probe = 0; probe < C_MODE_TASK_LABEL_CAPACITY; probe++) {
+        c_mode_task_label_entry *entry = &c_mode_task_labels[(start + probe) % C_MODE_TASK_LABEL_CAPACITY];
+        uint64_t key = __atomic_load_n(&entry->key, __ATOMIC_RELAXED);
+        if (key != C_MODE_KEY_EMPTY && key != C_MODE_KEY_TOMBSTONE) continue;
+        if (!__atomic_compare_exchange_n(&entry->key, &key, C_MODE_KEY_CLAIMED, 0, __ATOMIC_ACQUIRE,
+                                         __ATOMIC_RELAXED)) {
+            continue;
+        }
+        c_mode_task_label_write(entry, task, label);
+        __atomic_add_fetch(&c_mode_task_label_population, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    return -1;
+}
+
+void c_mode_task_label_unregister(uintptr_t task) {
+    if (task <= C_MODE_KEY_TOMBSTONE) return;
+    c_mode_task_label_entry *entry = c_mode_task_label_find(task);
+    if (entry == NULL) return;
+    uint64_t expected = (uint64_t)task;
+    if (!__atomic_compare_exchange_n(&entry->key, &expected, C_MODE_KEY_CLAIMED, 0, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED)) {
+        return;
+    }
+    uint64_t gen = __atomic_load_n(&entry->gen, __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->gen, gen + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&entry->label[0], '\0', __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->key, C_MODE_KEY_TOMBSTONE, __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->gen, gen + 2, __ATOMIC_RELEASE);
+    __atomic_sub_fetch(&c_mode_task_label_population, 1, __ATOMIC_RELAXED);
+}
+
+int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen) {
+    if (task <= C_MODE_KEY_TOMBSTONE || buf == NULL || buflen <= 0) return -1;
+    c_mode_task_label_entry *entry = c_mode_task_label_find(task);
+    if (entry == NULL) return -1;
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint64_t gen1 = __atomic_load_n(&entry->gen, __ATOMIC_ACQUIRE);
+        if (gen1 & 1) continue;
+        if (__atomic_load_n(&entry->key, __ATOMIC_RELAXED) != (uint64_t)task) return -1;
+        int length = 0;
+        while (length < buflen - 1 && length < C_MODE_TASK_LABEL_SIZE - 1) {
+            char c = __atomic_load_n(&entry->label[length], __ATOMIC_RELAXED);
+            if (c == '\0') break;
+            buf[length++] = c;
+        }
+        buf[length] = '\0';
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&entry->gen, __ATOMIC_RELAXED) == gen1 &&
+            __atomic_load_n(&entry->key, __ATOMIC_RELAXED) == (uint64_t)task) {
+            return length;
+        }
+    }
+    return -1;
+}
+
+int c_mode_task_label_count(void) { return __atomic_load_n(&c_mode_task_label_population, __ATOMIC_RELAXED); }
+
+// MARK: Swift concurrency enqueue hooks
+//
+// The runtime calls swift_task_enqueueGlobal_hook(job, original) for every job sent to the global concurrent
+// executor, and swift_task_enqueueMainExecutor_hook(job, original) for MainActor jobs. The hook only sees the
+// ENQUEUE; to time the RUN we enqueue the job ourselves on a libdispatch queue equivalent to the runtime's
+// (a concurrent queue per priority, width = logical CPUs, exactly as DispatchGlobalExecutor.cpp creates it on
+// Linux) with a trampoline that records the slot around swift_job_run(job, generic executor).
+
+#if defined(__x86_64__) || defined(__aarch64__)
+#include <dlfcn.h>
+
+typedef struct c_mode_executor_ref {
+    void *identity;
+    uintptr_t implementation;
+} c_mode_executor_ref;
+
+typedef __attribute__((swiftcall)) void (*c_mode_enqueue_original)(void *job);
+typedef __attribute__((swiftcall)) void (*c_mode_enqueue_hook)(void *job, c_mode_enqueue_original original);
+
+// Exported by libswift_Concurrency (declared here, not dlsym'ed, so --static-swift-stdlib works).
+extern c_mode_enqueue_hook swift_task_enqueueGlobal_hook;
+extern c_mode_enqueue_hook swift_task_enqueueMainExecutor_hook;
+extern __attribute__((swiftcall)) void swift_job_run(void *job, c_mode_executor_ref executor);
+extern __attribute__((swiftcall)) c_mode_executor_ref swift_task_getMainExecutor(void);
+
+// libdispatch is always loaded with libswift_Concurrency but not necessarily on our link line: resolve the few
+// functions we need at install time.
+typedef void *c_mode_dispatch_queue;
+static void (*c_mode_dispatch_async_f)(c_mode_dispatch_queue, void *, void (*)(void *));
+static c_mode_dispatch_queue (*c_mode_dispatch_queue_create)(const char *, void *);
+static void *(*c_mode_dispatch_queue_attr_make_with_qos_class)(void *, unsigned int, int);
+static void (*c_mode_dispatch_queue_set_width)(c_mode_dispatch_queue, long);
+static void (*c_mode_dispatch_release)(void *);
+static void *c_mode_dispatch_attr_concurrent;
+static c_mode_dispatch_queue c_mode_dispatch_main_queue;
+
+static int c_mode_dispatch_resolve(void) {
+    if (c_mode_dispatch_async_f != NULL) return 0;
+    void *self = RTLD_DEFAULT;
+    *(void **)&c_mode_dispatch_queue_create = dlsym(self, "dispatch_queue_create");
+    *(void **)&c_mode_dispatch_queue_attr_make_with_qos_class = dlsym(self, "dispatch_queue_attr_make_with_qos_class");
+    *(void **)&c_mode_dispatch_queue_set_width = dlsym(self, "dispatch_queue_set_width");
+    *(void **)&c_mode_dispatch_release = dlsym(self, "dispatch_release");
+    c_mode_dispatch_attr_concurrent = dlsym(self, "_dispatch_queue_attr_concurrent");
+    c_mode_dispatch_main_queue = dlsym(self, "_dispatch_main_q");
+    void *async_f = dlsym(self, "dispatch_async_f");
+    if (async_f == NULL || c_mode_dispatch_queue_create == NULL || c_mode_dispatch_queue_attr_make_with_qos_class == NULL ||
+        c_mode_dispatch_queue_set_width == NULL || c_mode_dispatch_release == NULL ||
+        c_mode_dispatch_attr_concurrent == NULL || c_mode_dispatch_main_queue == NULL) {
+        return -1;
+    }
+    __atomic_store_n((void **)&c_mode_dispatch_async_f, async_f, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static c_mode_enqueue_hook c_mode_previous_global_hook;
+static c_mode_enqueue_hook c_mode_previous_main_hook;
+static int c_mode_hooks_global_installed;
+static int c_mode_hooks_main_installed;
+static c_mode_dispatch_queue c_mode_global_queues[0x22];
+
+static inline size_t c_mode_job_priority(void *job) {
+    // SwiftJob: metadata, refCounts, schedulerPrivate[2], flags (ExecutorImpl.h): priority = (flags >> 8) & 0xff.
+    uint32_t flags = *(uint32_t *)((char *)job + 4 * sizeof(void *));
+    return (flags >> 8) & 0xff;
+}
+
+static c_mode_dispatch_queue c_mode_global_queue(size_t priority) {
+    if (priority >= sizeof(c_mode_global_queues) / sizeof(c_mode_global_queues[0])) priority = 0x15;
+    c_mode_dispatch_queue queue = __atomic_load_n(&c_mode_global_queues[priority], __ATOMIC_ACQUIRE);
+    if (queue != NULL) return queue;
+    void *attr = c_mode_dispatch_queue_attr_make_with_qos_class(c_mode_dispatch_attr_concurrent,
+                                                                (unsigned int)priority, 0);
+    c_mode_dispatch_queue created = c_mode_dispatch_queue_create("mode global concurrent queue", attr);
+    c_mode_dispatch_queue_set_width(created, -3);  // DISPATCH_QUEUE_WIDTH_MAX_LOGICAL_CPUS, as the runtime does
+    c_mode_dispatch_queue expected = NULL;
+    if (!__atomic_compare_exchange_n(&c_mode_global_queues[priority], &expected, created, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        c_mode_dispatch_release(created);
+        return expected;
+    }
+    return created;
+}
+
+static void c_mode_run_global_job(void *job) {
+    c_mode_activity_begin((uintptr_t)job, C_MODE_ACTIVITY_KIND_GLOBAL_POOL);
+    swift_job_run(job, (c_mode_executor_ref){NULL, 0});
+    c_mode_activity_end();
+}
+
+static void c_mode_run_main_job(void *job) {
+    c_mode_activity_begin((uintptr_t)job, C_MODE_ACTIVITY_KIND_MAIN);
+    swift_job_run(job, swift_task_getMainExecutor());
+    c_mode_activity_end();
+}
+
+static __attribute__((swiftcall)) void c_mode_enqueue_global_trampoline(void *job) {
+    c_mode_dispatch_async_f(c_mode_global_queue(c_mode_job_priority(job)), job, c_mode_run_global_job);
+}
+
+static __attribute__((swiftcall)) void c_mode_enqueue_main_trampoline(void *job) {
+    c_mode_dispatch_async_f(c_mode_dispatch_main_queue, job, c_mode_run_main_job);
+}
+
+static __attribute__((swiftcall)) void c_mode_global_hook(void *job, c_mode_enqueue_original original) {
+    (void)original;
+    c_mode_enqueue_hook previous = __atomic_load_n(&c_mode_previous_global_hook, __ATOMIC_ACQUIRE);
+    // Chain: a previous hook decides where the job goes; if it calls "original", that is our trampoline.
+    if (previous != NULL) previous(job, c_mode_enqueue_global_trampoline);
+    else c_mode_enqueue_global_trampoline(job);
+}
+
+static __attribute__((swiftcall)) void c_mode_main_hook(void *job, c_mode_enqueue_original original) {
+    (void)original;
+    c_mode_enqueue_hook previous = __atomic_load_n(&c_mode_previous_main_hook, __ATOMIC_ACQUIRE);
+    if (previous != NULL) previous(job, c_mode_enqueue_main_trampoline);
+    else c_mode_enqueue_main_trampoline(job);
+}
+
+static int c_mode_install_one(c_mode_enqueue_hook *slot, c_mode_enqueue_hook ours, c_mode_enqueue_hook *previous) {
+    c_mode_enqueue_hook current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    for (;;) {
+        if (current == ours) return 0;
+        __atomic_store_n(previous, current, __ATOMIC_RELEASE);
+        if (__atomic_compare_exchange_n(slot, &current, ours, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return 0;
+    }
+}
+
+int c_mode_enqueue_hooks_install(int include_main) {
+    if (c_mode_dispatch_resolve() != 0) return -2;
+    c_mode_install_one(&swift_task_enqueueGlobal_hook, c_mode_global_hook, &c_mode_previous_global_hook);
+    __atomic_store_n(&c_mode_hooks_global_installed, 1, __ATOMIC_RELEASE);
+    if (include_main) {
+        c_mode_install_one(&swift_task_enqueueMainExecutor_hook, c_mode_main_hook, &c_mode_previous_main_hook);
+        __atomic_store_n(&c_mode_hooks_main_installed, 1, __ATOMIC_RELEASE);
+    }
+    return 0;
+}
+
+void c_mode_enqueue_hooks_uninstall(void) {
+    c_mode_enqueue_hook ours = c_mode_global_hook;
+    c_mode_enqueue_hook previous = __atomic_load_n(&c_mode_previous_global_hook, __ATOMIC_ACQUIRE);
+    if (__atomic_compare_exchange_n(&swift_task_enqueueGlobal_hook, &ours, previous, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&c_mode_hooks_global_installed, 0, __ATOMIC_RELEASE);
+    }
+    c_mode_enqueue_hook oursMain = c_mode_main_hook;
+    c_mode_enqueue_hook previousMain = __atomic_load_n(&c_mode_previous_main_hook, __ATOMIC_ACQUIRE);
+    if (__atomic_compare_exchange_n(&swift_task_enqueueMainExecutor_hook, &oursMain, previousMain, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&c_mode_hooks_main_installed, 0, __ATOMIC_RELEASE);
+    }
+}
+
+int c_mode_enqueue_hooks_installed(void) {
+    return __atomic_load_n(&c_mode_hooks_global_installed, __ATOMIC_ACQUIRE);
+}
+#else
+int c_mode_enqueue_hooks_install(int include_main) { (void)include_main; return -2; }
+void c_mode_enqueue_hooks_uninstall(void) {}
+int c_mode_enqueue_hooks_installed(void) { return 0; }
+#endif  // x86_64 || aarch64
+
+#else  // !__linux__
+uint64_t c_mode_monotonic_ns(void) { return 0; }
+c_mode_activity_slot *c_mode_activity_register_current_thread(int32_t kind) { (void)kind; return 0; }
+void c_mode_activity_unregister_current_thread(void) {}
+int c_mode_activity_snapshot_slot(int index, c_mode_activity_snapshot *out) { (void)index; (void)out; return 0; }
+int c_mode_activity_snapshot_all(c_mode_activity_snapshot *out, int capacity) { (void)out; (void)capacity; return 0; }
+uintptr_t c_mode_activity_current_job(void) { return 0; }
+uintptr_t c_mode_activity_job_for_thread(int32_t tid) { (void)tid; return 0; }
+int c_mode_task_label_register(uintptr_t task, const char *label) { (void)task; (void)label; return -1; }
+void c_mode_task_label_unregister(uintptr_t task) { (void)task; }
+int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen) { (void)task; (void)buf; (void)buflen; return -1; }
+int c_mode_task_label_count(void) { return 0; }
+int c_mode_enqueue_hooks_install(int include_main) { (void)include_main; return -2; }
+void c_mode_enqueue_hooks_uninstall(void) {}
+int c_mode_enqueue_hooks_installed(void) { return 0; }
+#endif  // __linux__
