@@ -26,6 +26,14 @@ uint64_t c_mode_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+int c_mode_activity_set_thread_name(const char *name) {
+    char truncated[16];
+    size_t length = strnlen(name, sizeof(truncated) - 1);
+    memcpy(truncated, name, length);
+    truncated[length] = '\0';
+    return pthread_setname_np(pthread_self(), truncated);
+}
+
 // MARK: slots
 
 static pthread_key_t c_mode_activity_key;
@@ -268,6 +276,16 @@ typedef __attribute__((swiftcall)) void (*c_mode_enqueue_hook)(void *job, c_mode
 // Exported by libswift_Concurrency (declared here, not dlsym'ed, so --static-swift-stdlib works).
 extern c_mode_enqueue_hook swift_task_enqueueGlobal_hook;
 extern c_mode_enqueue_hook swift_task_enqueueMainExecutor_hook;
+typedef __attribute__((swiftcall)) void (*c_mode_delay_original)(unsigned long long delay, void *job);
+typedef __attribute__((swiftcall)) void (*c_mode_delay_hook)(unsigned long long delay, void *job,
+                                                             c_mode_delay_original original);
+typedef __attribute__((swiftcall)) void (*c_mode_deadline_original)(long long sec, long long nsec, long long tsec,
+                                                                    long long tnsec, int clock, void *job);
+typedef __attribute__((swiftcall)) void (*c_mode_deadline_hook)(long long sec, long long nsec, long long tsec,
+                                                                long long tnsec, int clock, void *job,
+                                                                c_mode_deadline_original original);
+extern c_mode_delay_hook swift_task_enqueueGlobalWithDelay_hook;
+extern c_mode_deadline_hook swift_task_enqueueGlobalWithDeadline_hook;
 extern __attribute__((swiftcall)) void swift_job_run(void *job, c_mode_executor_ref executor);
 extern __attribute__((swiftcall)) c_mode_executor_ref swift_task_getMainExecutor(void);
 
@@ -279,6 +297,8 @@ static c_mode_dispatch_queue (*c_mode_dispatch_queue_create)(const char *, void 
 static void *(*c_mode_dispatch_queue_attr_make_with_qos_class)(void *, unsigned int, int);
 static void (*c_mode_dispatch_queue_set_width)(c_mode_dispatch_queue, long);
 static void (*c_mode_dispatch_release)(void *);
+static void (*c_mode_dispatch_after_f)(uint64_t, c_mode_dispatch_queue, void *, void (*)(void *));
+static uint64_t (*c_mode_dispatch_time)(uint64_t, int64_t);
 static void *c_mode_dispatch_attr_concurrent;
 static c_mode_dispatch_queue c_mode_dispatch_main_queue;
 
@@ -289,11 +309,14 @@ static int c_mode_dispatch_resolve(void) {
     *(void **)&c_mode_dispatch_queue_attr_make_with_qos_class = dlsym(self, "dispatch_queue_attr_make_with_qos_class");
     *(void **)&c_mode_dispatch_queue_set_width = dlsym(self, "dispatch_queue_set_width");
     *(void **)&c_mode_dispatch_release = dlsym(self, "dispatch_release");
+    *(void **)&c_mode_dispatch_after_f = dlsym(self, "dispatch_after_f");
+    *(void **)&c_mode_dispatch_time = dlsym(self, "dispatch_time");
     c_mode_dispatch_attr_concurrent = dlsym(self, "_dispatch_queue_attr_concurrent");
     c_mode_dispatch_main_queue = dlsym(self, "_dispatch_main_q");
     void *async_f = dlsym(self, "dispatch_async_f");
     if (async_f == NULL || c_mode_dispatch_queue_create == NULL || c_mode_dispatch_queue_attr_make_with_qos_class == NULL ||
-        c_mode_dispatch_queue_set_width == NULL || c_mode_dispatch_release == NULL ||
+        c_mode_dispatch_queue_set_width == NULL || c_mode_dispatch_release == NULL || c_mode_dispatch_after_f == NULL ||
+        c_mode_dispatch_time == NULL ||
         c_mode_dispatch_attr_concurrent == NULL || c_mode_dispatch_main_queue == NULL) {
         return -1;
     }
@@ -303,6 +326,8 @@ static int c_mode_dispatch_resolve(void) {
 
 static c_mode_enqueue_hook c_mode_previous_global_hook;
 static c_mode_enqueue_hook c_mode_previous_main_hook;
+static c_mode_delay_hook c_mode_previous_delay_hook;
+static c_mode_deadline_hook c_mode_previous_deadline_hook;
 static int c_mode_hooks_global_installed;
 static int c_mode_hooks_main_installed;
 static c_mode_dispatch_queue c_mode_global_queues[0x22];
@@ -365,6 +390,59 @@ static __attribute__((swiftcall)) void c_mode_main_hook(void *job, c_mode_enqueu
     else c_mode_enqueue_main_trampoline(job);
 }
 
+static __attribute__((swiftcall)) void c_mode_delay_trampoline(unsigned long long delay, void *job) {
+    uint64_t when = c_mode_dispatch_time(0 /* DISPATCH_TIME_NOW */, (int64_t)delay);
+    c_mode_dispatch_after_f(when, c_mode_global_queue(c_mode_job_priority(job)), job, c_mode_run_global_job);
+}
+
+static __attribute__((swiftcall)) void c_mode_deadline_trampoline(long long sec, long long nsec, long long tsec,
+                                                                  long long tnsec, int clock, void *job) {
+    (void)tsec;
+    (void)tnsec;  // leeway: dispatch_after_f has none; the runtime's own path also uses it only via a source
+    // Same encoding as the runtime's clock_and_value_to_time on Linux (dispatch time = nanoseconds; bit 63 marks
+    // the continuous clock).
+    uint64_t value = (uint64_t)sec * 1000000000ull + (uint64_t)nsec;
+    uint64_t when;
+    if (value >= (1ull << 62) - 1) when = ~0ull;  // DISPATCH_TIME_FOREVER
+    else if (clock == 1 /* continuous */) when = value | (1ull << 63);
+    else when = value;
+    c_mode_dispatch_after_f(when, c_mode_global_queue(c_mode_job_priority(job)), job, c_mode_run_global_job);
+}
+
+static __attribute__((swiftcall)) void c_mode_delay_hook_fn(unsigned long long delay, void *job,
+                                                             c_mode_delay_original original) {
+    (void)original;
+    c_mode_delay_hook previous = __atomic_load_n(&c_mode_previous_delay_hook, __ATOMIC_ACQUIRE);
+    if (previous != NULL) previous(delay, job, c_mode_delay_trampoline);
+    else c_mode_delay_trampoline(delay, job);
+}
+
+static __attribute__((swiftcall)) void c_mode_deadline_hook_fn(long long sec, long long nsec, long long tsec,
+                                                                long long tnsec, int clock, void *job,
+                                                                c_mode_deadline_original original) {
+    (void)original;
+    c_mode_deadline_hook previous = __atomic_load_n(&c_mode_previous_deadline_hook, __ATOMIC_ACQUIRE);
+    if (previous != NULL) previous(sec, nsec, tsec, tnsec, clock, job, c_mode_deadline_trampoline);
+    else c_mode_deadline_trampoline(sec, nsec, tsec, tnsec, clock, job);
+}
+
+#define C_MODE_INSTALL_HOOK(slot, ours, previous_store)                                                         \
+    do {                                                                                                        \
+        __typeof__(slot) current = __atomic_load_n(&(slot), __ATOMIC_ACQUIRE);                                  \
+        while (current != (ours)) {                                                                             \
+            __atomic_store_n(&(previous_store), current, __ATOMIC_RELEASE);                                     \
+            if (__atomic_compare_exchange_n(&(slot), &current, (ours), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))  \
+                break;                                                                                          \
+        }                                                                                                       \
+    } while (0)
+
+#define C_MODE_UNINSTALL_HOOK(slot, ours, previous_store)                                                       \
+    do {                                                                                                        \
+        __typeof__(slot) expected = (ours);                                                                     \
+        __typeof__(slot) previous = __atomic_load_n(&(previous_store), __ATOMIC_ACQUIRE);                       \
+        __atomic_compare_exchange_n(&(slot), &expected, previous, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);       \
+    } while (0)
+
 static int c_mode_install_one(c_mode_enqueue_hook *slot, c_mode_enqueue_hook ours, c_mode_enqueue_hook *previous) {
     c_mode_enqueue_hook current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
     for (;;) {
@@ -377,6 +455,9 @@ static int c_mode_install_one(c_mode_enqueue_hook *slot, c_mode_enqueue_hook our
 int c_mode_enqueue_hooks_install(int include_main) {
     if (c_mode_dispatch_resolve() != 0) return -2;
     c_mode_install_one(&swift_task_enqueueGlobal_hook, c_mode_global_hook, &c_mode_previous_global_hook);
+    C_MODE_INSTALL_HOOK(swift_task_enqueueGlobalWithDelay_hook, c_mode_delay_hook_fn, c_mode_previous_delay_hook);
+    C_MODE_INSTALL_HOOK(swift_task_enqueueGlobalWithDeadline_hook, c_mode_deadline_hook_fn,
+                        c_mode_previous_deadline_hook);
     __atomic_store_n(&c_mode_hooks_global_installed, 1, __ATOMIC_RELEASE);
     if (include_main) {
         c_mode_install_one(&swift_task_enqueueMainExecutor_hook, c_mode_main_hook, &c_mode_previous_main_hook);
@@ -386,6 +467,9 @@ int c_mode_enqueue_hooks_install(int include_main) {
 }
 
 void c_mode_enqueue_hooks_uninstall(void) {
+    C_MODE_UNINSTALL_HOOK(swift_task_enqueueGlobalWithDelay_hook, c_mode_delay_hook_fn, c_mode_previous_delay_hook);
+    C_MODE_UNINSTALL_HOOK(swift_task_enqueueGlobalWithDeadline_hook, c_mode_deadline_hook_fn,
+                          c_mode_previous_deadline_hook);
     c_mode_enqueue_hook ours = c_mode_global_hook;
     c_mode_enqueue_hook previous = __atomic_load_n(&c_mode_previous_global_hook, __ATOMIC_ACQUIRE);
     if (__atomic_compare_exchange_n(&swift_task_enqueueGlobal_hook, &ours, previous, 0, __ATOMIC_ACQ_REL,
@@ -410,6 +494,7 @@ int c_mode_enqueue_hooks_installed(void) { return 0; }
 #endif  // x86_64 || aarch64
 
 #else  // !__linux__
+int c_mode_activity_set_thread_name(const char *name) { (void)name; return 0; }
 uint64_t c_mode_monotonic_ns(void) { return 0; }
 c_mode_activity_slot *c_mode_activity_register_current_thread(int32_t kind) { (void)kind; return 0; }
 void c_mode_activity_unregister_current_thread(void) {}

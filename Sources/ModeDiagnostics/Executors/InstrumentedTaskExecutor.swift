@@ -1,0 +1,96 @@
+import CModeSupport
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `TaskExecutor` (SE-0417) on its own named pthreads that records, for each thread, which job runs since when,
+/// so ``StallWatchdog`` can see one stuck thread out of N.
+///
+/// Start work on it with a task executor preference; task-group children, `async let`, default actors and
+/// resumptions after `Task.sleep` stay on it, while `Task {}` and `Task.detached` escape to the global pool
+/// (cover that with ``GlobalPoolInstrumentation``):
+///
+/// ```swift
+/// let executor = InstrumentedTaskExecutor(threadCount: 4)
+/// let task = Task(executorPreference: executor) {
+///     try await service.run()
+/// }
+/// try await task.value
+/// executor.shutdown()   // joins the threads
+/// ```
+///
+/// Threads are named `mode-exec-0` … `mode-exec-N-1` (visible in `/proc/self/task/*/comm`, `top -H`, gdb) and
+/// each gets an alternate signal stack, so a stack overflow in a job still produces a crash report.
+public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
+    private let queue = JobQueue()
+    private let threads: Mutex<[OwnedThread]> = Mutex([])
+    private let threadIDStorage: Mutex<[Int32]> = Mutex([])
+    private let isShutDown = Atomic<Bool>(false)
+
+    /// Prefix of the thread names (`mode-exec-` by default; the index is appended).
+    public let namePrefix: String
+
+    /// Starts `threadCount` threads (default: the number of online CPUs, at least 2).
+    ///
+    /// Returns once every thread runs, so ``threadIDs`` is complete.
+    public init(threadCount: Int? = nil, namePrefix: String = "mode-exec-") {
+        let count = max(1, threadCount ?? max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        self.namePrefix = namePrefix
+        let started = StartCounter()
+        var owned: [OwnedThread] = []
+        for index in 0..<count {
+            owned.append(OwnedThread.start(name: "\(namePrefix)\(index)") { [self] in
+                self.runLoop(started: started)
+            })
+        }
+        threads.withLock { $0 = owned }
+        while started.value.load(ordering: .acquiring) < count { usleep(50) }
+    }
+
+    /// Kernel thread ids of the executor's threads, in start order.
+    public var threadIDs: [Int32] { threadIDStorage.withLock { $0 } }
+
+    /// Enqueues a job (called by the Swift runtime).
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        if !queue.push(unowned) {
+            // After shutdown a job must still run somewhere: hand it to the global concurrent executor.
+            globalConcurrentExecutor.enqueue(ExecutorJob(unowned))
+        }
+    }
+
+    /// Stops the threads after the queued jobs ran and joins them. Jobs enqueued later run on the global
+    /// concurrent executor. Must not be called from one of the executor's own threads.
+    public func shutdown() {
+        guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        queue.close()
+        let owned = threads.withLock { threads in
+            let owned = threads
+            threads = []
+            return owned
+        }
+        precondition(!owned.contains { $0.isCurrent }, "InstrumentedTaskExecutor.shutdown() called from its own thread")
+        for thread in owned { thread.join() }
+    }
+
+    private final class StartCounter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    private func runLoop(started: StartCounter) {
+        _ = c_mode_altstack_install_current()
+        _ = c_mode_activity_register_current_thread(Int32(C_MODE_ACTIVITY_KIND_TASK_EXECUTOR))
+        threadIDStorage.withLock { $0.append(c_mode_gettid()) }
+        started.value.add(1, ordering: .releasing)
+        let executor = asUnownedTaskExecutor()
+        let kind = Int32(C_MODE_ACTIVITY_KIND_TASK_EXECUTOR)
+        while let job = queue.take() {
+            c_mode_activity_begin(unsafeBitCast(job, to: UInt.self), kind)
+            job.runSynchronously(on: executor)
+            c_mode_activity_end()
+        }
+        c_mode_activity_unregister_current_thread()
+    }
+}

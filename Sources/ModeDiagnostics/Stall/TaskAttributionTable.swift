@@ -1,0 +1,50 @@
+import CModeSupport
+import Synchronization
+
+/// Maps a task's runtime address (== the address of its jobs) to the ``TaskAttribution`` that owns it.
+///
+/// Two copies are kept: a Swift dictionary for the watchdog and the console, and a fixed-size lock-free C
+/// table of one-line labels (`c_mode_task_label_lookup`) that the crash handler reads from a signal handler.
+///
+/// ```swift
+/// let address = withUnsafeCurrentTask { UInt(bitPattern: unsafeBitCast($0!, to: Int.self)) }
+/// TaskAttributionTable.shared.register(taskAddress: address, TaskAttribution(taskName: "poll"))
+/// defer { TaskAttributionTable.shared.unregister(taskAddress: address) }
+/// ```
+public final class TaskAttributionTable: Sendable {
+    /// The process-wide table.
+    public static let shared = TaskAttributionTable()
+
+    private let entries = Mutex<[UInt: TaskAttribution]>([:])
+
+    init() {}
+
+    /// Records who owns the task at `taskAddress` (replacing a previous registration).
+    public func register(taskAddress: UInt, _ attribution: TaskAttribution) {
+        entries.withLock { $0[taskAddress] = attribution }
+        _ = attribution.label.withCString { c_mode_task_label_register(uintptr_t(taskAddress), $0) }
+    }
+
+    /// Forgets the task at `taskAddress` (call when the task finishes: addresses are reused).
+    public func unregister(taskAddress: UInt) {
+        entries.withLock { _ = $0.removeValue(forKey: taskAddress) }
+        c_mode_task_label_unregister(uintptr_t(taskAddress))
+    }
+
+    /// The attribution registered for `taskAddress`, if any.
+    public func lookup(taskAddress: UInt) -> TaskAttribution? {
+        entries.withLock { $0[taskAddress] }
+    }
+
+    /// Number of registered tasks.
+    public var count: Int { entries.withLock { $0.count } }
+
+    /// The label the crash handler would read for `taskAddress` from the lock-free C table.
+    public static func signalSafeLabel(taskAddress: UInt) -> String? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(C_MODE_TASK_LABEL_SIZE)) { buffer in
+            let length = c_mode_task_label_lookup(uintptr_t(taskAddress), buffer.baseAddress!, Int32(buffer.count))
+            guard length >= 0 else { return nil }
+            return String(cString: buffer.baseAddress!)
+        }
+    }
+}
