@@ -92,7 +92,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ModeCoreTests",
-            dependencies: ["ModeCore", "ModeTestKit"],
+            dependencies: [
+                "ModeCore", "ModeTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,1 +1,0 @@
-// ModeCore: sources land here.

@@ -1,0 +1,59 @@
+extension Service {
+    /// Adds `service` as a child (mode's `add_dependency`). It starts with this service (after the
+    /// children added before it) and stops before it. Does not start it.
+    ///
+    /// ```swift
+    /// func onFirstStart() async throws { try addDependency(Webserver()) }
+    /// ```
+    ///
+    /// - Throws: ``ServiceError/Code/dependencyCycle`` when `service` is this service or one of its ancestors.
+    @discardableResult
+    public func addDependency<S: Service>(_ service: S) throws -> S {
+        try attachChild(service)
+        return service
+    }
+
+    private func attachChild(_ service: any Service) throws {
+        if ancestry.contains(where: { $0 === service }) {
+            throw ServiceError(
+                code: .dependencyCycle,
+                message: "adding \(service.label) under \(path) would make the service tree a cycle"
+            )
+        }
+        if let oldParent = service.lifecycle.parent, oldParent !== self {
+            _ = oldParent.lifecycle.removeChild(service)
+        }
+        if lifecycle.appendChild(service) {
+            service.lifecycle.setParent(self)
+            for node in service.subtree() { node.lifecycle.invalidateLoggerCache() }
+        }
+    }
+
+    /// Adds a child and, when this service is already running, starts it at once (mode's
+    /// `add_runtime_dependency`).
+    ///
+    /// ```swift
+    /// func onStart() async throws { try await addRuntimeDependency(cache) }
+    /// ```
+    @discardableResult
+    public func addRuntimeDependency<S: Service>(_ service: S) async throws -> S {
+        try attachChild(service)
+        if lifecycle.isStarted && !shouldStop {
+            try await service.maybeStart()
+        }
+        return service
+    }
+
+    /// Stops `service` and removes it from the children (mode's `remove_dependency`).
+    ///
+    /// ```swift
+    /// await removeDependency(oldConsumer)
+    /// ```
+    public func removeDependency(_ service: any Service) async {
+        await service.stop()
+        if lifecycle.removeChild(service) {
+            service.lifecycle.setParent(nil)
+            for node in service.subtree() { node.lifecycle.invalidateLoggerCache() }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The record of every task swift-mode spawns: service tasks, timers, cron jobs, futures, supervisor loops
+/// and user tasks spawned through the service API.
+///
+/// Swift cannot list the tasks of a process on Linux, so the library keeps its own registry. Each entry has
+/// an id, a name, the owning service's path, its kind, its creation site, its state, its start and end
+/// times and its runtime identity, so that a thread caught stalling can be mapped back to a task and
+/// service. Finished tasks are kept in a bounded history (``historyLimit``, default 1000).
+///
+/// ```swift
+/// let live = TaskRegistry.shared.liveTasks()
+/// let recent = TaskRegistry.shared.finishedTasks()
+/// TaskRegistry.shared.cancel(id: live[0].id)
+/// ```
+///
+/// Reads return copies; all operations are O(1) except the listings, which are O(live + history).
+public final class TaskRegistry: Sendable {
+    /// The registry every service uses.
+    public static let shared = TaskRegistry()
+
+    /// A change the registry reports to its observer (the Worker uses it to attribute stalled jobs).
+    public enum Event: Sendable {
+        /// The task started running; `runtimeAddress` is set.
+        case started(TaskRecord)
+        /// The task ended.
+        case ended(TaskRecord)
+    }
+
+    private struct Entry {
+        var record: TaskRecord
+        var cancel: (@Sendable () -> Void)?
+    }
+
+    private struct State {
+        var nextID: UInt64 = 1
+        var live: [UInt64: Entry] = [:]
+        var history: [TaskRecord] = []
+        var historyStart = 0
+        var historyLimit: Int
+        var observer: (@Sendable (Event) -> Void)?
+    }
+
+    private let state: Mutex<State>
+
+    /// The task id of the tracked task that is currently running, if any.
+    @TaskLocal public static var currentTaskID: UInt64?
+
+    /// Creates a registry keeping at most `historyLimit` finished tasks.
+    public init(historyLimit: Int = 1000) {
+        state = Mutex(State(historyLimit: max(0, historyLimit)))
+    }
+
+    /// The number of finished tasks kept.
+    public var historyLimit: Int {
+        get { state.withLock { $0.historyLimit } }
+        set {
+            state.withLock { state in
+                state.historyLimit = max(0, newValue)
+                Self.trimHistory(&state)
+            }
+        }
+    }
+
+    /// Installs (or removes, with `nil`) the single observer of task starts and ends.
+    ///
+    /// The observer runs synchronously on the task's thread: keep it short and never block in it.
+    public func setObserver(_ observer: (@Sendable (Event) -> Void)?) {
+        state.withLock { $0.observer = observer }
+    }
+
+    /// Snapshots of all live tasks, ordered by id.
+    public func liveTasks() -> [TaskRecord] {
+        state.withLock { state in state.live.values.map(\.record) }.sorted { $0.id < $1.id }
+    }
+
+    /// Snapshots of recently finished tasks, oldest first (at most ``historyLimit``).
+    public func finishedTasks() -> [TaskRecord] {
+        state.withLock { state in
+            Array(state.history[state.historyStart...])
+        }
+    }
+
+    /// The record of a live or recently finished task.
+    public func record(id: UInt64) -> TaskRecord? {
+        state.withLock { state in
+            if let entry = state.live[id] { return entry.record }
+            return state.history[state.historyStart...].last { $0.id == id }
+        }
+    }
+
+    /// The live task whose runtime identity is `address` (see ``TaskRecord/runtimeAddress``).
+    public func liveTask(runtimeAddress address: UInt) -> TaskRecord? {
+        state.withLock { state in state.live.values.first { $0.record.runtimeAddress == address }?.record }
+    }
+
+    /// Number of live tasks.
+    public var liveCount: Int { state.withLock { $0.live.count } }
+
+    /// Cancels a live task. Returns its record, or `nil` when no live task has that id.
+    @discardableResult
+    public func cancel(id: UInt64) -> TaskRecord? {
+        let entry = state.withLock { $0.live[id] }
+        entry?.cancel?()
+        return entry?.record
+    }
+
+    /// Spawns and tracks an unstructured task.
+    ///
+    /// This is how the library starts every service task, and how user code gets a task that the console,
+    /// the stall watchdog and thread dumps can name:
+    ///
+    /// ```swift
+    /// TaskRegistry.shared.spawn("reindex", servicePath: "Worker/Search") {
+    ///     try await reindex()
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: The task's name, also given to the Swift task (`Task(name:)`).
+    ///   - kind: What spawned it.
+    ///   - servicePath: The owning service's path.
+    ///   - executor: A task executor preference (the Worker's instrumented executor), or `nil`.
+    ///   - completion: Called once with how the task ended, before the registry reports the end.
+    ///   - operation: The task's body. A thrown `CancellationError` (or any error after cancellation)
+    ///     records the task as cancelled; other errors as failed.
+    /// - Returns: The task handle and its registry id.
+    @discardableResult
+    public func spawn(
+        _ name: String,
+        kind: TaskKind = .user,
+        servicePath: String? = nil,
+        fileID: String = #fileID,
+        line: Int = #line,
+        executor: (any TaskExecutor)? = nil,
+        completion: (@Sendable (TaskOutcome) -> Void)? = nil,
+        operation: @escaping @Sendable () async throws -> Void
+    ) -> (task: Task<Void, Never>, id: UInt64) {
+        let id = register(name: name, kind: kind, servicePath: servicePath, creationSite: "\(fileID):\(line)")
+        let task = Task(name: name, executorPreference: executor) {
+            await TaskRegistry.$currentTaskID.withValue(id) {
+                self.markStarted(id: id, runtimeAddress: Self.currentTaskAddress())
+                let outcome: TaskOutcome
+                do {
+                    try await operation()
+                    outcome = Task.isCancelled ? .cancelled : .finished
+                } catch {
+                    outcome = (error is CancellationError || Task.isCancelled) ? .cancelled : .failed(error)
+                }
+                completion?(outcome)
+                self.markEnded(id: id, outcome: outcome)
+            }
+        }
+        setCancel(id: id) { task.cancel() }
+        return (task, id)
+    }
+
+    /// How a tracked task ended.
+    public enum TaskOutcome: Sendable {
+        case finished
+        case cancelled
+        case failed(any Error)
+    }
+
+    // MARK: - Low-level registration (used by `spawn` and by integrations that start tasks themselves)
+
+    /// Registers a task that is about to be created; returns its id.
+    public func register(name: String, kind: TaskKind, servicePath: String?, creationSite: String) -> UInt64 {
+        let now = Self.wallClockSeconds()
+        let mono = Self.monotonicNanoseconds()
+        let parent = TaskRegistry.currentTaskID
+        return state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            let record = TaskRecord(
+                id: id, name: name, servicePath: servicePath, kind: kind, creationSite: creationSite,
+                state: .running, parentID: parent, createdAt: now, endedAt: nil,
+                createdMonotonicNanoseconds: mono, endedMonotonicNanoseconds: nil, runtimeAddress: nil, error: nil
+            )
+            state.live[id] = Entry(record: record, cancel: nil)
+            return id
+        }
+    }
+
+    /// Attaches a cancellation action to a live task.
+    public func setCancel(id: UInt64, _ cancel: @escaping @Sendable () -> Void) {
+        state.withLock { $0.live[id]?.cancel = cancel }
+    }
+
+    /// Records that the task started running, with its runtime identity.
+    public func markStarted(id: UInt64, runtimeAddress: UInt?) {
+        let (record, observer) = state.withLock { state -> (TaskRecord?, (@Sendable (Event) -> Void)?) in
+            state.live[id]?.record.runtimeAddress = runtimeAddress
+            return (state.live[id]?.record, state.observer)
+        }
+        if let record, let observer { observer(.started(record)) }
+    }
+
+    /// Records how a task ended and moves it to the history.
+    public func markEnded(id: UInt64, outcome: TaskOutcome) {
+        let now = Self.wallClockSeconds()
+        let mono = Self.monotonicNanoseconds()
+        let (record, observer) = state.withLock { state -> (TaskRecord?, (@Sendable (Event) -> Void)?) in
+            guard var entry = state.live.removeValue(forKey: id) else { return (nil, nil) }
+            switch outcome {
+            case .finished: entry.record.state = .finished
+            case .cancelled: entry.record.state = .cancelled
+            case .failed(let error):
+                entry.record.state = .failed
+                entry.record.error = String(reflecting: error)
+            }
+            entry.record.endedAt = now
+            entry.record.endedMonotonicNanoseconds = mono
+            if state.historyLimit > 0 {
+                state.history.append(entry.record)
+                Self.trimHistory(&state)
+            }
+            return (entry.record, state.observer)
+        }
+        if let record, let observer { observer(.ended(record)) }
+    }
+
+    private static func trimHistory(_ state: inout State) {
+        let excess = (state.history.count - state.historyStart) - state.historyLimit
+        if excess > 0 { state.historyStart += excess }
+        // Compact once the dead prefix dominates, so memory stays bounded and appends stay amortised O(1).
+        if state.historyStart > 0 && state.historyStart >= state.history.count / 2 {
+            state.history.removeFirst(state.historyStart)
+            state.historyStart = 0
+        }
+    }
+
+    /// The runtime address of the current task (the `AsyncTask` object), or `nil` outside a task.
+    public static func currentTaskAddress() -> UInt? {
+        withUnsafeCurrentTask { task in
+            task.map { unsafeBitCast($0, to: UInt.self) }
+        }
+    }
+
+    /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC), the time base of ``TaskRecord`` durations.
+    public static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    static func wallClockSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

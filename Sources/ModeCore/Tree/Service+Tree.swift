@@ -1,0 +1,99 @@
+import Logging
+
+extension Service {
+    /// The service that added this one as a dependency, if any.
+    public var parent: (any Service)? { lifecycle.parent }
+
+    /// The children, in insertion order (the order they start in).
+    public var children: [any Service] { lifecycle.children }
+
+    /// The root of the tree this service belongs to (itself when it has no parent).
+    public var root: any Service {
+        var node: any Service = self
+        var seen = 0
+        while let parent = node.lifecycle.parent, seen < Self.maximumDepth {
+            node = parent
+            seen += 1
+        }
+        return node
+    }
+
+    /// The nodes from this service up to the root, this service first (mode's `beacon.walk()`).
+    public var ancestry: [any Service] {
+        var nodes: [any Service] = [self]
+        var node: any Service = self
+        while let parent = node.lifecycle.parent, nodes.count < Self.maximumDepth {
+            nodes.append(parent)
+            node = parent
+        }
+        return nodes
+    }
+
+    /// 1 for a root, 2 for its children, and so on (mode's beacon depth).
+    public var depth: Int { ancestry.count }
+
+    /// The labels from the root down to this service, joined by `/`: `Worker/AppService/Webserver`.
+    public var path: String { ancestry.reversed().map(\.label).joined(separator: "/") }
+
+    /// The prefix mode puts on every log line of this service: `[^Worker]`, `[^-AppService]`, `[^--Webserver]`.
+    public var logPrefix: String { "[^" + String(repeating: "-", count: depth - 1) + label + "]" }
+
+    /// Every service of this subtree, breadth first, starting with this one.
+    public func subtree() -> [any Service] {
+        var result: [any Service] = [self]
+        var index = 0
+        while index < result.count {
+            result.append(contentsOf: result[index].lifecycle.children)
+            index += 1
+        }
+        return result
+    }
+
+    /// Finds a service of this subtree by its path (`Worker/AppService/Webserver`), or by a path relative to
+    /// this service (`AppService/Webserver`).
+    public func service(atPath path: String) -> (any Service)? {
+        let wanted = path.split(separator: "/").map(String.init)
+        guard !wanted.isEmpty else { return nil }
+        var components = wanted
+        if components.first == label { components.removeFirst() }
+        var node: any Service = self
+        for component in components {
+            guard let next = node.lifecycle.children.first(where: { $0.label == component }) else { return nil }
+            node = next
+        }
+        return node
+    }
+
+    /// The service's logger. Its messages carry the service's path in the `mode.service` metadata, which the
+    /// Worker's log handler prints as mode does: `[^--Webserver]: Serving on port 8000`.
+    ///
+    /// ```swift
+    /// logger.info("Serving on port \(port)")
+    /// ```
+    public var logger: Logger {
+        let path = self.path
+        if let cached = lifecycle.cachedLogger(path: path) { return cached }
+        var logger = baseLogger
+        logger[metadataKey: "mode.service"] = .string(path)
+        lifecycle.storeCachedLogger(logger, path: path)
+        return logger
+    }
+
+    /// The logger this service inherits: its own base logger, else its nearest ancestor's, else `mode`.
+    var baseLogger: Logger {
+        for node in ancestry {
+            if let logger = node.lifecycle.ownBaseLogger { return logger }
+        }
+        return Logger(label: "mode")
+    }
+
+    /// The task executor the service's tasks prefer: its own, else its nearest ancestor's.
+    public var taskExecutor: (any TaskExecutor)? {
+        for node in ancestry {
+            if let executor = node.lifecycle.ownTaskExecutor { return executor }
+        }
+        return nil
+    }
+
+    static var maximumDepth: Int { 10_000 }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import ModeCore
+import ModeTestKit
+import Testing
+
+@Suite("The service tree: paths, log prefixes, DOT")
+struct ServiceTreeTests {
+    func makeWorkerTree(capture: LogCapture) throws -> (RecordingService, RecordingService, RecordingService) {
+        let events = EventRecorder()
+        let worker = RecordingService("Worker", events: events)
+        worker.lifecycle.setLogger(capture.logger)
+        let app = try worker.addDependency(RecordingService("AppService", events: events))
+        let web = try app.addDependency(RecordingService("Webserver", events: events))
+        return (worker, app, web)
+    }
+
+    @Test("paths, depths, parents and lookup by path")
+    func paths() throws {
+        let (worker, app, web) = try makeWorkerTree(capture: LogCapture())
+        #expect(web.path == "Worker/AppService/Webserver")
+        #expect(web.depth == 3)
+        #expect(web.parent === app)
+        #expect(web.root === worker)
+        #expect(worker.service(atPath: "Worker/AppService/Webserver") === web)
+        #expect(worker.service(atPath: "AppService") === app)
+        #expect(worker.service(atPath: "Worker/Nope") == nil)
+        #expect(throws: ServiceError.self) { try web.addDependency(worker) }
+    }
+
+    @Test("every service logs with mode's tree prefix")
+    func logPrefixes() async throws {
+        let capture = LogCapture()
+        let (worker, _, web) = try makeWorkerTree(capture: capture)
+        try await worker.start()
+        web.logger.info("Serving on port 8000")
+        await worker.stop()
+        let lines = capture.records.filter { $0.level >= .info }.map(\.description)
+        #expect(
+            Array(lines.prefix(4)) == [
+                "[^Worker]: Starting...",
+                "[^-AppService]: Starting...",
+                "[^--Webserver]: Starting...",
+                "[^--Webserver]: Serving on port 8000",
+            ]
+        )
+        #expect(lines.contains("[^-AppService]: Stopping..."))
+        #expect(lines.last == "[^Worker]: -Stopped!")
+        #expect(web.logPrefix == "[^--Webserver]")
+    }
+
+    @Test("graph() renders mode's DOT shape and Graphviz accepts it")
+    func graphRenders() throws {
+        let (worker, _, _) = try makeWorkerTree(capture: LogCapture())
+        let dot = worker.graph()
+        #expect(dot.hasPrefix("digraph dependencies {\n        graph [shape=\"box\""))
+        #expect(dot.contains("\"Worker\" -> \"Worker/AppService\" ["))
+        #expect(dot.contains("\"Worker/AppService\" -> \"Worker/AppService/Webserver\" ["))
+        #expect(dot.contains("\"Worker/AppService/Webserver\" [label=\"Webserver\""))
+        #expect(dot.hasSuffix("}\n"))
+
+        let dotPath = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let path = try #require(dotPath, "Graphviz `dot` is required (the CI script installs graphviz)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-Tsvg"]
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(dot.utf8))
+        try input.fileHandleForWriting.close()
+        let svg = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "dot failed: \(String(decoding: stderr, as: UTF8.self))")
+        #expect(String(decoding: svg, as: UTF8.self).contains("<svg"))
+    }
+}
