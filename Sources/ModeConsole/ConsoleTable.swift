@@ -1,0 +1,144 @@
+/// An ASCII table in aiomonitor's layout, for console commands such as `ps`.
+///
+/// ```swift
+/// var table = ConsoleTable(columns: ["Task ID", "State", "Name"])
+/// table.append(["7", "running", "PageViewCache.poll"])
+/// print(table.rendered())
+/// // +---------+---------+--------------------+
+/// // | Task ID | State   | Name               |
+/// // +---------+---------+--------------------+
+/// // | 7       | running | PageViewCache.poll |
+/// // +---------+---------+--------------------+
+/// ```
+///
+/// Cells are single-line: control characters (newlines, tabs) render as spaces. A row shorter than the
+/// header is padded with empty cells; extra cells are ignored.
+public struct ConsoleTable: Sendable {
+    /// How a column's cells are aligned.
+    public struct Alignment: Hashable, Sendable {
+        private enum Wrapped: Hashable, Sendable { case left, right }
+        private let wrapped: Wrapped
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        /// Text columns (the default).
+        public static var left: Self { Self(.left) }
+        /// Numeric columns.
+        public static var right: Self { Self(.right) }
+
+        var isRight: Bool { wrapped == .right }
+    }
+
+    /// One column: its header, alignment, and the key used for it in ``jsonRows()``.
+    public struct Column: Sendable {
+        public var title: String
+        public var alignment: Alignment
+        /// The member name in JSON; defaults to the title in snake_case (`"Task ID"` -> `"task_id"`).
+        public var key: String
+
+        public init(_ title: String, alignment: Alignment = .left, key: String? = nil) {
+            self.title = title
+            self.alignment = alignment
+            self.key = key ?? Self.snakeCase(title)
+        }
+
+        static func snakeCase(_ title: String) -> String {
+            var key = ""
+            var pendingUnderscore = false
+            for character in title.lowercased() {
+                if character.isLetter || character.isNumber {
+                    if pendingUnderscore, !key.isEmpty { key += "_" }
+                    pendingUnderscore = false
+                    key.append(character)
+                } else {
+                    pendingUnderscore = true
+                }
+            }
+            return key
+        }
+    }
+
+    /// The columns, in display order.
+    public var columns: [Column]
+    /// The rows; each holds one cell per column.
+    public var rows: [[String]]
+
+    /// Creates a table with left-aligned columns.
+    public init(columns: [String], rows: [[String]] = []) {
+        self.init(columns: columns.map { Column($0) }, rows: rows)
+    }
+
+    /// Creates a table with explicit column descriptions.
+    public init(columns: [Column], rows: [[String]] = []) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// Appends one row.
+    public mutating func append(_ row: [String]) {
+        rows.append(row)
+    }
+
+    /// The table as text, one line per row, each line ending in `\n`.
+    public func rendered() -> String {
+        let header = columns.map { Self.sanitized($0.title) }
+        let body = rows.map { row in (0..<columns.count).map { $0 < row.count ? Self.sanitized(row[$0]) : "" } }
+        var widths = header.map(Self.displayWidth)
+        for row in body {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.displayWidth(cell)) }
+        }
+        var border = "+"
+        for width in widths { border += String(repeating: "-", count: width + 2) + "+" }
+        border += "\n"
+
+        var output = ""
+        output.reserveCapacity(border.utf8.count * (body.count + 4))
+        output += border
+        appendLine(header, widths: widths, alignRight: false, to: &output)
+        output += border
+        for row in body { appendLine(row, widths: widths, alignRight: true, to: &output) }
+        output += border
+        return output
+    }
+
+    /// The rows as a JSON array of objects keyed by each column's ``Column/key``.
+    public func jsonRows() -> JSONValue {
+        .array(
+            rows.map { row in
+                .object(columns.enumerated().map { index, column in
+                    JSONValue.Member(column.key, .string(index < row.count ? row[index] : ""))
+                })
+            }
+        )
+    }
+
+    private func appendLine(_ cells: [String], widths: [Int], alignRight: Bool, to output: inout String) {
+        output += "|"
+        for (index, cell) in cells.enumerated() {
+            let padding = String(repeating: " ", count: widths[index] - Self.displayWidth(cell))
+            output += " "
+            if alignRight && columns[index].alignment.isRight {
+                output += padding + cell
+            } else {
+                output += cell + padding
+            }
+            output += " |"
+        }
+        output += "\n"
+    }
+
+    /// The number of terminal columns a cell takes: bytes for ASCII (the common, fast case), characters otherwise.
+    static func displayWidth(_ cell: String) -> Int {
+        var isASCII = true
+        var count = 0
+        for byte in cell.utf8 {
+            if byte >= 0x80 { isASCII = false; break }
+            count += 1
+        }
+        return isASCII ? count : cell.count
+    }
+
+    static func sanitized(_ cell: String) -> String {
+        guard cell.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return cell }
+        return String(String.UnicodeScalarView(cell.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+    }
+}

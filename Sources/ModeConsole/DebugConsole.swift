@@ -1,0 +1,209 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A TCP debug console (`telnet 127.0.0.1 50101`) for inspecting a running process.
+///
+/// The console owns its threads: one event-loop thread (`mode-console`) that does all network I/O and a
+/// small pool (`mode-console-w`, see ``Configuration/commandThreads``) that runs command handlers. Neither
+/// is a thread of Swift's cooperative pool, and no handler awaits, so the console answers while every
+/// thread the process runs its tasks on is blocked — which is when it is needed.
+///
+/// ```swift
+/// let console = DebugConsole(configuration: .init(port: 50101))
+/// console.registry.register(ConsoleCommand(name: "ping", summary: "Answer pong") { _ in
+///     ConsoleOutput(text: "pong")
+/// })
+/// let address = try console.start()       // 127.0.0.1:50101
+/// // ... telnet 127.0.0.1 50101, or: mode-console 127.0.0.1:50101 ping
+/// try console.shutdown()
+/// ```
+///
+/// Protocol: a banner and the prompt `mode> `; one command per line (CR LF, LF or CR end a line); telnet
+/// negotiation is consumed, so `telnet` and `nc` both work; `exit`, `quit` or Ctrl-D end the session.
+/// Limits (clients, line length, idle time, buffered output) are in ``Configuration``.
+public final class DebugConsole: Sendable {
+    private enum State {
+        case idle
+        case running(group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, channel: any Channel)
+        case stopped
+    }
+
+    /// The configuration the console was created with.
+    public let configuration: Configuration
+    /// The commands the console answers; register more at any time.
+    public let registry: ConsoleCommandRegistry
+    private let logger: Logger
+    private let state = Mutex(State.idle)
+    private let boundAddress = Mutex<SocketAddress?>(nil)
+    private let clients = Atomic<Int>(0)
+    private let sessionCounter = Atomic<Int>(0)
+
+    /// Creates a console; it listens only after ``start()``.
+    ///
+    /// - Parameters:
+    ///   - configuration: Address, limits and texts.
+    ///   - registry: The commands; a new registry holds only `help`, `exit` and `json`.
+    ///   - logger: Where connection events, rejections and warnings go.
+    public init(
+        configuration: Configuration = Configuration(),
+        registry: ConsoleCommandRegistry = ConsoleCommandRegistry(),
+        logger: Logger = Logger(label: "mode.console")
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// The address the console listens on once started (with the real port when ``Configuration/port`` is 0).
+    public var localAddress: SocketAddress? {
+        boundAddress.withLock { $0 }
+    }
+
+    /// The port the console listens on once started.
+    public var port: Int? {
+        localAddress?.port
+    }
+
+    /// Sessions open right now (rejected connections are not counted).
+    public var connectedClients: Int {
+        clients.load(ordering: .relaxed)
+    }
+
+    /// Binds the listening socket and starts the console's threads.
+    ///
+    /// Blocks the caller until the socket is bound (a few hundred microseconds).
+    ///
+    /// - Returns: The bound address.
+    /// - Throws: ``ConsoleError`` with code ``ConsoleError/Code/bindFailed`` when the address is in use or
+    ///   invalid, ``ConsoleError/Code/invalidState`` when called twice.
+    @discardableResult
+    public func start() throws -> SocketAddress {
+        let claimed = state.withLock { state -> Bool in
+            guard case .idle = state else { return false }
+            state = .stopped  // claimed; replaced by .running below, or left stopped when binding fails
+            return true
+        }
+        guard claimed else {
+            throw ConsoleError(code: .invalidState, message: "the debug console was already started")
+        }
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: max(1, configuration.commandThreads))
+        pool.start()
+        let channel: any Channel
+        do {
+            try group.next().submit { ConsoleThreadName.set("mode-console") }.wait()
+            channel = try makeBootstrap(group: group, pool: pool)
+                .bind(host: configuration.host, port: configuration.port)
+                .wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            try? pool.syncShutdownGracefully()
+            throw ConsoleError(
+                code: .bindFailed,
+                message: "cannot start the debug console on \(configuration.host):\(configuration.port): \(error)"
+            )
+        }
+        let address = channel.localAddress
+        boundAddress.withLock { $0 = address }
+        state.withLock { $0 = .running(group: group, pool: pool, channel: channel) }
+
+        let shown = address.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" }
+            ?? "\(configuration.host):\(configuration.port)"
+        if let address, !Self.isLoopback(address) {
+            logger.warning(
+                "WARNING: the debug console listens on \(shown), which is not a loopback address. It exposes the internal state of this process (tasks, services, threads, stacks) and can cancel tasks and stop services: never bind it to a publicly accessible address.\(configuration.authToken == nil ? " No MODE_CONSOLE_TOKEN is set: anyone who can reach the port can use it." : "")",
+                metadata: ["mode.console.address": "\(shown)"]
+            )
+        }
+        logger.debug("debug console listening on \(shown)", metadata: ["mode.console.address": "\(shown)"])
+        guard let address else {
+            throw ConsoleError(code: .bindFailed, message: "the debug console's socket has no local address")
+        }
+        return address
+    }
+
+    /// Closes the listening socket and every session, then stops the console's threads. Idempotent.
+    ///
+    /// - Important: Must not be called from a command handler (it waits for the threads that run it).
+    public func shutdown() throws {
+        guard let (group, pool, channel) = takeRunning() else { return }
+        try? channel.close().wait()
+        try group.syncShutdownGracefully()
+        try pool.syncShutdownGracefully()
+        logger.debug("debug console stopped")
+    }
+
+    /// Closes the listening socket and every session, then stops the console's threads. Idempotent.
+    public func shutdownGracefully() async throws {
+        guard let (group, pool, channel) = takeRunning() else { return }
+        try? await channel.close()
+        try await group.shutdownGracefully()
+        try await pool.shutdownGracefully()
+        logger.debug("debug console stopped")
+    }
+
+    private func takeRunning() -> (MultiThreadedEventLoopGroup, NIOThreadPool, any Channel)? {
+        state.withLock { state in
+            guard case .running(let group, let pool, let channel) = state else {
+                state = .stopped
+                return nil
+            }
+            state = .stopped
+            return (group, pool, channel)
+        }
+    }
+
+    private func makeBootstrap(group: MultiThreadedEventLoopGroup, pool: NIOThreadPool) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelInitializer { channel in
+                self.initializeSession(channel, pool: pool)
+            }
+    }
+
+    private func initializeSession(_ channel: any Channel, pool: NIOThreadPool) -> EventLoopFuture<Void> {
+        let peer = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
+        let open = clients.add(1, ordering: .relaxed).newValue
+        guard open <= configuration.maxClients else {
+            clients.subtract(1, ordering: .relaxed)
+            logger.notice(
+                "debug console rejected a client: too many clients",
+                metadata: ["mode.console.peer": "\(peer)", "mode.console.max_clients": "\(configuration.maxClients)"]
+            )
+            let message = "error: too many console clients (max \(configuration.maxClients))\r\n"
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(RejectingHandler(message: message))
+            }
+        }
+        channel.closeFuture.whenComplete { _ in self.clients.subtract(1, ordering: .relaxed) }
+        let session = ConsoleSessionInfo(id: sessionCounter.add(1, ordering: .relaxed).newValue, remoteAddress: peer)
+        var logger = self.logger
+        logger[metadataKey: "mode.console.session"] = "\(session.id)"
+        logger[metadataKey: "mode.console.peer"] = "\(peer)"
+        let configuration = self.configuration
+        let registry = self.registry
+        return channel.eventLoop.makeCompletedFuture { [logger] in
+            try channel.pipeline.syncOperations.addHandlers(
+                IdleStateHandler(readTimeout: TimeAmount(configuration.idleTimeout)),
+                ConsoleSessionHandler(
+                    configuration: configuration,
+                    registry: registry,
+                    pool: pool,
+                    session: session,
+                    logger: logger
+                )
+            )
+        }
+    }
+
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress else { return true }  // a Unix socket is local
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+}

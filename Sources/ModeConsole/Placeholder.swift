@@ -1,1 +1,0 @@
-// ModeConsole: sources land here.

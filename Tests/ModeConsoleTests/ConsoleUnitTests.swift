@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+@testable import ModeConsole
+
+@Suite("Console building blocks")
+struct ConsoleUnitTests {
+    private func decode(_ chunks: [[UInt8]], maxLineLength: Int = 16) -> [TelnetLineDecoder.Event] {
+        var decoder = TelnetLineDecoder(maxLineLength: maxLineLength)
+        var events: [TelnetLineDecoder.Event] = []
+        for chunk in chunks { decoder.feed(chunk, into: &events) }
+        return events
+    }
+
+    @Test func lineEndsCRLFLFAndCRNULAcrossChunks() {
+        let events = decode([Array("a\r".utf8), Array("\nb\n".utf8), Array("c\r".utf8), [0], Array("d\re\n".utf8)])
+        #expect(events == [.line(Array("a".utf8)), .line(Array("b".utf8)), .line(Array("c".utf8)),
+                           .line(Array("d".utf8)), .line(Array("e".utf8))])
+    }
+
+    @Test func telnetCommandsAreConsumedAndIACIACIsAByte() {
+        let bytes: [UInt8] = [255, 253, 1, 0x61, 255, 250, 24, 1, 255, 255, 255, 240, 0x62, 255, 255, 255, 241, 0x0A]
+        #expect(decode([bytes]) == [.line([0x61, 0x62, 255])])
+        // The same bytes split at every position give the same result.
+        for split in 1..<bytes.count {
+            #expect(decode([Array(bytes[..<split]), Array(bytes[split...])]) == [.line([0x61, 0x62, 255])])
+        }
+    }
+
+    @Test func backspaceEOTAndOverlongLines() {
+        #expect(decode([[0x61, 0x62, 0x08, 0x63, 0x7F, 0x64, 0x0A]]) == [.line([0x61, 0x64])])
+        #expect(decode([[0x04]]) == [.endOfTransmission])
+        #expect(decode([[0x61, 0x04, 0x0A]]) == [.line([0x61])])
+        let long = [UInt8](repeating: 0x78, count: 40) + [0x0A, 0x79, 0x0A]
+        #expect(decode([long]) == [.lineTooLong, .line([0x79])])
+        #expect(decode([[UInt8](repeating: 0x78, count: 16) + [0x0A]]) == [.line([UInt8](repeating: 0x78, count: 16))])
+    }
+
+    @Test func tokenizerGroupsQuotesAndEscapes() throws {
+        #expect(try CommandLineTokenizer.split(#"  ps  -t 'a b' "c \"d\"" e\ f "#) == ["ps", "-t", "a b", #"c "d""#, "e f"])
+        #expect(try CommandLineTokenizer.split(#"x """#) == ["x", ""])
+        #expect(throws: ConsoleError.self) { try CommandLineTokenizer.split("echo 'open") }
+    }
+
+    @Test func tableRendersAlignedColumnsWithBorders() {
+        var table = ConsoleTable(columns: [.init("ID", alignment: .right), .init("Name")])
+        table.append(["7", "poll"])
+        table.append(["123", "flüsh\nnow"])
+        table.append(["9"])
+        let expected = """
+            +-----+-----------+
+            | ID  | Name      |
+            +-----+-----------+
+            |   7 | poll      |
+            | 123 | flüsh now |
+            |   9 |           |
+            +-----+-----------+
+
+            """
+        #expect(table.rendered() == expected)
+        #expect(table.jsonRows()[1]?["name"] == "flüsh\nnow")
+    }
+
+    @Test func jsonRenderingIsValidAndOrdered() throws {
+        let value: JSONValue = [
+            "z": 1, "a": [true, nil, 2.5, .double(.infinity)], "s": "q\"\\\n\u{01}é",
+            "empty": [:], "list": [],
+        ]
+        let text = value.rendered()
+        #expect(text == #"{"z":1,"a":[true,null,2.5,null],"s":"q\"\\\n\u0001é","empty":{},"list":[]}"#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect(parsed?["s"] as? String == "q\"\\\n\u{01}é")
+        let encoded = try JSONEncoder().encode(value)
+        #expect((try JSONSerialization.jsonObject(with: encoded) as? [String: Any])?["z"] as? Int == 1)
+    }
+
+    @Test func suggestionsAndHelpThroughTheRegistry() {
+        let registry = ConsoleCommandRegistry()
+        ConsoleFixture.register(in: registry)
+        #expect(registry.suggestion(for: "pss") == "ps")
+        #expect(registry.suggestion(for: "hlep") == "help")
+        #expect(registry.suggestion(for: "tab") == "table")
+        #expect(registry.suggestion(for: "zzzzzz") == nil)
+        #expect(registry.execute(line: "e a b").text == "a b")
+        #expect(registry.execute(line: "json nothing").text
+            == #"{"error":"unknown command 'nothing'. Type 'help' for the list of commands."}"#)
+        #expect(registry.execute(line: "json").isError)
+        #expect(registry.execute(line: "exit").closesSession)
+        registry.unregister("echo")
+        #expect(registry.command(named: "e") == nil)
+    }
+
+    @Test func constantTimeComparison() {
+        #expect(ConsoleSessionHandler.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!ConsoleSessionHandler.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!ConsoleSessionHandler.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
+        #expect(!ConsoleSessionHandler.constantTimeEquals([], Array("a".utf8)))
+    }
+}
