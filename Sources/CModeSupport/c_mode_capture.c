@@ -1,0 +1,395 @@
+// Native stack capture of any thread (see c_mode_capture.h for the protocol).
+#ifdef __linux__
+#ifndef _GNU_SOURCE
+#error You must define _GNU_SOURCE
+#endif
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#ifndef UNW_LOCAL_ONLY
+#error UNW_LOCAL_ONLY must be defined before including libunwind.h
+#endif
+
+#include "c_mode_capture.h"
+#include "c_mode_io.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+// MARK: libunwind, resolved at run time
+
+typedef int (*c_mode_unw_init_local2_fn)(unw_cursor_t *, unw_context_t *, int);
+typedef int (*c_mode_unw_init_local_fn)(unw_cursor_t *, unw_context_t *);
+typedef int (*c_mode_unw_step_fn)(unw_cursor_t *);
+typedef int (*c_mode_unw_get_reg_fn)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+typedef int (*c_mode_unw_getcontext_fn)(unw_context_t *);
+typedef int (*c_mode_unw_set_caching_policy_fn)(unw_addr_space_t, unw_caching_policy_t);
+
+static c_mode_unw_init_local2_fn c_mode_unw_init_local2;
+static c_mode_unw_init_local_fn c_mode_unw_init_local;
+static c_mode_unw_step_fn c_mode_unw_step;
+static c_mode_unw_get_reg_fn c_mode_unw_get_reg;
+static c_mode_unw_getcontext_fn c_mode_unw_getcontext;
+static _Atomic int c_mode_unw_loaded;
+static const char *c_mode_unw_status = "not loaded";
+
+#define C_MODE_STR2(x) #x
+#define C_MODE_STR(x) C_MODE_STR2(x)
+
+static void c_mode_load_libunwind(void) {
+    void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        c_mode_unw_status = "libunwind.so.8 not found (frame-pointer walk used)";
+        return;
+    }
+    // Names via the UNW_OBJ macros: _ULx86_64_init_local2, _ULx86_64_step, ...
+    c_mode_unw_init_local2 = (c_mode_unw_init_local2_fn)dlsym(lib, C_MODE_STR(unw_init_local2));
+    c_mode_unw_init_local = (c_mode_unw_init_local_fn)dlsym(lib, C_MODE_STR(unw_init_local));
+    c_mode_unw_step = (c_mode_unw_step_fn)dlsym(lib, C_MODE_STR(unw_step));
+    c_mode_unw_get_reg = (c_mode_unw_get_reg_fn)dlsym(lib, C_MODE_STR(unw_get_reg));
+    c_mode_unw_getcontext = (c_mode_unw_getcontext_fn)dlsym(lib, C_MODE_STR(unw_tdep_getcontext));
+    c_mode_unw_set_caching_policy_fn set_policy =
+        (c_mode_unw_set_caching_policy_fn)dlsym(lib, C_MODE_STR(unw_set_caching_policy));
+    unw_addr_space_t *local_space = (unw_addr_space_t *)dlsym(lib, C_MODE_STR(unw_local_addr_space));
+    if (c_mode_unw_init_local2 == NULL || c_mode_unw_init_local == NULL || c_mode_unw_step == NULL ||
+        c_mode_unw_get_reg == NULL || c_mode_unw_getcontext == NULL) {
+        c_mode_unw_status = "libunwind.so.8 lacks unw_init_local2 (frame-pointer walk used)";
+        return;
+    }
+    // Per-thread caches: no global lock is taken while unwinding inside a signal handler.
+    if (set_policy != NULL && local_space != NULL) set_policy(*local_space, UNW_CACHE_PER_THREAD);
+    c_mode_unw_status = "";
+    atomic_store(&c_mode_unw_loaded, 1);
+}
+
+int c_mode_libunwind_loaded(void) { return atomic_load(&c_mode_unw_loaded); }
+const char *c_mode_libunwind_status(void) { return c_mode_unw_status; }
+
+// MARK: checked memory reads and the frame-pointer walk
+
+static int c_mode_read_words(uintptr_t address, uintptr_t out[2]) {
+    struct iovec local = {out, 2 * sizeof(uintptr_t)};
+    struct iovec remote = {(void *)address, 2 * sizeof(uintptr_t)};
+    ssize_t n = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1UL, &remote, 1UL, 0UL);
+    if (n == (ssize_t)(2 * sizeof(uintptr_t))) return 1;
+    if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+        // Sandboxed without process_vm_readv: ask the kernel whether the page is mapped, then read.
+        long page = sysconf(_SC_PAGESIZE);
+        unsigned char vec[2];
+        uintptr_t start = address & ~(uintptr_t)(page - 1);
+        size_t span = (address + 2 * sizeof(uintptr_t) > start + (uintptr_t)page) ? (size_t)page * 2 : (size_t)page;
+        if (mincore((void *)start, span, vec) != 0) return 0;
+        memcpy(out, (const void *)address, 2 * sizeof(uintptr_t));
+        return 1;
+    }
+    return 0;
+}
+
+int c_mode_unwind_frame_pointers(uintptr_t pc, uintptr_t fp, uintptr_t *frames, int max) {
+    int saved_errno = errno;
+    int n = 0;
+    if (max <= 0) return 0;
+    if (pc != 0) frames[n++] = pc;
+    while (n < max && fp != 0 && (fp & (sizeof(uintptr_t) - 1)) == 0) {
+        uintptr_t pair[2];
+        if (!c_mode_read_words(fp, pair)) break;
+        uintptr_t next = pair[0], ret = pair[1];
+        if (ret < 4096) break;
+        frames[n++] = ret;
+        if (next <= fp || next - fp > (64u << 20)) break;
+        fp = next;
+    }
+    errno = saved_errno;
+    return n;
+}
+
+static int c_mode_unwind_with_libunwind(unw_cursor_t *cursor, uintptr_t *frames, int max) {
+    int n = 0;
+    do {
+        unw_word_t ip = 0;
+        if (c_mode_unw_get_reg(cursor, UNW_REG_IP, &ip) < 0 || ip == 0) break;
+        frames[n++] = (uintptr_t)ip;
+    } while (n < max && c_mode_unw_step(cursor) > 0);
+    return n;
+}
+
+int c_mode_unwind_ucontext(void *ucontext, uintptr_t *frames, int max, int *unwinder) {
+    ucontext_t *uc = (ucontext_t *)ucontext;
+    if (atomic_load(&c_mode_unw_loaded)) {
+        unw_cursor_t cursor;
+        if (c_mode_unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) >= 0) {
+            int n = c_mode_unwind_with_libunwind(&cursor, frames, max);
+            if (n > 1) {
+                *unwinder = C_MODE_UNWINDER_LIBUNWIND;
+                return n;
+            }
+        }
+    }
+    *unwinder = C_MODE_UNWINDER_FRAME_POINTER;
+#if defined(__x86_64__)
+    return c_mode_unwind_frame_pointers((uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
+                                        (uintptr_t)uc->uc_mcontext.gregs[REG_RBP], frames, max);
+#elif defined(__aarch64__)
+    return c_mode_unwind_frame_pointers((uintptr_t)uc->uc_mcontext.pc, (uintptr_t)uc->uc_mcontext.regs[29], frames,
+                                        max);
+#else
+    return 0;
+#endif
+}
+
+__attribute__((noinline)) int c_mode_capture_current(int skip, uintptr_t *frames, int max, int *unwinder) {
+    uintptr_t scratch[C_MODE_MAX_FRAMES + 8];
+    int n = 0, drop = 0;
+    if (atomic_load(&c_mode_unw_loaded)) {
+        unw_context_t context;
+        unw_cursor_t cursor;
+        if (c_mode_unw_getcontext(&context) == 0 && c_mode_unw_init_local(&cursor, &context) >= 0) {
+            n = c_mode_unwind_with_libunwind(&cursor, scratch, C_MODE_MAX_FRAMES + 8);
+            drop = 1;  // frame 0 is inside this function
+            *unwinder = C_MODE_UNWINDER_LIBUNWIND;
+        }
+    }
+    if (n <= 1) {
+        // The walk starts at our caller's return address: nothing of this function to drop.
+        n = c_mode_unwind_frame_pointers(0, (uintptr_t)__builtin_frame_address(0), scratch, C_MODE_MAX_FRAMES + 8);
+        drop = 0;
+        *unwinder = C_MODE_UNWINDER_FRAME_POINTER;
+    }
+    drop += skip < 0 ? 0 : skip;
+    int out = 0;
+    for (int i = drop; i < n && out < max; i++) frames[out++] = scratch[i];
+    return out;
+}
+
+// MARK: alternate signal stacks
+
+#define C_MODE_ALTSTACK_SIZE (64 * 1024)
+
+static __thread __attribute__((tls_model("initial-exec"))) int c_mode_altstack_state;  // 0 unknown, 1 present
+static pthread_key_t c_mode_altstack_key;
+static pthread_once_t c_mode_altstack_once = PTHREAD_ONCE_INIT;
+
+static void c_mode_altstack_release(void *mapping) {
+    stack_t disable = {.ss_flags = SS_DISABLE};
+    sigaltstack(&disable, NULL);
+    munmap(mapping, C_MODE_ALTSTACK_SIZE + (size_t)sysconf(_SC_PAGESIZE));
+}
+
+static void c_mode_altstack_make_key(void) { pthread_key_create(&c_mode_altstack_key, c_mode_altstack_release); }
+
+// Async-signal-safe part: mmap + mprotect + sigaltstack are plain system calls.
+static void *c_mode_altstack_map_and_set(void) {
+    stack_t current;
+    if (sigaltstack(NULL, &current) == 0 && !(current.ss_flags & SS_DISABLE) && current.ss_size >= 16 * 1024) {
+        c_mode_altstack_state = 1;  // someone (the Swift runtime on the main thread) already gave it one
+        return NULL;
+    }
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    void *mapping = mmap(NULL, C_MODE_ALTSTACK_SIZE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED) return NULL;
+    mprotect(mapping, page, PROT_NONE);  // guard page below the stack
+    stack_t stack = {.ss_sp = (char *)mapping + page, .ss_size = C_MODE_ALTSTACK_SIZE, .ss_flags = 0};
+    if (sigaltstack(&stack, NULL) != 0) {
+        munmap(mapping, C_MODE_ALTSTACK_SIZE + page);
+        return NULL;
+    }
+    c_mode_altstack_state = 1;
+    return mapping;
+}
+
+int c_mode_altstack_install_current(void) {
+    if (c_mode_altstack_state == 1) return 0;
+    pthread_once(&c_mode_altstack_once, c_mode_altstack_make_key);
+    void *mapping = c_mode_altstack_map_and_set();
+    if (mapping != NULL) pthread_setspecific(c_mode_altstack_key, mapping);  // unmapped at thread exit
+    return c_mode_altstack_state == 1 ? 0 : -1;
+}
+
+int c_mode_altstack_present(void) {
+    stack_t current;
+    return sigaltstack(NULL, &current) == 0 && !(current.ss_flags & SS_DISABLE);
+}
+
+// MARK: the SIGPROF request slot
+
+enum { C_MODE_PHASE_IDLE = 0, C_MODE_PHASE_REQUESTED = 1, C_MODE_PHASE_WRITING = 2, C_MODE_PHASE_DONE = 3 };
+enum { C_MODE_KIND_CAPTURE = 0, C_MODE_KIND_ALTSTACK = 1 };
+#define C_MODE_SIGNAL_TAG 0xA5u
+
+static pthread_mutex_t c_mode_request_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint64_t c_mode_request_state;
+static uint64_t c_mode_request_generation;  // guarded by c_mode_request_lock
+static uintptr_t c_mode_request_frames[C_MODE_MAX_FRAMES];
+static int c_mode_request_count;
+static int c_mode_request_unwinder;
+static sem_t c_mode_request_done;
+static struct sigaction c_mode_previous_sigprof;
+static _Atomic int c_mode_installed;
+
+static void c_mode_chain_sigprof(int sig, siginfo_t *info, void *uc) {
+    struct sigaction *prev = &c_mode_previous_sigprof;
+    if (prev->sa_flags & SA_SIGINFO) {
+        if (prev->sa_sigaction != NULL) prev->sa_sigaction(sig, info, uc);
+    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler != NULL) {
+        prev->sa_handler(sig);
+    }
+    // SIG_DFL would terminate the process: a stray SIGPROF that nobody asked for is ignored instead.
+}
+
+static void c_mode_sigprof_handler(int sig, siginfo_t *info, void *uc) {
+    int saved_errno = errno;
+    uintptr_t value = (uintptr_t)info->si_value.sival_ptr;
+    if (info->si_code == SI_QUEUE && info->si_pid == getpid() && (value & 0xFFu) == C_MODE_SIGNAL_TAG) {
+        uint64_t generation = (uint64_t)value >> 12;
+        int kind = (int)((value >> 8) & 0xFu);
+        uint64_t expected = (generation << 2) | C_MODE_PHASE_REQUESTED;
+        if (atomic_compare_exchange_strong(&c_mode_request_state, &expected,
+                                           (generation << 2) | C_MODE_PHASE_WRITING)) {
+            if (kind == C_MODE_KIND_CAPTURE) {
+                int unwinder = C_MODE_UNWINDER_NONE;
+                c_mode_request_count = c_mode_unwind_ucontext(uc, c_mode_request_frames, C_MODE_MAX_FRAMES, &unwinder);
+                c_mode_request_unwinder = unwinder;
+            } else {
+                c_mode_altstack_map_and_set();  // not freed at thread exit: pool threads live as long as the process
+                c_mode_request_count = c_mode_altstack_state == 1 ? 1 : 0;
+            }
+            atomic_store(&c_mode_request_state, (generation << 2) | C_MODE_PHASE_DONE);
+            sem_post(&c_mode_request_done);
+        }
+        // else: a late signal of an abandoned request; the slot belongs to someone else now.
+    } else {
+        c_mode_chain_sigprof(sig, info, uc);
+    }
+    errno = saved_errno;
+}
+
+int c_mode_capture_install(int disable_libunwind) {
+    pthread_mutex_lock(&c_mode_request_lock);
+    if (atomic_load(&c_mode_installed)) {
+        pthread_mutex_unlock(&c_mode_request_lock);
+        return 0;
+    }
+    if (!disable_libunwind) {
+        c_mode_load_libunwind();
+    } else {
+        c_mode_unw_status = "libunwind disabled by MODE_DISABLE_LIBUNWIND (frame-pointer walk used)";
+    }
+    sem_init(&c_mode_request_done, 0, 0);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = c_mode_sigprof_handler;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGPROF, &action, &c_mode_previous_sigprof) != 0) {
+        int error = errno;
+        pthread_mutex_unlock(&c_mode_request_lock);
+        return error;
+    }
+    atomic_store(&c_mode_installed, 1);
+    pthread_mutex_unlock(&c_mode_request_lock);
+    // Warm libunwind: the first unwind in a thread parses unwind tables and fills caches.
+    uintptr_t warm[8];
+    int unwinder = 0;
+    (void)c_mode_capture_current(0, warm, 8, &unwinder);
+    return 0;
+}
+
+int c_mode_capture_installed(void) { return atomic_load(&c_mode_installed); }
+
+static void c_mode_deadline_after(struct timespec *deadline, int64_t ns) {
+    clock_gettime(CLOCK_MONOTONIC, deadline);
+    deadline->tv_sec += (time_t)(ns / 1000000000);
+    deadline->tv_nsec += (long)(ns % 1000000000);
+    if (deadline->tv_nsec >= 1000000000) {
+        deadline->tv_sec += 1;
+        deadline->tv_nsec -= 1000000000;
+    }
+}
+
+// Waits for the post of `generation`; 1 when the state reached DONE for it.
+static int c_mode_wait_done(uint64_t generation, const struct timespec *deadline) {
+    for (;;) {
+        if (sem_clockwait(&c_mode_request_done, CLOCK_MONOTONIC, deadline) == 0) {
+            if (atomic_load(&c_mode_request_state) == ((generation << 2) | C_MODE_PHASE_DONE)) return 1;
+            continue;  // a post of an older generation that finished after we gave up on it
+        }
+        if (errno == EINTR) continue;
+        return 0;
+    }
+}
+
+static int c_mode_request(int32_t tid, int kind, int64_t timeout_ns, int *errno_out) {
+    if (!atomic_load(&c_mode_installed)) return C_MODE_CAPTURE_NOT_INSTALLED;
+    uint64_t state = atomic_load(&c_mode_request_state);
+    if ((state & 3u) == C_MODE_PHASE_WRITING) return C_MODE_CAPTURE_BUSY;  // an abandoned handler still unwinds
+    while (sem_trywait(&c_mode_request_done) == 0) {
+    }
+    uint64_t generation = ++c_mode_request_generation;
+    atomic_store(&c_mode_request_state, (generation << 2) | C_MODE_PHASE_REQUESTED);
+
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = SIGPROF;
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_ptr = (void *)(uintptr_t)((generation << 12) | ((uint64_t)kind << 8) | C_MODE_SIGNAL_TAG);
+    if (syscall(SYS_rt_tgsigqueueinfo, (long)getpid(), (long)tid, (long)SIGPROF, &info) != 0) {
+        int error = errno;
+        atomic_store(&c_mode_request_state, (generation << 2) | C_MODE_PHASE_IDLE);
+        if (errno_out) *errno_out = error;
+        return (error == ESRCH || error == EINVAL) ? C_MODE_CAPTURE_NO_SUCH_THREAD : C_MODE_CAPTURE_SEND_FAILED;
+    }
+    struct timespec deadline;
+    c_mode_deadline_after(&deadline, timeout_ns);
+    if (c_mode_wait_done(generation, &deadline)) return C_MODE_CAPTURE_OK;
+
+    // Timed out: withdraw the request unless the handler has already claimed it.
+    uint64_t expected = (generation << 2) | C_MODE_PHASE_REQUESTED;
+    if (atomic_compare_exchange_strong(&c_mode_request_state, &expected, (generation << 2) | C_MODE_PHASE_IDLE)) {
+        return C_MODE_CAPTURE_TIMED_OUT;
+    }
+    // The handler is writing: it finishes in microseconds unless the thread is descheduled; give it a second.
+    c_mode_deadline_after(&deadline, 1000000000);
+    if (c_mode_wait_done(generation, &deadline)) return C_MODE_CAPTURE_OK;
+    return C_MODE_CAPTURE_TIMED_OUT;
+}
+
+int c_mode_capture_thread(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count, int *unwinder,
+                          int *errno_out) {
+    *count = 0;
+    *unwinder = C_MODE_UNWINDER_NONE;
+    if (errno_out) *errno_out = 0;
+    pthread_mutex_lock(&c_mode_request_lock);
+    int result = c_mode_request(tid, C_MODE_KIND_CAPTURE, timeout_ns, errno_out);
+    if (result == C_MODE_CAPTURE_OK) {
+        int n = c_mode_request_count < max ? c_mode_request_count : max;
+        memcpy(frames, c_mode_request_frames, (size_t)n * sizeof(uintptr_t));
+        *count = n;
+        *unwinder = c_mode_request_unwinder;
+    }
+    pthread_mutex_unlock(&c_mode_request_lock);
+    return result;
+}
+
+int c_mode_altstack_install_thread(int32_t tid, int64_t timeout_ns) {
+    if (tid == c_mode_gettid()) return c_mode_altstack_install_current() == 0 ? C_MODE_CAPTURE_OK : C_MODE_CAPTURE_BUSY;
+    pthread_mutex_lock(&c_mode_request_lock);
+    int result = c_mode_request(tid, C_MODE_KIND_ALTSTACK, timeout_ns, NULL);
+    pthread_mutex_unlock(&c_mode_request_lock);
+    return result;
+}
+
+#else
+int c_mode_capture_unsupported_platform(void) { return 0; }
+#endif

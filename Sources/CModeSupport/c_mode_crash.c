@@ -1,0 +1,533 @@
+// Fatal-signal crash reporter and log gate (see c_mode_crash.h).
+#ifdef __linux__
+#ifndef _GNU_SOURCE
+#error You must define _GNU_SOURCE
+#endif
+#include "c_mode_crash.h"
+#include "c_mode_capture.h"
+#include "c_mode_io.h"
+#include "c_mode_modules.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+// The stall helper's activity table (c_mode_activity.h). Weak, so this file links without it.
+extern uintptr_t c_mode_activity_current_job(void) __attribute__((weak));
+extern uintptr_t c_mode_activity_job_for_thread(int32_t tid) __attribute__((weak));
+extern int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen) __attribute__((weak));
+
+static const int c_mode_fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT};
+#define C_MODE_FATAL_COUNT ((int)(sizeof c_mode_fatal_signals / sizeof c_mode_fatal_signals[0]))
+
+static struct sigaction c_mode_crash_previous[65];
+static int c_mode_crash_fds[C_MODE_CRASH_MAX_FDS];
+static _Atomic int c_mode_crash_fd_count;
+static _Atomic int c_mode_crash_format;
+static _Atomic(c_mode_crash_callback) c_mode_crash_cb;
+static _Atomic int64_t c_mode_crash_timeout_ns = 3000000000;
+static _Atomic int c_mode_crash_is_installed;
+static pthread_mutex_t c_mode_crash_install_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(const char *) *c_mode_swift_message_buffer;
+
+static _Atomic int32_t c_mode_crash_owner;  // tid writing a report
+static _Atomic int c_mode_log_writers;
+
+static c_mode_crash_info c_mode_crash_current;
+static char c_mode_crash_text[65536];
+static sem_t c_mode_crash_request;
+static sem_t c_mode_crash_done;
+
+// MARK: signal names
+
+const char *c_mode_signal_name(int signal) {
+    switch (signal) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGFPE: return "SIGFPE";
+    case SIGABRT: return "SIGABRT";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGPROF: return "SIGPROF";
+    case SIGUSR1: return "SIGUSR1";
+    default: return "SIG?";
+    }
+}
+
+const char *c_mode_signal_description(int signal) {
+    switch (signal) {
+    case SIGSEGV: return "segmentation fault";
+    case SIGBUS: return "bus error";
+    case SIGILL: return "illegal instruction";
+    case SIGTRAP: return "trace/breakpoint trap";
+    case SIGFPE: return "arithmetic exception";
+    case SIGABRT: return "abort";
+    case SIGQUIT: return "quit";
+    default: return "signal";
+    }
+}
+
+const char *c_mode_swift_fatal_message(void) {
+    if (c_mode_swift_message_buffer == NULL) return NULL;
+    return atomic_load(c_mode_swift_message_buffer);
+}
+
+// MARK: log gate
+
+int32_t c_mode_crash_thread(void) { return atomic_load(&c_mode_crash_owner); }
+int c_mode_crash_in_progress(void) { return atomic_load(&c_mode_crash_owner) != 0; }
+
+int c_mode_log_gate_enter(void) {
+    if (atomic_load(&c_mode_crash_owner) != 0) return 0;
+    atomic_fetch_add(&c_mode_log_writers, 1);
+    if (atomic_load(&c_mode_crash_owner) != 0) {
+        atomic_fetch_sub(&c_mode_log_writers, 1);
+        return 0;
+    }
+    return 1;
+}
+
+void c_mode_log_gate_exit(void) { atomic_fetch_sub(&c_mode_log_writers, 1); }
+
+static void c_mode_sleep_ns(long ns) {
+    struct timespec delay = {0, ns};
+    nanosleep(&delay, NULL);
+}
+
+// MARK: labels
+
+int c_mode_label_for_thread(int32_t tid, uintptr_t *job, char *buf, int buflen) {
+    uintptr_t found = 0;
+    if (tid == c_mode_gettid() && c_mode_activity_current_job != NULL) {
+        found = c_mode_activity_current_job();
+    } else if (c_mode_activity_job_for_thread != NULL) {
+        found = c_mode_activity_job_for_thread(tid);
+    }
+    if (job != NULL) *job = found;
+    if (found == 0 || c_mode_task_label_lookup == NULL || buflen <= 0) return -1;
+    return c_mode_task_label_lookup(found, buf, buflen);
+}
+
+// MARK: formatting (async-signal-safe)
+
+// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm): no gmtime, no locale, no locks.
+static void c_mode_buf_timestamp(c_mode_buf *buf, int64_t unix_ms) {
+    int64_t seconds = unix_ms / 1000, days = seconds / 86400, rem = seconds % 86400;
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9, year = yoe + era * 400 + (month <= 2);
+    int64_t parts[] = {month, day, rem / 3600, (rem % 3600) / 60, rem % 60};
+    const char *separators = "--T::";
+    c_mode_buf_dec(buf, year);
+    for (int i = 0; i < 5; i++) {
+        c_mode_buf_char(buf, separators[i]);
+        if (parts[i] < 10) c_mode_buf_char(buf, '0');
+        c_mode_buf_dec(buf, parts[i]);
+    }
+    c_mode_buf_char(buf, '.');
+    int64_t ms = unix_ms % 1000;
+    if (ms < 100) c_mode_buf_char(buf, '0');
+    if (ms < 10) c_mode_buf_char(buf, '0');
+    c_mode_buf_dec(buf, ms);
+    c_mode_buf_char(buf, 'Z');
+}
+
+static const char *c_mode_unwinder_name(int unwinder) {
+    return unwinder == C_MODE_UNWINDER_LIBUNWIND ? "libunwind"
+           : unwinder == C_MODE_UNWINDER_FRAME_POINTER ? "framePointer"
+                                                        : "none";
+}
+
+static void c_mode_format_text(const c_mode_crash_info *info, c_mode_buf *b) {
+    c_mode_buf_str(b, "=== swift-mode crash report begin ===\nCRASH: signal ");
+    c_mode_buf_str(b, c_mode_signal_name(info->signal));
+    c_mode_buf_str(b, " (");
+    c_mode_buf_str(b, c_mode_signal_description(info->signal));
+    c_mode_buf_str(b, ") at ");
+    c_mode_buf_hex(b, info->fault_address, 1);
+    c_mode_buf_str(b, "\ntime: ");
+    c_mode_buf_timestamp(b, info->unix_time_ms);
+    c_mode_buf_str(b, " pid: ");
+    c_mode_buf_dec(b, info->pid);
+    c_mode_buf_str(b, " signal: ");
+    c_mode_buf_dec(b, info->signal);
+    c_mode_buf_str(b, " code: ");
+    c_mode_buf_dec(b, info->code);
+    c_mode_buf_str(b, " pc: ");
+    c_mode_buf_hex(b, info->pc, 1);
+    c_mode_buf_str(b, "\nthread: \"");
+    c_mode_buf_str(b, info->thread_name);
+    c_mode_buf_str(b, "\" tid: ");
+    c_mode_buf_dec(b, info->tid);
+    c_mode_buf_str(b, "\ntask: ");
+    if (info->job != 0) {
+        c_mode_buf_hex(b, info->job, 1);
+        c_mode_buf_str(b, info->has_label ? " \"" : " (unlabelled)");
+        if (info->has_label) {
+            c_mode_buf_str(b, info->task_label);
+            c_mode_buf_char(b, '"');
+        }
+    } else {
+        c_mode_buf_str(b, "none");
+    }
+    if (info->has_message) {
+        c_mode_buf_str(b, "\nmessage: ");
+        for (const char *p = info->fatal_message; *p != '\0'; p++) c_mode_buf_char(b, *p == '\n' ? ' ' : *p);
+    }
+    c_mode_buf_str(b, "\nunwinder: ");
+    c_mode_buf_str(b, c_mode_unwinder_name(info->unwinder));
+    c_mode_buf_str(b, "\nframes:\n");
+    const char *mentioned[32];
+    uintptr_t biases[32];
+    int mentioned_count = 0;
+    for (int i = 0; i < info->frame_count; i++) {
+        uintptr_t bias = 0;
+        const char *path = NULL;
+        c_mode_buf_str(b, "  #");
+        c_mode_buf_dec(b, i);
+        c_mode_buf_str(b, i < 10 ? "  " : " ");
+        c_mode_buf_hex(b, info->frames[i], 16);
+        if (c_mode_modules_lookup((uintptr_t)info->frames[i], &bias, &path)) {
+            c_mode_buf_str(b, "  ");
+            c_mode_buf_str(b, c_mode_basename(path));
+            c_mode_buf_char(b, '+');
+            c_mode_buf_hex(b, info->frames[i] - bias, 1);
+            int seen = 0;
+            for (int m = 0; m < mentioned_count; m++) seen |= mentioned[m] == path;
+            if (!seen && mentioned_count < 32) {
+                biases[mentioned_count] = bias;
+                mentioned[mentioned_count++] = path;
+            }
+        } else {
+            c_mode_buf_str(b, "  ?");
+        }
+        c_mode_buf_char(b, '\n');
+    }
+    c_mode_buf_str(b, "images:\n");
+    for (int m = 0; m < mentioned_count; m++) {
+        c_mode_buf_str(b, "  ");
+        c_mode_buf_str(b, c_mode_basename(mentioned[m]));
+        c_mode_buf_str(b, " load-bias ");
+        c_mode_buf_hex(b, biases[m], 1);
+        c_mode_buf_char(b, ' ');
+        c_mode_buf_str(b, mentioned[m]);
+        c_mode_buf_char(b, '\n');
+    }
+    c_mode_buf_str(b, "=== swift-mode crash report end ===\n");
+}
+
+static void c_mode_json_key(c_mode_buf *b, const char *key) {
+    c_mode_buf_str(b, ",\"");
+    c_mode_buf_str(b, key);
+    c_mode_buf_str(b, "\":");
+}
+
+static void c_mode_json_string(c_mode_buf *b, const char *key, const char *value) {
+    c_mode_json_key(b, key);
+    c_mode_buf_char(b, '"');
+    c_mode_buf_json_str(b, value);
+    c_mode_buf_char(b, '"');
+}
+
+// Schema: Diagnostics/Formats/crash-report.md (decodes as CrashReportRecord).
+static void c_mode_format_json(const c_mode_crash_info *info, c_mode_buf *b) {
+    c_mode_buf_str(b, "{\"timestamp\":\"");
+    c_mode_buf_timestamp(b, info->unix_time_ms);
+    c_mode_buf_str(b, "\",\"level\":\"critical\",\"label\":\"mode.crash\",\"message\":\"CRASH: signal ");
+    c_mode_buf_str(b, c_mode_signal_name(info->signal));
+    c_mode_buf_str(b, " (");
+    c_mode_buf_str(b, c_mode_signal_description(info->signal));
+    c_mode_buf_str(b, ") at ");
+    c_mode_buf_hex(b, info->fault_address, 1);
+    c_mode_buf_str(b, "\",\"crash\":{\"part\":\"core\"");
+    c_mode_json_string(b, "signal", c_mode_signal_name(info->signal));
+    c_mode_json_key(b, "signalNumber");
+    c_mode_buf_dec(b, info->signal);
+    c_mode_json_key(b, "code");
+    c_mode_buf_dec(b, info->code);
+    c_mode_json_key(b, "faultAddress");
+    c_mode_buf_dec(b, (int64_t)info->fault_address);
+    c_mode_json_key(b, "pc");
+    c_mode_buf_dec(b, (int64_t)info->pc);
+    c_mode_json_key(b, "pid");
+    c_mode_buf_dec(b, info->pid);
+    c_mode_json_key(b, "tid");
+    c_mode_buf_dec(b, info->tid);
+    c_mode_json_string(b, "thread", info->thread_name);
+    if (info->job != 0) {
+        c_mode_json_key(b, "task");
+        c_mode_buf_dec(b, (int64_t)info->job);
+    }
+    if (info->has_label) c_mode_json_string(b, "taskLabel", info->task_label);
+    if (info->has_message) c_mode_json_string(b, "fatalError", info->fatal_message);
+    c_mode_json_string(b, "unwinder", c_mode_unwinder_name(info->unwinder));
+    c_mode_json_key(b, "frames");
+    c_mode_buf_char(b, '[');
+    const char *mentioned[32];
+    uintptr_t biases[32];
+    int mentioned_count = 0;
+    for (int i = 0; i < info->frame_count; i++) {
+        uintptr_t bias = 0;
+        const char *path = NULL;
+        if (i > 0) c_mode_buf_char(b, ',');
+        c_mode_buf_str(b, "{\"index\":");
+        c_mode_buf_dec(b, i);
+        c_mode_buf_str(b, ",\"address\":");
+        c_mode_buf_dec(b, (int64_t)info->frames[i]);
+        if (c_mode_modules_lookup((uintptr_t)info->frames[i], &bias, &path)) {
+            c_mode_json_string(b, "module", c_mode_basename(path));
+            c_mode_json_key(b, "moduleOffset");
+            c_mode_buf_dec(b, (int64_t)(info->frames[i] - bias));
+            int seen = 0;
+            for (int m = 0; m < mentioned_count; m++) seen |= mentioned[m] == path;
+            if (!seen && mentioned_count < 32) {
+                biases[mentioned_count] = bias;
+                mentioned[mentioned_count++] = path;
+            }
+        }
+        c_mode_buf_str(b, ",\"isInlined\":false,\"isAsync\":false}");
+    }
+    c_mode_buf_str(b, "],\"images\":[");
+    for (int m = 0; m < mentioned_count; m++) {
+        if (m > 0) c_mode_buf_char(b, ',');
+        c_mode_buf_str(b, "{\"name\":\"");
+        c_mode_buf_json_str(b, c_mode_basename(mentioned[m]));
+        c_mode_buf_str(b, "\",\"path\":\"");
+        c_mode_buf_json_str(b, mentioned[m]);
+        c_mode_buf_str(b, "\",\"loadBias\":");
+        c_mode_buf_dec(b, (int64_t)biases[m]);
+        c_mode_buf_char(b, '}');
+    }
+    c_mode_buf_str(b, "]}}\n");
+}
+
+size_t c_mode_crash_format_core(const c_mode_crash_info *info, int format, char *out, size_t capacity) {
+    c_mode_buf b;
+    c_mode_buf_init(&b, out, capacity);
+    if (format == C_MODE_CRASH_FORMAT_JSON) {
+        c_mode_format_json(info, &b);
+    } else {
+        c_mode_format_text(info, &b);
+    }
+    if (b.truncated && b.length > 0) b.data[b.length - 1] = '\n';
+    return b.length;
+}
+
+// MARK: collecting
+
+static void c_mode_fill_common(c_mode_crash_info *info) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    info->unix_time_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    info->pid = getpid();
+    info->tid = c_mode_gettid();
+    memset(info->thread_name, 0, sizeof info->thread_name);
+    prctl(PR_GET_NAME, info->thread_name, 0, 0, 0);
+    uintptr_t job = 0;
+    int length = c_mode_label_for_thread(info->tid, &job, info->task_label, C_MODE_CRASH_LABEL_SIZE);
+    info->job = job;
+    info->has_label = length >= 0;
+    if (length < 0) info->task_label[0] = '\0';
+    const char *message = c_mode_swift_fatal_message();
+    info->has_message = message != NULL && message[0] != '\0';
+    info->fatal_message[0] = '\0';
+    if (info->has_message) {
+        size_t n = 0;
+        while (message[n] != '\0' && n < C_MODE_CRASH_MESSAGE_SIZE - 1) {
+            info->fatal_message[n] = message[n];
+            n++;
+        }
+        while (n > 0 && info->fatal_message[n - 1] == '\n') n--;
+        info->fatal_message[n] = '\0';
+    }
+}
+
+void c_mode_crash_fill_current(c_mode_crash_info *info) {
+    memset(info, 0, sizeof *info);
+    c_mode_fill_common(info);
+    uintptr_t frames[C_MODE_CRASH_MAX_FRAMES];
+    int unwinder = 0;
+    int n = c_mode_capture_current(0, frames, C_MODE_CRASH_MAX_FRAMES, &unwinder);
+    for (int i = 0; i < n; i++) info->frames[i] = frames[i];
+    info->frame_count = n;
+    info->unwinder = unwinder;
+    info->pc = n > 0 ? frames[0] : 0;
+}
+
+// MARK: the helper thread and the handler
+
+static void *c_mode_crash_helper(void *unused) {
+    (void)unused;
+    prctl(PR_SET_NAME, "mode-crash", 0, 0, 0);
+    for (;;) {
+        if (sem_wait(&c_mode_crash_request) != 0) continue;
+        c_mode_crash_callback callback = atomic_load(&c_mode_crash_cb);
+        if (callback != NULL) callback(&c_mode_crash_current);
+        sem_post(&c_mode_crash_done);
+    }
+    return NULL;
+}
+
+static void c_mode_write_everywhere(const char *data, size_t length) {
+    int count = atomic_load(&c_mode_crash_fd_count);
+    for (int i = 0; i < count; i++) c_mode_write_all(c_mode_crash_fds[i], data, length);
+}
+
+static void c_mode_reset_and_reraise(int sig, siginfo_t *info) {
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    sigaction(sig, &fallback, NULL);
+    // A fault re-executes the faulting instruction on return and dies of it; a sent signal (kill, abort's
+    // raise) is raised again and delivered, with the default action, when this handler returns.
+    if (info->si_code <= 0) syscall(SYS_tgkill, (long)getpid(), (long)c_mode_gettid(), (long)sig);
+}
+
+static void c_mode_crash_handler(int sig, siginfo_t *info, void *uc) {
+    int saved_errno = errno;
+    int32_t me = c_mode_gettid();
+    int32_t expected = 0;
+    if (!atomic_compare_exchange_strong(&c_mode_crash_owner, &expected, me)) {
+        if (expected != me) {
+            // Another thread is writing its report: let it finish (it ends the process).
+            int64_t waited = 0, limit = atomic_load(&c_mode_crash_timeout_ns) + 2000000000;
+            while (waited < limit && atomic_load(&c_mode_crash_owner) != 0) {
+                c_mode_sleep_ns(10000000);
+                waited += 10000000;
+            }
+        }
+        // A crash inside our own handler (or a second crash): no report, straight to the default action.
+        c_mode_reset_and_reraise(sig, info);
+        errno = saved_errno;
+        return;
+    }
+    // Close the log gate and let in-flight log writes finish (bounded: the crashing thread may be one).
+    for (int i = 0; i < 20 && atomic_load(&c_mode_log_writers) > 0; i++) c_mode_sleep_ns(5000000);
+
+    c_mode_crash_info *report = &c_mode_crash_current;
+    c_mode_fill_common(report);
+    report->signal = sig;
+    report->code = info->si_code;
+    report->fault_address = (uint64_t)(uintptr_t)info->si_addr;
+    ucontext_t *context = (ucontext_t *)uc;
+#if defined(__x86_64__)
+    report->pc = (uint64_t)context->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    report->pc = (uint64_t)context->uc_mcontext.pc;
+#endif
+    uintptr_t frames[C_MODE_CRASH_MAX_FRAMES];
+    int unwinder = 0;
+    int n = c_mode_unwind_ucontext(uc, frames, C_MODE_CRASH_MAX_FRAMES, &unwinder);
+    for (int i = 0; i < n; i++) report->frames[i] = frames[i];
+    report->frame_count = n;
+    report->unwinder = unwinder;
+
+    // 1. The async-signal-safe record: one write(2) per fd.
+    size_t length = c_mode_crash_format_core(report, atomic_load(&c_mode_crash_format), c_mode_crash_text,
+                                             sizeof c_mode_crash_text);
+    c_mode_write_everywhere(c_mode_crash_text, length);
+
+    // 2. The best-effort part on the helper thread, bounded by a deadline (a crash inside malloc cannot hang us).
+    if (atomic_load(&c_mode_crash_cb) != NULL) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        int64_t timeout = atomic_load(&c_mode_crash_timeout_ns);
+        deadline.tv_sec += (time_t)(timeout / 1000000000);
+        deadline.tv_nsec += (long)(timeout % 1000000000);
+        if (deadline.tv_nsec >= 1000000000) {
+            deadline.tv_sec += 1;
+            deadline.tv_nsec -= 1000000000;
+        }
+        sem_post(&c_mode_crash_request);
+        while (sem_clockwait(&c_mode_crash_done, CLOCK_MONOTONIC, &deadline) != 0 && errno == EINTR) {
+        }
+    }
+
+    // 3. Chain to the previous handler (the Swift runtime's backtracer), then die of the original signal.
+    struct sigaction *previous = &c_mode_crash_previous[sig];
+    if ((previous->sa_flags & SA_SIGINFO) && previous->sa_sigaction != NULL) {
+        sigaction(sig, previous, NULL);
+        previous->sa_sigaction(sig, info, uc);
+    } else if (!(previous->sa_flags & SA_SIGINFO) && previous->sa_handler != SIG_DFL &&
+               previous->sa_handler != SIG_IGN && previous->sa_handler != NULL) {
+        sigaction(sig, previous, NULL);
+        previous->sa_handler(sig);
+    }
+    c_mode_reset_and_reraise(sig, info);
+    errno = saved_errno;
+}
+
+int c_mode_crash_install(const int *fds, int fd_count, int format, c_mode_crash_callback callback,
+                         int64_t best_effort_timeout_ns) {
+    pthread_mutex_lock(&c_mode_crash_install_lock);
+    if (fd_count > C_MODE_CRASH_MAX_FDS) fd_count = C_MODE_CRASH_MAX_FDS;
+    atomic_store(&c_mode_crash_fd_count, 0);
+    for (int i = 0; i < fd_count; i++) c_mode_crash_fds[i] = fds[i];
+    atomic_store(&c_mode_crash_fd_count, fd_count);
+    atomic_store(&c_mode_crash_format, format);
+    atomic_store(&c_mode_crash_cb, callback);
+    atomic_store(&c_mode_crash_timeout_ns, best_effort_timeout_ns > 0 ? best_effort_timeout_ns : 3000000000);
+    if (atomic_load(&c_mode_crash_is_installed)) {
+        pthread_mutex_unlock(&c_mode_crash_install_lock);
+        return 0;
+    }
+    typedef _Atomic(const char *) *(*message_buffer_fn)(void);
+    message_buffer_fn get_buffer = (message_buffer_fn)dlsym(RTLD_DEFAULT, "swift_getFatalErrorMessageBuffer");
+    if (get_buffer != NULL) c_mode_swift_message_buffer = get_buffer();
+    c_mode_modules_refresh();
+    (void)c_mode_capture_install(0);  // loads libunwind; harmless when already installed
+    c_mode_altstack_install_current();
+    sem_init(&c_mode_crash_request, 0, 0);
+    sem_init(&c_mode_crash_done, 0, 0);
+
+    // The helper starts with every signal blocked, so it is never picked for process-directed signals.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t helper;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    int created = pthread_create(&helper, &attributes, c_mode_crash_helper, NULL);
+    pthread_attr_destroy(&attributes);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (created != 0) {
+        pthread_mutex_unlock(&c_mode_crash_install_lock);
+        return created;
+    }
+
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = c_mode_crash_handler;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    for (int i = 0; i < C_MODE_FATAL_COUNT; i++) {
+        int sig = c_mode_fatal_signals[i];
+        if (sigaction(sig, &action, &c_mode_crash_previous[sig]) != 0) {
+            int error = errno;
+            pthread_mutex_unlock(&c_mode_crash_install_lock);
+            return error;
+        }
+    }
+    atomic_store(&c_mode_crash_is_installed, 1);
+    pthread_mutex_unlock(&c_mode_crash_install_lock);
+    return 0;
+}
+
+int c_mode_crash_installed(void) { return atomic_load(&c_mode_crash_is_installed); }
+
+#else
+int c_mode_crash_unsupported_platform(void) { return 0; }
+#endif

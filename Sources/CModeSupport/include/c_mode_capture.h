@@ -1,0 +1,81 @@
+// Native stack capture: libunwind loaded at run time (never linked), a SIGPROF handler that unwinds the
+// interrupted thread from its ucontext, a frame-pointer fallback, and alternate signal stacks.
+//
+// Protocol of c_mode_capture_thread: one request at a time (a mutex serialises requesters). The request slot
+// holds a state word `generation << 2 | phase`. The requester publishes (gen, REQUESTED) and sends SIGPROF with
+// rt_tgsigqueueinfo (si_code SI_QUEUE, si_value = gen | tag). The handler claims the slot with a CAS
+// (gen, REQUESTED) -> (gen, WRITING), unwinds into the preallocated buffer, stores (gen, DONE) and sem_posts.
+// A late handler of an abandoned request fails the CAS and writes nothing, so it cannot corrupt a newer one.
+// SIGPROF that is not ours (another profiler, setitimer) is chained to the previous handler.
+#pragma once
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Maximum frames one capture records.
+#define C_MODE_MAX_FRAMES 256
+
+/// Which unwinder produced a stack.
+enum {
+    C_MODE_UNWINDER_NONE = 0,
+    C_MODE_UNWINDER_LIBUNWIND = 1,
+    C_MODE_UNWINDER_FRAME_POINTER = 2,
+};
+
+/// Result codes of c_mode_capture_thread.
+enum {
+    C_MODE_CAPTURE_OK = 0,
+    C_MODE_CAPTURE_NOT_INSTALLED = 1,
+    C_MODE_CAPTURE_NO_SUCH_THREAD = 2,
+    C_MODE_CAPTURE_TIMED_OUT = 3,
+    C_MODE_CAPTURE_BUSY = 4,
+    C_MODE_CAPTURE_SEND_FAILED = 5,
+};
+
+/// Installs the SIGPROF handler (idempotent) and loads libunwind.so.8 unless `disable_libunwind` is non-zero.
+/// Returns 0, or an errno value when sigaction failed.
+int c_mode_capture_install(int disable_libunwind);
+
+/// 1 once c_mode_capture_install succeeded.
+int c_mode_capture_installed(void);
+
+/// 1 when libunwind was loaded and all its functions resolved.
+int c_mode_libunwind_loaded(void);
+
+/// Why libunwind is not used ("" when it is): a static string.
+const char *c_mode_libunwind_status(void);
+
+/// Captures the stack of thread `tid` of this process. Frame 0 is the interrupted program counter, the others
+/// are return addresses. On C_MODE_CAPTURE_OK `*count` frames are in `frames` and `*unwinder` says which
+/// unwinder produced them. `*errno_out` receives the errno of a failed send.
+int c_mode_capture_thread(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count, int *unwinder,
+                          int *errno_out);
+
+/// Captures the calling thread. Frame 0 is the return address into the caller of this function (the caller's
+/// own frame), then `skip` further frames are dropped. Returns the number of frames.
+int c_mode_capture_current(int skip, uintptr_t *frames, int max, int *unwinder);
+
+/// Unwinds from a signal handler's ucontext into `frames` (async-signal-safe). Uses libunwind when loaded,
+/// else the frame-pointer walk. Returns the frame count and sets `*unwinder`.
+int c_mode_unwind_ucontext(void *ucontext, uintptr_t *frames, int max, int *unwinder);
+
+/// Frame-pointer walk from (pc, fp); every read is checked, so a corrupt chain ends the walk, never faults.
+int c_mode_unwind_frame_pointers(uintptr_t pc, uintptr_t fp, uintptr_t *frames, int max);
+
+/// Gives the calling thread a 64 KiB alternate signal stack (plus a guard page) unless it already has one.
+/// Idempotent and cheap after the first call (one thread-local check). Returns 0, or -1 on failure.
+int c_mode_altstack_install_current(void);
+
+/// Asks thread `tid` (through the SIGPROF handler) to install its own alternate signal stack. Returns a
+/// C_MODE_CAPTURE_* code.
+int c_mode_altstack_install_thread(int32_t tid, int64_t timeout_ns);
+
+/// 1 when the calling thread has an alternate signal stack.
+int c_mode_altstack_present(void);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,2 +1,0 @@
-#pragma once
-int c_mode_placeholder(void);

@@ -1,0 +1,30 @@
+/// The native return addresses of one thread, innermost first, before symbolication.
+///
+/// ```swift
+/// let stack = try StackCapture.capture(threadID: tid)
+/// let frames = Symbolicator.shared.symbolicate(stack)
+/// ```
+public struct RawStack: Sendable, Equatable {
+    /// Frame 0 is the interrupted program counter (signal capture) or a return address (current thread); the
+    /// others are return addresses.
+    public var addresses: [UInt]
+    /// Which unwinder produced the addresses.
+    public var unwinder: Unwinder
+    /// Why the stack may be degraded (frame-pointer fallback, truncation), `nil` when nothing is worth saying.
+    public var note: String?
+    /// Whether `addresses[0]` is an exact program counter (true for a signal capture) rather than a return
+    /// address; symbolication looks return addresses up at `address - 1`.
+    public var firstFrameIsExactPC: Bool
+
+    /// Creates a stack from addresses you captured elsewhere.
+    ///
+    /// ```swift
+    /// let stack = RawStack(addresses: [0x5555_5555_1234], unwinder: .framePointer)
+    /// ```
+    public init(addresses: [UInt], unwinder: Unwinder, note: String? = nil, firstFrameIsExactPC: Bool = true) {
+        self.addresses = addresses
+        self.unwinder = unwinder
+        self.note = note
+        self.firstFrameIsExactPC = firstFrameIsExactPC
+    }
+}

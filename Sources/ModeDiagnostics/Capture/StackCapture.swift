@@ -1,0 +1,131 @@
+import CModeSupport
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Captures native stacks: of any thread of this process (through SIGPROF and libunwind) or of the caller.
+///
+/// The handler unwinds the interrupted thread from its signal context into a preallocated buffer; the
+/// requester waits with a deadline. libunwind is loaded at run time with `dlopen("libunwind.so.8")`, never
+/// linked; without it (or with `MODE_DISABLE_LIBUNWIND=1` in the environment at install) a frame-pointer walk
+/// is used and the stack's ``RawStack/note`` says so.
+///
+/// ```swift
+/// try StackCapture.install()
+/// let stack = try StackCapture.capture(threadID: stalledThreadID)
+/// for frame in Symbolicator.shared.symbolicate(stack) { print(frame.render()) }
+/// ```
+///
+/// - Note: the signal interrupts a blocking system call of the sampled thread (it returns early with EINTR
+///   unless restarted). Capture once per event, not continuously.
+public enum StackCapture {
+    private static let installed = Atomic<Bool>(false)
+    private static let installLock = Mutex<Void>(())
+
+    /// Installs the SIGPROF handler, loads libunwind and warms its caches. Idempotent; cheap after the first call.
+    ///
+    /// ```swift
+    /// try StackCapture.install()
+    /// ```
+    public static func install() throws {
+        if installed.load(ordering: .acquiring) { return }
+        try installLock.withLock { _ in
+            if installed.load(ordering: .acquiring) { return }
+            let disable = getenv("MODE_DISABLE_LIBUNWIND").map { String(cString: $0) } ?? ""
+            let disabled = !disable.isEmpty && disable != "0"
+            let result = c_mode_capture_install(disabled ? 1 : 0)
+            guard result == 0 else {
+                throw StackCaptureError(code: .notInstalled, message: "sigaction(SIGPROF) failed: errno \(result)")
+            }
+            _ = c_mode_modules_refresh()
+            AlternateSignalStack.installForCurrentThread()
+            installed.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Whether ``install()`` succeeded.
+    public static var isInstalled: Bool { installed.load(ordering: .acquiring) }
+
+    /// The unwinder captures will use: ``Unwinder/libunwind`` when it loaded, else ``Unwinder/framePointer``.
+    public static var preferredUnwinder: Unwinder { c_mode_libunwind_loaded() != 0 ? .libunwind : .framePointer }
+
+    /// Why libunwind is not used, `nil` when it is.
+    public static var libunwindStatus: String? {
+        let status = String(cString: c_mode_libunwind_status())
+        return status.isEmpty ? nil : status
+    }
+
+    /// Captures the native stack of thread `threadID` (a kernel tid, as in `/proc/self/task`).
+    ///
+    /// Capturing the calling thread is allowed and is done directly, without a signal.
+    ///
+    /// ```swift
+    /// let stack = try StackCapture.capture(threadID: tid, timeout: .milliseconds(100))
+    /// ```
+    /// - Throws: ``StackCaptureError`` with ``StackCaptureError/Code/notInstalled``,
+    ///   ``StackCaptureError/Code/noSuchThread``, ``StackCaptureError/Code/timedOut`` or
+    ///   ``StackCaptureError/Code/busy``.
+    public static func capture(threadID: Int32, timeout: Duration = .milliseconds(250)) throws -> RawStack {
+        if threadID == ThreadInventory.currentThreadID() { return captureCurrentThread(skipping: 1) }
+        guard isInstalled else {
+            throw StackCaptureError(code: .notInstalled, message: "StackCapture.install() has not been called")
+        }
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
+        var count: Int32 = 0
+        var unwinder: Int32 = 0
+        var sendErrno: Int32 = 0
+        let capacity = Int(C_MODE_MAX_FRAMES)
+        let addresses = [UInt](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            let result = c_mode_capture_thread(
+                threadID, nanoseconds, buffer.baseAddress, Int32(capacity), &count, &unwinder, &sendErrno)
+            initialized = result == Int32(C_MODE_CAPTURE_OK) ? Int(count) : 0
+            count = result
+        }
+        switch count {
+        case Int32(C_MODE_CAPTURE_OK): break
+        case Int32(C_MODE_CAPTURE_NOT_INSTALLED):
+            throw StackCaptureError(code: .notInstalled, message: "the SIGPROF handler is not installed")
+        case Int32(C_MODE_CAPTURE_NO_SUCH_THREAD):
+            throw StackCaptureError(code: .noSuchThread, message: "no thread \(threadID) in this process")
+        case Int32(C_MODE_CAPTURE_TIMED_OUT):
+            throw StackCaptureError(
+                code: .timedOut, message: "thread \(threadID) did not run the SIGPROF handler within \(timeout)")
+        case Int32(C_MODE_CAPTURE_BUSY):
+            throw StackCaptureError(code: .busy, message: "an abandoned capture is still being written")
+        default:
+            throw StackCaptureError(code: .failed, message: "rt_tgsigqueueinfo failed: errno \(sendErrno)")
+        }
+        return makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: true)
+    }
+
+    /// Captures the calling thread's stack, starting at the caller of this function.
+    ///
+    /// ```swift
+    /// let here = StackCapture.captureCurrentThread()
+    /// ```
+    /// - Parameter skipping: further innermost frames to drop (e.g. your own helper functions).
+    @inline(never)
+    public static func captureCurrentThread(skipping: Int = 0) -> RawStack {
+        var unwinder: Int32 = 0
+        let capacity = Int(C_MODE_MAX_FRAMES)
+        // Frame 0 of the C capture is this function: drop it and `skipping` more.
+        let addresses = [UInt](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            initialized = Int(c_mode_capture_current(Int32(1 + max(0, skipping)), buffer.baseAddress, Int32(capacity), &unwinder))
+        }
+        return makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: false)
+    }
+
+    private static func makeStack(_ addresses: [UInt], unwinder: Unwinder, exactPC: Bool) -> RawStack {
+        var notes: [String] = []
+        if unwinder == .framePointer {
+            notes.append(libunwindStatus ?? "libunwind could not unwind this stack; frame-pointer walk used")
+        }
+        if addresses.count >= Int(C_MODE_MAX_FRAMES) { notes.append("truncated at \(addresses.count) frames") }
+        return RawStack(
+            addresses: addresses, unwinder: unwinder, note: notes.isEmpty ? nil : notes.joined(separator: "; "),
+            firstFrameIsExactPC: exactPC)
+    }
+}

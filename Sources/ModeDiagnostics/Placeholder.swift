@@ -1,1 +1,0 @@
-// ModeDiagnostics: sources land here.

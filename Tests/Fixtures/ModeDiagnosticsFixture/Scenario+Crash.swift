@@ -1,0 +1,92 @@
+import CModeSupport
+import Foundation
+import ModeDiagnostics
+
+// Crash scenarios: `crash-<kind> <log-file> [json]`. Each installs the CrashReporter writing to the log file
+// (and stderr) and then dies the named way.
+extension Scenario {
+    static let crashScenarios: [String: @Sendable ([String]) async throws -> Void] = [
+        "crash-nil": { arguments in
+            try installReporter(arguments)
+            fixtureForceUnwrapNil(Int(arguments.count) > 99 ? 1 : nil)
+        },
+        "crash-abort": { arguments in
+            try installReporter(arguments)
+            fixtureAbort()
+        },
+        "crash-segv": { arguments in
+            try installReporter(arguments)
+            fixtureBadPointerWrite(UInt(arguments.count) * 8 + 8)
+        },
+        "crash-overflow": { arguments in
+            // The thread exists before install: install arms it through SIGPROF (as it does for pool threads).
+            let go = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                ThreadInventory.setCurrentThreadName("overflow-thread")
+                go.wait()
+                print("depth", fixtureRecurse(1))
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+            try installReporter(arguments)
+            go.signal()
+            while true { sleep(10) }
+        },
+        "crash-interleave": { arguments in
+            let path = arguments[0]
+            try installReporter(arguments)
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            let started = DispatchSemaphore(value: 0)
+            for writer in 0..<2 {
+                let thread = Thread {
+                    ThreadInventory.setCurrentThreadName("logger-\(writer)")
+                    var n = 0
+                    while true {
+                        n += 1
+                        var line = Array("LOGLINE writer=\(writer) n=\(n) \(String(repeating: "x", count: 100))\n".utf8)
+                        CrashReporter.withLogGate { _ = line.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) } }
+                        if n == 200 { started.signal() }
+                    }
+                }
+                thread.start()
+            }
+            started.wait()
+            started.wait()
+            fixtureForceUnwrapNil(nil)
+        },
+    ]
+
+    static func installReporter(_ arguments: [String]) throws {
+        var configuration = CrashReporter.Configuration()
+        configuration.logFilePath = arguments[0]
+        configuration.outputFileDescriptors = [STDERR_FILENO]
+        if arguments.contains("json") { configuration.format = .json }
+        configuration.sections = { report in
+            [DiagnosticSection(title: "fixture section", lines: ["crashed thread \(report.thread)"])]
+        }
+        try CrashReporter.install(configuration)
+    }
+}
+
+@inline(never)
+func fixtureForceUnwrapNil(_ value: Int?) {
+    print("value", value!)
+}
+
+@inline(never)
+func fixtureAbort() {
+    abort()
+}
+
+@inline(never)
+func fixtureBadPointerWrite(_ address: UInt) {
+    let pointer = UnsafeMutablePointer<UInt>(bitPattern: address)!
+    pointer.pointee = 42
+}
+
+@inline(never)
+func fixtureRecurse(_ depth: Int) -> Int {
+    var padding = (depth, depth &+ 1, depth &+ 2, depth &+ 3)
+    withUnsafeMutablePointer(to: &padding) { _ in }
+    return fixtureRecurse(depth &+ 1) &+ padding.0
+}
