@@ -69,7 +69,10 @@ let package = Package(
         ),
         .target(
             name: "Mode",
-            dependencies: ["ModeCore", "ModeDiagnostics", "ModeConsole", "ModeWorker"],
+            dependencies: [
+                "ModeCore", "ModeDiagnostics", "ModeConsole", "ModeWorker",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The runnable examples of swift-mode: `swift run --package-path Examples <Name>`.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "swift-mode-examples",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // In a real project: .package(url: "https://github.com/<you>/swift-mode", from: "0.1.0")
+        .package(name: "swift-mode", path: "../"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "PageViewCache",
+            dependencies: [.product(name: "Mode", package: "swift-mode")],
+            path: "PageViewCache",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "RuntimeDependency",
+            dependencies: [.product(name: "Mode", package: "swift-mode")],
+            path: "RuntimeDependency",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "BackgroundTasks",
+            dependencies: [.product(name: "Mode", package: "swift-mode")],
+            path: "BackgroundTasks",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Graph",
+            dependencies: [.product(name: "Mode", package: "swift-mode")],
+            path: "Graph",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
