@@ -26,14 +26,6 @@ uint64_t c_mode_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int c_mode_activity_set_thread_name(const char *name) {
-    char truncated[16];
-    size_t length = strnlen(name, sizeof(truncated) - 1);
-    memcpy(truncated, name, length);
-    truncated[length] = '\0';
-    return pthread_setname_np(pthread_self(), truncated);
-}
-
 // MARK: slots
 
 static pthread_key_t c_mode_activity_key;
@@ -494,7 +486,6 @@ int c_mode_enqueue_hooks_installed(void) { return 0; }
 #endif  // x86_64 || aarch64
 
 #else  // !__linux__
-int c_mode_activity_set_thread_name(const char *name) { (void)name; return 0; }
 uint64_t c_mode_monotonic_ns(void) { return 0; }
 c_mode_activity_slot *c_mode_activity_register_current_thread(int32_t kind) { (void)kind; return 0; }
 void c_mode_activity_unregister_current_thread(void) {}

@@ -59,9 +59,6 @@ extern c_mode_activity_slot c_mode_activity_slots[C_MODE_ACTIVITY_SLOT_COUNT];
 /// The calling thread's slot, NULL until it first runs an instrumented job.
 extern __thread c_mode_activity_slot *c_mode_activity_tls_slot;
 
-/// Names the calling thread (pthread_setname_np; at most 15 bytes are kept). Returns 0 or an errno value.
-int c_mode_activity_set_thread_name(const char *name);
-
 /// Returns CLOCK_MONOTONIC in nanoseconds (async-signal-safe).
 uint64_t c_mode_monotonic_ns(void);
 

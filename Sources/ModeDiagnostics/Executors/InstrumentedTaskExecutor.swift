@@ -80,9 +80,9 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
     }
 
     private func runLoop(started: StartCounter) {
-        _ = c_mode_altstack_install_current()
+        AlternateSignalStack.installForCurrentThread()
         _ = c_mode_activity_register_current_thread(Int32(C_MODE_ACTIVITY_KIND_TASK_EXECUTOR))
-        threadIDStorage.withLock { $0.append(c_mode_gettid()) }
+        threadIDStorage.withLock { $0.append(ThreadInventory.currentThreadID()) }
         started.value.add(1, ordering: .releasing)
         let executor = asUnownedTaskExecutor()
         let kind = Int32(C_MODE_ACTIVITY_KIND_TASK_EXECUTOR)

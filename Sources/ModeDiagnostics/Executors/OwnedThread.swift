@@ -19,7 +19,7 @@ struct OwnedThread: Sendable {
         var handle = pthread_t()
         let result = pthread_create(&handle, nil, { context in
             let box = Unmanaged<StartBox>.fromOpaque(context!).takeRetainedValue()
-            _ = box.name.withCString { c_mode_activity_set_thread_name($0) }
+            ThreadInventory.setCurrentThreadName(box.name)
             box.body()
             return nil
         }, box)
