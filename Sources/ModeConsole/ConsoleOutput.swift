@@ -8,10 +8,43 @@
 ///
 /// A command without `json` still works under `json <command>`: its text is sent as `{"output": "<text>"}`.
 public struct ConsoleOutput: Sendable {
+    private enum Text: Sendable {
+        case value(String)
+        case deferred(@Sendable () -> String)
+    }
+
+    private enum JSON: Sendable {
+        case none
+        case value(JSONValue)
+        case deferred(@Sendable () -> JSONValue)
+    }
+
+    private var textStorage: Text
+    private var jsonStorage: JSON
+
     /// The text shown in text mode. A missing final newline is added on the wire.
-    public var text: String
+    public var text: String {
+        get {
+            switch textStorage {
+            case .value(let text): text
+            case .deferred(let make): make()
+            }
+        }
+        set { textStorage = .value(newValue) }
+    }
+
     /// The document sent in JSON mode, or `nil` to wrap ``text`` as `{"output": ...}`.
-    public var json: JSONValue?
+    public var json: JSONValue? {
+        get {
+            switch jsonStorage {
+            case .none: nil
+            case .value(let json): json
+            case .deferred(let make): make()
+            }
+        }
+        set { jsonStorage = newValue.map(JSON.value) ?? .none }
+    }
+
     /// Whether the output reports a failure (`error: ...` / `{"error": ...}`).
     public var isError: Bool
     /// Whether the console closes the session after sending the output (`exit`).
@@ -19,8 +52,30 @@ public struct ConsoleOutput: Sendable {
 
     /// Creates an output.
     public init(text: String, json: JSONValue? = nil, isError: Bool = false, closesSession: Bool = false) {
-        self.text = text
-        self.json = json
+        self.textStorage = .value(text)
+        self.jsonStorage = json.map(JSON.value) ?? .none
+        self.isError = isError
+        self.closesSession = closesSession
+    }
+
+    /// Creates an output whose text and JSON are built only when the format that needs them is asked for.
+    ///
+    /// Use it for large answers (a `ps` of 10,000 tasks): text mode then never builds the JSON, and
+    /// `json <command>` never renders the table. Each closure runs at most once per invocation, on a console
+    /// thread.
+    ///
+    /// ```swift
+    /// let tasks = registry.snapshot()
+    /// return ConsoleOutput(text: { Self.table(tasks).rendered() }, json: { Self.json(tasks) })
+    /// ```
+    public init(
+        text: @escaping @Sendable () -> String,
+        json: (@Sendable () -> JSONValue)?,
+        isError: Bool = false,
+        closesSession: Bool = false
+    ) {
+        self.textStorage = .deferred(text)
+        self.jsonStorage = json.map(JSON.deferred) ?? .none
         self.isError = isError
         self.closesSession = closesSession
     }
@@ -37,12 +92,18 @@ public struct ConsoleOutput: Sendable {
     /// An answer built from a table, optionally preceded by a summary line (`3 tasks running`).
     ///
     /// In JSON mode it is `json` when given, else `{"summary": ..., "rows": [...]}`.
+    /// Both are built lazily, only for the format asked for.
     public static func table(_ table: ConsoleTable, summary: String? = nil, json: JSONValue? = nil) -> ConsoleOutput {
-        let text = (summary.map { $0 + "\n" } ?? "") + table.rendered()
-        var document: [(String, JSONValue)] = []
-        if let summary { document.append(("summary", .string(summary))) }
-        document.append(("rows", table.jsonRows()))
-        return ConsoleOutput(text: text, json: json ?? .object(document))
+        ConsoleOutput(
+            text: { (summary.map { $0 + "\n" } ?? "") + table.rendered() },
+            json: {
+                if let json { return json }
+                var document: [(String, JSONValue)] = []
+                if let summary { document.append(("summary", .string(summary))) }
+                document.append(("rows", table.jsonRows()))
+                return .object(document)
+            }
+        )
     }
 
     /// The one JSON document this output sends in JSON mode.

@@ -6,72 +6,64 @@ extension JSONValue {
     /// value.rendered()   // {"ok":true,"names":["a","b"]}
     /// ```
     public func rendered() -> String {
-        var output = ""
-        output.reserveCapacity(64)
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
         render(into: &output)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
-    /// Appends the compact JSON text of the value to `output`.
-    public func render(into output: inout String) {
+    /// Appends the compact JSON text of the value to `output` as UTF-8 bytes.
+    public func render(into output: inout [UInt8]) {
         switch self {
         case .null:
-            output += "null"
+            output.append(contentsOf: "null".utf8)
         case .bool(let value):
-            output += value ? "true" : "false"
+            output.append(contentsOf: (value ? "true" : "false").utf8)
         case .int(let value):
-            output += String(value)
+            output.append(contentsOf: String(value).utf8)
         case .double(let value):
-            if value.isFinite {
-                // Integral doubles print as "3.0", which is valid JSON; the shortest round-trip form otherwise.
-                output += String(value)
-            } else {
-                output += "null"
-            }
+            // Integral doubles print as "3.0", which is valid JSON; the shortest round-trip form otherwise.
+            output.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
         case .string(let value):
             Self.renderString(value, into: &output)
         case .array(let elements):
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 element.render(into: &output)
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            output += "{"
+            output.append(UInt8(ascii: "{"))
             for (index, member) in members.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 Self.renderString(member.key, into: &output)
-                output += ":"
+                output.append(UInt8(ascii: ":"))
                 member.value.render(into: &output)
             }
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
     }
 
     /// Appends `string` as a quoted JSON string, escaping quotes, backslashes and control characters.
-    static func renderString(_ string: String, into output: inout String) {
-        output += "\""
-        let needsEscaping = string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        guard needsEscaping else {
-            output += string
-            output += "\""
-            return
-        }
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+    static func renderString(_ string: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                output.append(contentsOf: #"\u00"#.utf8)
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0xF)])
             default:
-                output.unicodeScalars.append(scalar)
+                output.append(byte)  // UTF-8 passes through unchanged (JSON text is UTF-8)
             }
         }
-        output += "\""
+        output.append(UInt8(ascii: "\""))
     }
 }

@@ -133,6 +133,36 @@ struct DebugConsoleTests {
         #expect(try client.command("echo alive") == "alive")
     }
 
+    @Test func aTenThousandRowTableArrivesWholeInTextAndJSON() throws {
+        let console = try ConsoleFixture.start()
+        defer { try? console.shutdown() }
+        let client = try ConsoleTestClient(port: try #require(console.port))
+        try client.readBanner()
+        let text = try client.command("table 10000")
+        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 1 + 3 + 1 + 10_000)  // summary, three borders, header, rows
+        #expect(lines.first == "10000 tasks running")
+        #expect(lines.last?.hasPrefix("+---------+") == true)
+        #expect(lines[4].hasPrefix("|       0 | running   | PageViewCache.task-0 "))
+
+        let json = try JSONSerialization.jsonObject(with: Data(try client.command("json table 10000").utf8))
+        let rows = try #require((json as? [String: Any])?["rows"] as? [[String: String]])
+        #expect(rows.count == 10_000)
+        #expect(rows.last?["name"] == "PageViewCache.task-9999")
+    }
+
+    @Test func startingTwiceOrOnABusyPortFailsWithACode() throws {
+        let console = try ConsoleFixture.start()
+        defer { try? console.shutdown() }
+        #expect { try console.start() } throws: { ($0 as? ConsoleError)?.code == .invalidState }
+        let port = try #require(console.port)
+        let second = DebugConsole(configuration: .init(port: port))
+        #expect { try second.start() } throws: { ($0 as? ConsoleError)?.code == .bindFailed }
+        try console.shutdown()
+        try console.shutdown()  // idempotent
+        #expect(throws: (any Error).self) { try ConsoleTestClient(port: port, timeout: 5) }
+    }
+
     @Test func telnetNegotiationIsConsumed() throws {
         let console = try ConsoleFixture.start()
         defer { try? console.shutdown() }
