@@ -84,6 +84,7 @@ struct StallWatchdogTests {
         #expect(end.task == attribution)
         #expect(reports.all.count == 1)
         #expect(watchdog.recentReports == [report])
+        try StallReportTests.writeFixturesIfRequested(report)
     }
 
     @Test func aCPULoopIsReported() async throws {
