@@ -162,6 +162,7 @@ public final class DebugConsole: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)  // answer `printf 'ps\n' | nc` fully
             .childChannelInitializer { channel in
                 self.initializeSession(channel, pool: pool)
             }

@@ -62,6 +62,11 @@ final class ConsoleTestClient {
         send(bytes: Array(text.utf8))
     }
 
+    /// Half-closes the connection: the console sees end of input.
+    func shutdownWrite() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     /// Reads until `marker` has arrived; returns everything before it (and consumes the marker).
     func read(until marker: String) throws -> String {
         let needle = Array(marker.utf8)

@@ -94,6 +94,17 @@ struct DebugConsoleTests {
         }
     }
 
+    @Test func endOfInputAnswersEverythingSentThenCloses() throws {
+        let console = try ConsoleFixture.start()
+        defer { try? console.shutdown() }
+        let client = try ConsoleTestClient(port: try #require(console.port))
+        try client.readBanner()
+        // What `printf 'echo piped\necho last' | nc 127.0.0.1 50101` does: lines, the last one unterminated, then EOF.
+        client.send("echo piped\necho last")
+        client.shutdownWrite()
+        #expect(try client.readUntilClosed() == "piped\r\nmode> last\r\nmode> ")
+    }
+
     @Test func aLineOfOneMebibyteIsRejectedAndTheSessionGoesOn() throws {
         let console = try ConsoleFixture.start()
         defer { try? console.shutdown() }

@@ -24,6 +24,7 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
     private var commandRunning = false
     private var readHeld = false
     private var closing = false
+    private var inputClosed = false
     private var authenticated: Bool
     private var authFailures = 0
 
@@ -101,7 +102,14 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
             return
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
-            close(context: context)
+            // The client sent everything it will send (`printf 'ps\n' | nc`): answer it all, then close.
+            inputClosed = true
+            if pendingIndex > 0 && pendingIndex == pending.count {
+                pending.removeAll(keepingCapacity: true)
+                pendingIndex = 0
+            }
+            decoder.finish(into: &pending)
+            drain(context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -122,7 +130,10 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
             handle(event, context: context)
         }
         context.flush()
-        if !commandRunning && pendingIndex == pending.count && readHeld && !closing {
+        guard !commandRunning && pendingIndex == pending.count && !closing else { return }
+        if inputClosed {
+            close(context: context)
+        } else if readHeld {
             readHeld = false
             context.read()
         }
@@ -247,7 +258,7 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
 
     /// Writes `text` with CR LF line ends (what telnet expects), adding a final line end.
     private func send(_ text: String, context: ChannelHandlerContext) {
-        guard !closing else { return }
+        guard !closing, !text.isEmpty else { return }
         let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         let dropLast = text.utf8.last == UInt8(ascii: "\n")
         let lineCount = dropLast ? lines.count - 1 : lines.count

@@ -47,6 +47,14 @@ struct TelnetLineDecoder {
         for byte in bytes { consume(byte, into: &events) }
     }
 
+    /// At end of input: a last line without a line end still counts (`printf ps | nc host port`).
+    mutating func finish(into events: inout [Event]) {
+        if !line.isEmpty && !discarding { events.append(.line(line)) }
+        line.removeAll()
+        discarding = false
+        state = .data
+    }
+
     private mutating func consume(_ byte: UInt8, into events: inout [Event]) {
         switch state {
         case .data:

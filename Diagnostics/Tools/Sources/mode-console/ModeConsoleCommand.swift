@@ -47,6 +47,10 @@ struct ModeConsoleCommand: ParsableCommand {
 
     func run() throws {
         var words = self.words
+        if words.first == "--help" || words.first == "-h" {  // captured by the passthrough argument
+            print(Self.helpMessage())
+            return
+        }
         var address = ConsoleAddress()
         if let first = words.first, let parsed = ConsoleAddress(parsing: first) {
             address = parsed
@@ -81,7 +85,8 @@ struct ModeConsoleCommand: ParsableCommand {
     private func runOnce(_ line: String, on connection: ConsoleConnection) throws {
         try connection.send(line + "\r\nexit\r\n")
         var text = try connection.readToEnd()
-        if text.hasSuffix("bye\r\n") { text.removeLast("bye\r\n".utf8.count) }
+        // Character counts: "\r\n" is one Character.
+        if text.hasSuffix("bye\r\n") { text.removeLast("bye\r\n".count) }
         if text.hasSuffix(prompt) { text.removeLast(prompt.count) }
         let output = text.split(separator: "\r\n", omittingEmptySubsequences: false).joined(separator: "\n")
         print(output, terminator: output.isEmpty || output.hasSuffix("\n") ? "" : "\n")
