@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Only for the tests: they run mode-console against a real ModeConsole server.
+        .package(name: "swift-mode", path: "../.."),
     ],
     targets: [
         // `mode-console [host:port] [command...]`: a scriptable client for the Worker's debug console.
@@ -29,6 +31,12 @@ let package = Package(
         .executableTarget(
             name: "mode-symbolicate",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the built mode-console binary against a real DebugConsole on an ephemeral port.
+        .testTarget(
+            name: "mode-consoleTests",
+            dependencies: ["mode-console", .product(name: "ModeConsole", package: "swift-mode")],
             swiftSettings: swiftSettings
         ),
     ]
