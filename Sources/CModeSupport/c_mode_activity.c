@@ -1,4 +1,4 @@
-// Per-thread job activity slots, the task label table, and the Swift global/main enqueue hooks.
+// Per-thread job activity slots, the task label table, and the Swift global-pool enqueue hooks.
 // See include/c_mode_activity.h for the contracts.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -249,7 +249,9 @@ int c_mode_task_label_count(void) { return __atomic_load_n(&c_mode_task_label_po
 // MARK: Swift concurrency enqueue hooks
 //
 // The runtime calls swift_task_enqueueGlobal_hook(job, original) for every job sent to the global concurrent
-// executor, and swift_task_enqueueMainExecutor_hook(job, original) for MainActor jobs. The hook only sees the
+// executor (and the WithDelay/WithDeadline hooks for Task.sleep resumptions). MainActor jobs are not covered: in
+// Swift 6.3 the MainActor's executor enqueues on the main queue itself without consulting
+// swift_task_enqueueMainExecutor_hook (measured: MainActor hops never reach that hook). The hook only sees the
 // ENQUEUE; to time the RUN we enqueue the job ourselves on a libdispatch queue equivalent to the runtime's
 // (a concurrent queue per priority, width = logical CPUs, exactly as DispatchGlobalExecutor.cpp creates it on
 // Linux) with a trampoline that records the slot around swift_job_run(job, generic executor).
@@ -267,7 +269,6 @@ typedef __attribute__((swiftcall)) void (*c_mode_enqueue_hook)(void *job, c_mode
 
 // Exported by libswift_Concurrency (declared here, not dlsym'ed, so --static-swift-stdlib works).
 extern c_mode_enqueue_hook swift_task_enqueueGlobal_hook;
-extern c_mode_enqueue_hook swift_task_enqueueMainExecutor_hook;
 typedef __attribute__((swiftcall)) void (*c_mode_delay_original)(unsigned long long delay, void *job);
 typedef __attribute__((swiftcall)) void (*c_mode_delay_hook)(unsigned long long delay, void *job,
                                                              c_mode_delay_original original);
@@ -279,7 +280,6 @@ typedef __attribute__((swiftcall)) void (*c_mode_deadline_hook)(long long sec, l
 extern c_mode_delay_hook swift_task_enqueueGlobalWithDelay_hook;
 extern c_mode_deadline_hook swift_task_enqueueGlobalWithDeadline_hook;
 extern __attribute__((swiftcall)) void swift_job_run(void *job, c_mode_executor_ref executor);
-extern __attribute__((swiftcall)) c_mode_executor_ref swift_task_getMainExecutor(void);
 
 // libdispatch is always loaded with libswift_Concurrency but not necessarily on our link line: resolve the few
 // functions we need at install time.
@@ -292,7 +292,6 @@ static void (*c_mode_dispatch_release)(void *);
 static void (*c_mode_dispatch_after_f)(uint64_t, c_mode_dispatch_queue, void *, void (*)(void *));
 static uint64_t (*c_mode_dispatch_time)(uint64_t, int64_t);
 static void *c_mode_dispatch_attr_concurrent;
-static c_mode_dispatch_queue c_mode_dispatch_main_queue;
 
 static int c_mode_dispatch_resolve(void) {
     if (c_mode_dispatch_async_f != NULL) return 0;
@@ -304,12 +303,11 @@ static int c_mode_dispatch_resolve(void) {
     *(void **)&c_mode_dispatch_after_f = dlsym(self, "dispatch_after_f");
     *(void **)&c_mode_dispatch_time = dlsym(self, "dispatch_time");
     c_mode_dispatch_attr_concurrent = dlsym(self, "_dispatch_queue_attr_concurrent");
-    c_mode_dispatch_main_queue = dlsym(self, "_dispatch_main_q");
     void *async_f = dlsym(self, "dispatch_async_f");
     if (async_f == NULL || c_mode_dispatch_queue_create == NULL || c_mode_dispatch_queue_attr_make_with_qos_class == NULL ||
         c_mode_dispatch_queue_set_width == NULL || c_mode_dispatch_release == NULL || c_mode_dispatch_after_f == NULL ||
         c_mode_dispatch_time == NULL ||
-        c_mode_dispatch_attr_concurrent == NULL || c_mode_dispatch_main_queue == NULL) {
+        c_mode_dispatch_attr_concurrent == NULL) {
         return -1;
     }
     __atomic_store_n((void **)&c_mode_dispatch_async_f, async_f, __ATOMIC_RELEASE);
@@ -317,11 +315,9 @@ static int c_mode_dispatch_resolve(void) {
 }
 
 static c_mode_enqueue_hook c_mode_previous_global_hook;
-static c_mode_enqueue_hook c_mode_previous_main_hook;
 static c_mode_delay_hook c_mode_previous_delay_hook;
 static c_mode_deadline_hook c_mode_previous_deadline_hook;
 static int c_mode_hooks_global_installed;
-static int c_mode_hooks_main_installed;
 static c_mode_dispatch_queue c_mode_global_queues[0x22];
 
 static inline size_t c_mode_job_priority(void *job) {
@@ -353,18 +349,8 @@ static void c_mode_run_global_job(void *job) {
     c_mode_activity_end();
 }
 
-static void c_mode_run_main_job(void *job) {
-    c_mode_activity_begin((uintptr_t)job, C_MODE_ACTIVITY_KIND_MAIN);
-    swift_job_run(job, swift_task_getMainExecutor());
-    c_mode_activity_end();
-}
-
 static __attribute__((swiftcall)) void c_mode_enqueue_global_trampoline(void *job) {
     c_mode_dispatch_async_f(c_mode_global_queue(c_mode_job_priority(job)), job, c_mode_run_global_job);
-}
-
-static __attribute__((swiftcall)) void c_mode_enqueue_main_trampoline(void *job) {
-    c_mode_dispatch_async_f(c_mode_dispatch_main_queue, job, c_mode_run_main_job);
 }
 
 static __attribute__((swiftcall)) void c_mode_global_hook(void *job, c_mode_enqueue_original original) {
@@ -373,13 +359,6 @@ static __attribute__((swiftcall)) void c_mode_global_hook(void *job, c_mode_enqu
     // Chain: a previous hook decides where the job goes; if it calls "original", that is our trampoline.
     if (previous != NULL) previous(job, c_mode_enqueue_global_trampoline);
     else c_mode_enqueue_global_trampoline(job);
-}
-
-static __attribute__((swiftcall)) void c_mode_main_hook(void *job, c_mode_enqueue_original original) {
-    (void)original;
-    c_mode_enqueue_hook previous = __atomic_load_n(&c_mode_previous_main_hook, __ATOMIC_ACQUIRE);
-    if (previous != NULL) previous(job, c_mode_enqueue_main_trampoline);
-    else c_mode_enqueue_main_trampoline(job);
 }
 
 static __attribute__((swiftcall)) void c_mode_delay_trampoline(unsigned long long delay, void *job) {
@@ -444,17 +423,13 @@ static int c_mode_install_one(c_mode_enqueue_hook *slot, c_mode_enqueue_hook our
     }
 }
 
-int c_mode_enqueue_hooks_install(int include_main) {
+int c_mode_enqueue_hooks_install(void) {
     if (c_mode_dispatch_resolve() != 0) return -2;
     c_mode_install_one(&swift_task_enqueueGlobal_hook, c_mode_global_hook, &c_mode_previous_global_hook);
     C_MODE_INSTALL_HOOK(swift_task_enqueueGlobalWithDelay_hook, c_mode_delay_hook_fn, c_mode_previous_delay_hook);
     C_MODE_INSTALL_HOOK(swift_task_enqueueGlobalWithDeadline_hook, c_mode_deadline_hook_fn,
                         c_mode_previous_deadline_hook);
     __atomic_store_n(&c_mode_hooks_global_installed, 1, __ATOMIC_RELEASE);
-    if (include_main) {
-        c_mode_install_one(&swift_task_enqueueMainExecutor_hook, c_mode_main_hook, &c_mode_previous_main_hook);
-        __atomic_store_n(&c_mode_hooks_main_installed, 1, __ATOMIC_RELEASE);
-    }
     return 0;
 }
 
@@ -468,19 +443,13 @@ void c_mode_enqueue_hooks_uninstall(void) {
                                     __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&c_mode_hooks_global_installed, 0, __ATOMIC_RELEASE);
     }
-    c_mode_enqueue_hook oursMain = c_mode_main_hook;
-    c_mode_enqueue_hook previousMain = __atomic_load_n(&c_mode_previous_main_hook, __ATOMIC_ACQUIRE);
-    if (__atomic_compare_exchange_n(&swift_task_enqueueMainExecutor_hook, &oursMain, previousMain, 0,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        __atomic_store_n(&c_mode_hooks_main_installed, 0, __ATOMIC_RELEASE);
-    }
 }
 
 int c_mode_enqueue_hooks_installed(void) {
     return __atomic_load_n(&c_mode_hooks_global_installed, __ATOMIC_ACQUIRE);
 }
 #else
-int c_mode_enqueue_hooks_install(int include_main) { (void)include_main; return -2; }
+int c_mode_enqueue_hooks_install(void) { return -2; }
 void c_mode_enqueue_hooks_uninstall(void) {}
 int c_mode_enqueue_hooks_installed(void) { return 0; }
 #endif  // x86_64 || aarch64
@@ -497,7 +466,7 @@ int c_mode_task_label_register(uintptr_t task, const char *label) { (void)task; 
 void c_mode_task_label_unregister(uintptr_t task) { (void)task; }
 int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen) { (void)task; (void)buf; (void)buflen; return -1; }
 int c_mode_task_label_count(void) { return 0; }
-int c_mode_enqueue_hooks_install(int include_main) { (void)include_main; return -2; }
+int c_mode_enqueue_hooks_install(void) { return -2; }
 void c_mode_enqueue_hooks_uninstall(void) {}
 int c_mode_enqueue_hooks_installed(void) { return 0; }
 #endif  // __linux__

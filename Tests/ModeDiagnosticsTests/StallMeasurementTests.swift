@@ -98,10 +98,10 @@ struct StallMeasurementTests {
         let configuration = StallWatchdog.Configuration(
             timeout: timeout, repeatAfter: .zero, rateLimitWindow: .zero, threadFilter: { tids.contains($0.threadID) })
         let ends = StallEventLog<StallWatchdog.StallEnd>()
-        let watchdog = StallWatchdog(configuration: configuration, onStallEnded: { ends.append($0) }) { report in
+        let watchdog = StallWatchdog(configuration: configuration, onStall: { report in
             detectedAt.withLock { $0[report.reportID] = clock.now }
             reports.append(report)
-        }
+        }, onStallEnded: { ends.append($0) })
         try watchdog.start()
         defer { watchdog.stop() }
 

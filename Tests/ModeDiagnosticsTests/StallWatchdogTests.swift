@@ -37,7 +37,7 @@ struct StallWatchdogTests {
             timeout: timeout, repeatAfter: repeatAfter, rateLimitWindow: .zero, watchesActivitySlots: watchSlots,
             threadFilter: { tids.contains($0.threadID) })
         return StallWatchdog(configuration: configuration, heartbeats: heartbeats,
-                             onStallEnded: { ends.append($0) }, onStall: { reports.append($0) })
+                             onStall: { reports.append($0) }, onStallEnded: { ends.append($0) })
     }
 
     @Test func aServiceBlockingInANamedFunctionIsReportedOnceWithItsTaskAndSourceLine() async throws {
@@ -179,8 +179,8 @@ struct StallWatchdogTests {
         let configuration = StallWatchdog.Configuration(
             timeout: .milliseconds(200), repeatAfter: .zero, rateLimitWindow: .zero,
             threadFilter: { $0.kind == .globalPool })
-        let watchdog = StallWatchdog(configuration: configuration, onStallEnded: { ends.append($0) },
-                                     onStall: { reports.append($0) })
+        let watchdog = StallWatchdog(configuration: configuration, onStall: { reports.append($0) },
+                                     onStallEnded: { ends.append($0) })
         try watchdog.start()
         defer { watchdog.stop() }
 

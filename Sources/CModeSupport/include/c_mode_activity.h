@@ -1,4 +1,4 @@
-// Per-thread job activity slots, the task label table, and the Swift global/main enqueue hooks.
+// Per-thread job activity slots, the task label table, and the Swift global-pool enqueue hooks.
 //
 // The stall watchdog needs, for every thread that runs Swift jobs, "which job is running here and since when".
 // Each thread that runs jobs owns one slot in a fixed table. The owning thread is the only writer of its slot
@@ -27,7 +27,6 @@ enum {
     C_MODE_ACTIVITY_KIND_UNKNOWN = 0,
     C_MODE_ACTIVITY_KIND_TASK_EXECUTOR = 1,  // InstrumentedTaskExecutor thread
     C_MODE_ACTIVITY_KIND_GLOBAL_POOL = 2,    // libdispatch thread running a global-pool job via the hook
-    C_MODE_ACTIVITY_KIND_MAIN = 3,           // the main thread running a MainActor job via the hook
 };
 
 /// One thread's activity. Written only by the owning thread; read by anyone.
@@ -133,11 +132,11 @@ int c_mode_task_label_count(void);
 
 // MARK: Swift concurrency enqueue hooks
 
-/// Installs the global-pool (and, if `include_main`, MainActor) enqueue hooks with compare-and-swap. An existing
+/// Installs the global-pool enqueue hooks (immediate, delayed, deadline) with compare-and-swap. An existing
 /// hook is chained: it still decides where a job goes, and the "original" it receives is our trampoline. Returns 0
 /// on success (idempotent), -2 when unsupported (no libdispatch symbols, other OS/arch). Jobs are then run by
 /// trampolines that record activity slots.
-int c_mode_enqueue_hooks_install(int include_main);
+int c_mode_enqueue_hooks_install(void);
 
 /// Removes the hooks installed by c_mode_enqueue_hooks_install (if they are still ours). Jobs already
 /// enqueued through the trampolines still run.

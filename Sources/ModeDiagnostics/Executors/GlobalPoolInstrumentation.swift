@@ -1,7 +1,8 @@
 import CModeSupport
 
-/// Times every job of Swift's global concurrent executor (and, optionally, of the MainActor) per thread, by
-/// wrapping the runtime's `swift_task_enqueueGlobal_hook` / `swift_task_enqueueMainExecutor_hook`.
+/// Times every job of Swift's global concurrent executor per thread, by wrapping the runtime's
+/// `swift_task_enqueueGlobal_hook` (and its `WithDelay`/`WithDeadline` variants, which carry `Task.sleep`
+/// resumptions).
 ///
 /// The hook only sees a job being *enqueued*. To time its *run*, the hook enqueues the job itself on a
 /// libdispatch concurrent queue built exactly like the runtime's on Linux (one per priority, width = logical CPUs)
@@ -9,8 +10,8 @@ import CModeSupport
 /// is chained (it keeps deciding where jobs go; the "original" it may call is the trampoline).
 ///
 /// The hooks are unofficial runtime interfaces: like SwiftNIO, this is only compiled for toolchains before 6.4,
-/// where their shape is known. Delayed jobs (`Task.sleep` resumptions that the runtime schedules itself) are not
-/// seen by the hook; they are seen again at their next enqueue.
+/// where their shape is known. MainActor jobs are not covered (Swift 6.3's main executor does not consult
+/// `swift_task_enqueueMainExecutor_hook`): watch the MainActor with a ``HeartbeatMonitor``.
 ///
 /// ```swift
 /// if GlobalPoolInstrumentation.install() {
@@ -18,12 +19,15 @@ import CModeSupport
 /// }
 /// ```
 public enum GlobalPoolInstrumentation {
-    /// Installs the hooks (idempotent). `includeMainActor` also times MainActor jobs on the main thread.
-    /// Returns false when this toolchain or platform is not supported.
+    /// Installs the hooks (idempotent). Returns false when this toolchain or platform is not supported.
+    ///
+    /// ```swift
+    /// GlobalPoolInstrumentation.install()
+    /// ```
     @discardableResult
-    public static func install(includeMainActor: Bool = false) -> Bool {
+    public static func install() -> Bool {
         #if compiler(<6.4) && os(Linux)
-        return c_mode_enqueue_hooks_install(includeMainActor ? 1 : 0) == 0
+        return c_mode_enqueue_hooks_install() == 0
         #else
         return false
         #endif

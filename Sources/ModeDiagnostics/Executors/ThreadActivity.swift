@@ -3,7 +3,7 @@ import CModeSupport
 /// What one job-running thread is doing, read from the activity slots that the instrumented executors fill in.
 ///
 /// Each thread that runs Swift jobs through an instrumented path (``InstrumentedTaskExecutor``, the global-pool
-/// and MainActor enqueue hooks of ``GlobalPoolInstrumentation``) owns one slot. Reading them is lock-free:
+/// enqueue hooks of ``GlobalPoolInstrumentation``) owns one slot. Reading them is lock-free:
 ///
 /// ```swift
 /// for activity in ThreadActivity.snapshot() where activity.job != nil {
@@ -13,15 +13,13 @@ import CModeSupport
 public struct ThreadActivity: Sendable, Equatable, Hashable {
     /// Which instrumented path drives the thread.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
-        enum Wrapped: Int32, Sendable { case unknown = 0, taskExecutor = 1, globalPool = 2, main = 3 }
+        enum Wrapped: Int32, Sendable { case unknown = 0, taskExecutor = 1, globalPool = 2 }
         let wrapped: Wrapped
 
         /// A thread of an ``InstrumentedTaskExecutor``.
         public static let taskExecutor = Kind(wrapped: .taskExecutor)
         /// A libdispatch thread running global-pool jobs through the enqueue hook.
         public static let globalPool = Kind(wrapped: .globalPool)
-        /// The main thread running MainActor jobs through the enqueue hook.
-        public static let main = Kind(wrapped: .main)
         /// Not known.
         public static let unknown = Kind(wrapped: .unknown)
 
@@ -33,7 +31,6 @@ public struct ThreadActivity: Sendable, Equatable, Hashable {
             case .unknown: "unknown"
             case .taskExecutor: "task-executor"
             case .globalPool: "global-pool"
-            case .main: "main"
             }
         }
     }

@@ -69,12 +69,13 @@ public final class StallWatchdog: Sendable {
     ///   - configuration: timeout, repeat threshold, rate limiting, … (see ``Configuration``).
     ///   - heartbeats: executors watched by heartbeat (NIO event loops, the MainActor), if any.
     ///   - logger: where reports go (one WARNING per report, one INFO line per end).
-    ///   - onStallEnded: called on the watchdog thread when a reported stall finishes.
     ///   - onStall: called on the watchdog thread with each logged report (e.g. to mark the process unhealthy).
+    ///   - onStallEnded: called on the watchdog thread when a reported stall finishes (count and duration
+    ///     metrics).
     public init(configuration: Configuration = Configuration(), heartbeats: HeartbeatMonitor? = nil,
                 logger: Logger = Logger(label: "mode.watchdog"),
-                onStallEnded: (@Sendable (StallEnd) -> Void)? = nil,
-                onStall: (@Sendable (StallReport) -> Void)? = nil) {
+                onStall: (@Sendable (StallReport) -> Void)? = nil,
+                onStallEnded: (@Sendable (StallEnd) -> Void)? = nil) {
         self.configuration = configuration
         self.heartbeats = heartbeats
         self.logger = logger
