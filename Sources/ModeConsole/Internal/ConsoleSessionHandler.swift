@@ -259,11 +259,12 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
     /// Writes `text` with CR LF line ends (what telnet expects), adding a final line end.
     private func send(_ text: String, context: ChannelHandlerContext) {
         guard !closing, !text.isEmpty else { return }
-        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        let dropLast = text.utf8.last == UInt8(ascii: "\n")
-        let lineCount = dropLast ? lines.count - 1 : lines.count
-        let size = text.utf8.count + lineCount + (dropLast ? 0 : 1)
+        var text = text
+        text.withUTF8 { sendLines($0, context: context) }
+    }
 
+    private func sendLines(_ utf8: UnsafeBufferPointer<UInt8>, context: ChannelHandlerContext) {
+        let size = Self.crlfEncodedSize(of: utf8)
         if size > configuration.maxOutputBuffered {
             logger.warning(
                 "debug console answer too large, not sent",
@@ -285,15 +286,41 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
-
         var buffer = context.channel.allocator.buffer(capacity: size)
-        for line in lines.prefix(lineCount) {
-            var line = line
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }  // already CR LF
-            buffer.writeBytes(line)
-            buffer.writeStaticString("\r\n")
-        }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { Self.crlfEncode(utf8, into: $0) }
         context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// The size of `utf8` once every bare LF is CR LF and a final CR LF is ensured.
+    static func crlfEncodedSize(of utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        var size = utf8.count
+        var previous: UInt8 = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") { size += 1 }
+            previous = byte
+        }
+        return utf8.last == UInt8(ascii: "\n") ? size : size + 2
+    }
+
+    /// Copies `utf8` into `destination` with CR LF line ends; returns the bytes written.
+    static func crlfEncode(_ utf8: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutableRawBufferPointer) -> Int {
+        var index = 0
+        var previous: UInt8 = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") {
+                destination[index] = UInt8(ascii: "\r")
+                index += 1
+            }
+            destination[index] = byte
+            index += 1
+            previous = byte
+        }
+        if utf8.last != UInt8(ascii: "\n") {
+            destination[index] = UInt8(ascii: "\r")
+            destination[index + 1] = UInt8(ascii: "\n")
+            index += 2
+        }
+        return index
     }
 
     private func close(context: ChannelHandlerContext) {
