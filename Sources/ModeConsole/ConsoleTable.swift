@@ -80,15 +80,24 @@ public struct ConsoleTable: Sendable {
 
     /// The table as text, one line per row, each line ending in `\n`.
     public func rendered() -> String {
-        let header = columns.map { Self.sanitized($0.title) }
         let columnCount = columns.count
-        var widths = header.map(Self.displayWidth)
-        for row in rows {
+        let header = columns.map { Self.sanitized($0.title) }
+        var widths = header.map { Self.measure($0).width }
+        // One pass measures every cell (and finds the rare ones that need sanitizing); the second writes bytes.
+        var cellWidths = [Int](repeating: 0, count: rows.count * columnCount)
+        var replaced: [Int: String] = [:]
+        for (rowIndex, row) in rows.enumerated() {
             for index in 0..<min(columnCount, row.count) {
-                widths[index] = max(widths[index], Self.displayWidth(Self.sanitized(row[index])))
+                var (width, isClean) = Self.measure(row[index])
+                if !isClean {
+                    let clean = Self.sanitized(row[index])
+                    replaced[rowIndex * columnCount + index] = clean
+                    width = Self.measure(clean).width
+                }
+                cellWidths[rowIndex * columnCount + index] = width
+                widths[index] = max(widths[index], width)
             }
         }
-        let rightAligned = columns.map { $0.alignment.isRight }
         var border: [UInt8] = [UInt8(ascii: "+")]
         for width in widths {
             border.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: width + 2))
@@ -96,13 +105,26 @@ public struct ConsoleTable: Sendable {
         }
         border.append(UInt8(ascii: "\n"))
 
-        // Built as bytes: ~3x faster than String concatenation for a 10,000-row `ps`.
+        // Built as bytes: several times faster than String concatenation for a 10,000-row `ps`.
         var output: [UInt8] = []
         output.reserveCapacity(border.count * (rows.count + 4))
         output.append(contentsOf: border)
-        appendLine(header, widths: widths, rightAligned: nil, to: &output)
+        output.append(UInt8(ascii: "|"))
+        for (index, title) in header.enumerated() {
+            Self.appendCell(title, width: Self.measure(title).width, columnWidth: widths[index], right: false, to: &output)
+        }
+        output.append(UInt8(ascii: "\n"))
         output.append(contentsOf: border)
-        for row in rows { appendLine(row, widths: widths, rightAligned: rightAligned, to: &output) }
+        let rightAligned = columns.map { $0.alignment.isRight }
+        for (rowIndex, row) in rows.enumerated() {
+            output.append(UInt8(ascii: "|"))
+            for index in 0..<columnCount {
+                let slot = rowIndex * columnCount + index
+                let cell = index < row.count ? (replaced.isEmpty ? row[index] : replaced[slot] ?? row[index]) : ""
+                Self.appendCell(cell, width: cellWidths[slot], columnWidth: widths[index], right: rightAligned[index], to: &output)
+            }
+            output.append(UInt8(ascii: "\n"))
+        }
         output.append(contentsOf: border)
         return String(decoding: output, as: UTF8.self)
     }
@@ -118,33 +140,26 @@ public struct ConsoleTable: Sendable {
         )
     }
 
-    private func appendLine(_ cells: [String], widths: [Int], rightAligned: [Bool]?, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "|"))
-        for index in 0..<widths.count {
-            let cell = index < cells.count ? Self.sanitized(cells[index]) : ""
-            let padding = widths[index] - Self.displayWidth(cell)
-            output.append(UInt8(ascii: " "))
-            if rightAligned?[index] == true {
-                output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
-                output.append(contentsOf: cell.utf8)
-            } else {
-                output.append(contentsOf: cell.utf8)
-                output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
-            }
-            output.append(contentsOf: " |".utf8)
-        }
-        output.append(UInt8(ascii: "\n"))
+    private static func appendCell(_ cell: String, width: Int, columnWidth: Int, right: Bool, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: " "))
+        if right { output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: columnWidth - width)) }
+        output.append(contentsOf: cell.utf8)
+        if !right { output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: columnWidth - width)) }
+        output.append(contentsOf: " |".utf8)
     }
 
-    /// The number of terminal columns a cell takes: bytes for ASCII (the common, fast case), characters otherwise.
-    static func displayWidth(_ cell: String) -> Int {
+    /// A cell's width in terminal columns and whether it is free of control characters, in one pass:
+    /// bytes for ASCII (the common, fast case), characters otherwise.
+    static func measure(_ cell: String) -> (width: Int, isClean: Bool) {
         var isASCII = true
+        var isClean = true
         var count = 0
         for byte in cell.utf8 {
-            if byte >= 0x80 { isASCII = false; break }
+            if byte < 0x20 || byte == 0x7F { isClean = false }
+            if byte >= 0x80 { isASCII = false }
             count += 1
         }
-        return isASCII ? count : cell.count
+        return (isASCII ? count : cell.count, isClean)
     }
 
     static func sanitized(_ cell: String) -> String {

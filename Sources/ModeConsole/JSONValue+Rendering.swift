@@ -48,6 +48,12 @@ extension JSONValue {
     /// Appends `string` as a quoted JSON string, escaping quotes, backslashes and control characters.
     static func renderString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        let needsEscaping = string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        guard needsEscaping else {
+            output.append(contentsOf: string.utf8)  // the common case: one bulk copy
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
