@@ -26,6 +26,16 @@ uint64_t c_mode_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t c_mode_activity_clock_resolution_ns(void) {
+#ifdef CLOCK_MONOTONIC_COARSE
+    struct timespec ts;
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &ts) == 0) {
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    }
+#endif
+    return 1;
+}
+
 // MARK: slots
 
 static pthread_key_t c_mode_activity_key;
@@ -35,6 +45,7 @@ static void c_mode_activity_release(c_mode_activity_slot *slot) {
     // Leave the slot idle, then free it: a reader that still holds its index sees tid 0 and skips it.
     __atomic_store_n(&slot->job, 0, __ATOMIC_RELAXED);
     slot->depth = 0;
+    slot->owner = 0;
     __atomic_store_n(&slot->tid, 0, __ATOMIC_RELEASE);
 }
 
@@ -64,12 +75,18 @@ c_mode_activity_slot *c_mode_activity_register_current_thread(int32_t kind) {
         __atomic_store_n(&slot->start_ns, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&slot->end_ns, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&slot->jobs_run, 0, __ATOMIC_RELAXED);
+        slot->owner = 0;
         __atomic_store_n(&slot->tid, tid, __ATOMIC_RELEASE);
         c_mode_activity_tls_slot = slot;
         pthread_setspecific(c_mode_activity_key, slot);
         return slot;
     }
     return NULL;
+}
+
+void c_mode_activity_set_owner(uint64_t owner, int32_t kind) {
+    c_mode_activity_slot *slot = c_mode_activity_register_current_thread(kind);
+    if (slot != NULL) slot->owner = owner;
 }
 
 void c_mode_activity_unregister_current_thread(void) {
@@ -455,8 +472,15 @@ int c_mode_enqueue_hooks_installed(void) { return 0; }
 #endif  // x86_64 || aarch64
 
 #else  // !__linux__
+uint64_t c_mode_activity_clock_resolution_ns(void) { return 1; }
+void c_mode_activity_set_owner(uint64_t owner, int32_t kind) { (void)owner; (void)kind; }
 uint64_t c_mode_monotonic_ns(void) { return 0; }
 c_mode_activity_slot *c_mode_activity_register_current_thread(int32_t kind) { (void)kind; return 0; }
+void c_mode_activity_set_owner(uint64_t owner, int32_t kind) {
+    c_mode_activity_slot *slot = c_mode_activity_register_current_thread(kind);
+    if (slot != NULL) slot->owner = owner;
+}
+
 void c_mode_activity_unregister_current_thread(void) {}
 int c_mode_activity_snapshot_slot(int index, c_mode_activity_snapshot *out) { (void)index; (void)out; return 0; }
 int c_mode_activity_snapshot_all(c_mode_activity_snapshot *out, int capacity) { (void)out; (void)capacity; return 0; }

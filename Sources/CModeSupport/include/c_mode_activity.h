@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,10 +38,10 @@ typedef struct c_mode_activity_slot {
     uint32_t reserved;
     uint64_t seq;         // seqlock counter: odd while writing; seq/2 = number of begin+end transitions
     uint64_t job;         // address of the running job (== the task's address for task jobs), 0 when idle
-    uint64_t start_ns;    // CLOCK_MONOTONIC ns when the running job started
-    uint64_t end_ns;      // CLOCK_MONOTONIC ns when the last job ended
+    uint64_t start_ns;    // CLOCK_MONOTONIC_COARSE ns when the running job started (see c_mode_activity_now_ns)
+    uint64_t end_ns;      // CLOCK_MONOTONIC_COARSE ns when the last job ended
     uint64_t jobs_run;    // number of outermost jobs started on this thread
-    uint64_t padding;     // keeps slots on separate 64-byte cache lines
+    uint64_t owner;       // opaque id of the executor that owns the thread (0 = none); keeps the slot 64 bytes
 } c_mode_activity_slot;
 
 /// A consistent copy of one slot.
@@ -60,6 +61,23 @@ extern __thread c_mode_activity_slot *c_mode_activity_tls_slot;
 
 /// Returns CLOCK_MONOTONIC in nanoseconds (async-signal-safe).
 uint64_t c_mode_monotonic_ns(void);
+
+/// The slots' time stamps: CLOCK_MONOTONIC_COARSE in nanoseconds. Measured on this machine: 7 ns per call against
+/// 43 ns for CLOCK_MONOTONIC, i.e. 70 ns saved per job (two stamps) for a resolution of one kernel tick
+/// (c_mode_activity_clock_resolution_ns, 4 ms here). The value is the monotonic clock at the last tick, so it
+/// is <= CLOCK_MONOTONIC and > CLOCK_MONOTONIC - resolution.
+static inline uint64_t c_mode_activity_now_ns(void) {
+#ifdef CLOCK_MONOTONIC_COARSE
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+#else
+    return c_mode_monotonic_ns();
+#endif
+}
+
+/// Resolution of c_mode_activity_now_ns in nanoseconds.
+uint64_t c_mode_activity_clock_resolution_ns(void);
 
 /// Claims a slot for the calling thread (idempotent); NULL if the table is full. Slow path of begin.
 /// The slot is released automatically when the thread exits.
@@ -91,7 +109,7 @@ static inline void c_mode_activity_begin(uintptr_t job, int32_t kind) {
         if (slot == 0) return;
     }
     if (slot->depth++ != 0) return;
-    c_mode_activity_write_(slot, job == 0 ? 1 : (uint64_t)job, c_mode_monotonic_ns(), 0);
+    c_mode_activity_write_(slot, job == 0 ? 1 : (uint64_t)job, c_mode_activity_now_ns(), 0);
 }
 
 /// Marks the end of the job started by the matching c_mode_activity_begin.
@@ -99,7 +117,17 @@ static inline void c_mode_activity_end(void) {
     c_mode_activity_slot *slot = c_mode_activity_tls_slot;
     if (slot == 0 || slot->depth == 0) return;
     if (--slot->depth != 0) return;
-    c_mode_activity_write_(slot, 0, 0, c_mode_monotonic_ns());
+    c_mode_activity_write_(slot, 0, 0, c_mode_activity_now_ns());
+}
+
+/// Records the executor that owns the calling thread (claiming a slot if needed).
+void c_mode_activity_set_owner(uint64_t owner, int32_t kind);
+
+/// If the calling thread belongs to executor `owner` and is running `job` right now, returns 1: the job is
+/// re-enqueueing itself (Task.yield, a hop back) and this thread takes the next job as soon as it returns.
+static inline int c_mode_activity_is_self_enqueue(uint64_t owner, uintptr_t job) {
+    c_mode_activity_slot *slot = c_mode_activity_tls_slot;
+    return slot != 0 && slot->owner == owner && slot->depth == 1 && slot->job == (uint64_t)job;
 }
 
 /// Copies slot `index` consistently. Returns 1 when the slot is in use, 0 when free (snapshot untouched).

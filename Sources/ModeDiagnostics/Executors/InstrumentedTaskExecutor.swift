@@ -28,6 +28,7 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
     private let threads: Mutex<[OwnedThread]> = Mutex([])
     private let threadIDStorage: Mutex<[Int32]> = Mutex([])
     private let isShutDown = Atomic<Bool>(false)
+    private var ownerID: UInt64 { UInt64(UInt(bitPattern: Unmanaged.passUnretained(queue).toOpaque())) }
 
     /// Prefix of the thread names (`mode-exec-` by default; the index is appended).
     public let namePrefix: String
@@ -55,7 +56,10 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
     /// Enqueues a job (called by the Swift runtime).
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        if !queue.push(unowned) {
+        // A job re-enqueueing itself from one of our threads (Task.yield, a hop back) is taken by this thread as
+        // soon as the job returns, in FIFO order: waking a sleeping thread for it only costs a futex round trip.
+        let wake = c_mode_activity_is_self_enqueue(ownerID, unsafeBitCast(unowned, to: UInt.self)) == 0
+        if !queue.push(unowned, wake: wake) {
             // After shutdown a job must still run somewhere: hand it to the global concurrent executor.
             globalConcurrentExecutor.enqueue(ExecutorJob(unowned))
         }
@@ -81,7 +85,7 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
 
     private func runLoop(started: StartCounter) {
         AlternateSignalStack.installForCurrentThread()
-        _ = c_mode_activity_register_current_thread(Int32(C_MODE_ACTIVITY_KIND_TASK_EXECUTOR))
+        c_mode_activity_set_owner(ownerID, Int32(C_MODE_ACTIVITY_KIND_TASK_EXECUTOR))
         threadIDStorage.withLock { $0.append(ThreadInventory.currentThreadID()) }
         started.value.add(1, ordering: .releasing)
         let executor = asUnownedTaskExecutor()

@@ -34,9 +34,10 @@ final class JobQueue: @unchecked Sendable {
         condition.deallocate()
     }
 
-    /// Appends a job; wakes one sleeping consumer if any. Returns false when the queue is closed.
+    /// Appends a job; wakes one sleeping consumer if any and `wake` is true. Returns false when the queue is
+    /// closed.
     @discardableResult
-    func push(_ job: UnownedJob) -> Bool {
+    func push(_ job: UnownedJob, wake: Bool = true) -> Bool {
         pthread_mutex_lock(mutex)
         if closed {
             pthread_mutex_unlock(mutex)
@@ -45,9 +46,9 @@ final class JobQueue: @unchecked Sendable {
         if count == buffer.count { grow() }
         buffer[(head + count) % buffer.count] = job
         count += 1
-        let wake = sleepers > 0
+        let signal = wake && sleepers > 0
         pthread_mutex_unlock(mutex)
-        if wake { pthread_cond_signal(condition) }
+        if signal { pthread_cond_signal(condition) }
         return true
     }
 

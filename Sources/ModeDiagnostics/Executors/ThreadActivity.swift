@@ -41,9 +41,10 @@ public struct ThreadActivity: Sendable, Equatable, Hashable {
     public var kind: Kind
     /// Address of the running job (for a task job, the task's address), `nil` when the thread is idle.
     public var job: UInt?
-    /// `CLOCK_MONOTONIC` nanoseconds when the running job started.
+    /// Monotonic-clock nanoseconds when the running job started, at ``clockResolutionNanoseconds`` resolution
+    /// (`CLOCK_MONOTONIC_COARSE`: the job started in `[start, start + resolution)`).
     public var startNanoseconds: UInt64
-    /// `CLOCK_MONOTONIC` nanoseconds when the previous job ended.
+    /// Monotonic-clock nanoseconds when the previous job ended (same resolution).
     public var endNanoseconds: UInt64
     /// Number of (outermost) jobs this thread has started; changes when a new job begins.
     public var jobsRun: UInt64
@@ -79,6 +80,10 @@ public struct ThreadActivity: Sendable, Equatable, Hashable {
         return job == 0 ? nil : UInt(job)
     }
 
-    /// `CLOCK_MONOTONIC` now, in nanoseconds: the time base of ``startNanoseconds``.
+    /// `CLOCK_MONOTONIC` now, in nanoseconds: the time base of ``startNanoseconds`` (at full resolution).
     public static var monotonicNanoseconds: UInt64 { c_mode_monotonic_ns() }
+
+    /// Resolution of the slots' time stamps (one kernel tick, e.g. 4 ms): they use the coarse monotonic clock,
+    /// which costs 7 ns per read instead of 43 ns (measured), twice per job.
+    public static let clockResolutionNanoseconds: UInt64 = c_mode_activity_clock_resolution_ns()
 }

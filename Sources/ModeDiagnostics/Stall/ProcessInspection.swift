@@ -1,3 +1,5 @@
+import CModeSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -39,12 +39,15 @@ extension StallWatchdog {
         var samples: [Sample] = []
         var sources: [StallDetector<ContinuousClock>.Source: SourceInfo] = [:]
         if configuration.watchesActivitySlots {
+            // Slot stamps are coarse (the job started within `resolution` after its stamp): take the latest
+            // possible start, so a job is never reported before it really held its thread for `timeout`.
+            let resolution = ThreadActivity.clockResolutionNanoseconds
             for activity in ThreadActivity.snapshot() where configuration.threadFilter(activity) {
                 let source = StallDetector<ContinuousClock>.Source.thread(activity.threadID)
                 let busy = activity.job != nil
                 samples.append(Sample(source: source, threadID: activity.threadID,
                                       job: activity.job == 1 ? nil : activity.job, generation: activity.jobsRun,
-                                      busySince: busy ? instant(activity.startNanoseconds) : nil,
+                                      busySince: busy ? instant(activity.startNanoseconds &+ resolution) : nil,
                                       lastEndedAt: activity.endNanoseconds == 0 ? nil
                                           : instant(activity.endNanoseconds)))
                 sources[source] = SourceInfo(executor: activity.kind.description)
