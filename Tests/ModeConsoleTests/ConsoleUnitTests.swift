@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import ModeConsole
@@ -88,6 +89,29 @@ struct ConsoleUnitTests {
         #expect(registry.execute(line: "exit").closesSession)
         registry.unregister("echo")
         #expect(registry.command(named: "e") == nil)
+    }
+
+    @Test func loopbackAddressesAreRecognized() throws {
+        #expect(DebugConsole.isLoopback(try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
+        #expect(DebugConsole.isLoopback(try SocketAddress(ipAddress: "127.3.2.1", port: 1)))
+        #expect(DebugConsole.isLoopback(try SocketAddress(ipAddress: "::1", port: 1)))
+        #expect(!DebugConsole.isLoopback(try SocketAddress(ipAddress: "0.0.0.0", port: 1)))
+        #expect(!DebugConsole.isLoopback(try SocketAddress(ipAddress: "10.1.2.3", port: 1)))
+        #expect(!DebugConsole.isLoopback(try SocketAddress(ipAddress: "::", port: 1)))
+    }
+
+    @Test func answersGetCRLFLineEnds() {
+        for (text, expected) in [("a", "a\r\n"), ("a\nb\n", "a\r\nb\r\n"), ("a\r\nb", "a\r\nb\r\n"), ("\n\n", "\r\n\r\n")] {
+            var text = text
+            let encoded = text.withUTF8 { utf8 -> String in
+                let size = ConsoleSessionHandler.crlfEncodedSize(of: utf8)
+                var bytes = [UInt8](repeating: 0, count: size)
+                let written = bytes.withUnsafeMutableBytes { ConsoleSessionHandler.crlfEncode(utf8, into: $0) }
+                #expect(written == size)
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            #expect(encoded == expected)
+        }
     }
 
     @Test func constantTimeComparison() {
