@@ -12,8 +12,6 @@ extension StallWatchdog {
     /// The watchdog thread's loop: snapshot, decide, act, send heartbeats, sleep until the next poll.
     func run() {
         AlternateSignalStack.installForCurrentThread()
-        // Pay the first symbolication (image map, debug info of the executable) now, not in the first report.
-        _ = Symbolicator.shared.symbolicate(StackCapture.captureCurrentThread())
         while true {
             if state.withLock({ $0.stopping }) { break }
             let nowNanoseconds = c_mode_monotonic_ns()

@@ -87,13 +87,19 @@ public final class StallWatchdog: Sendable {
         self.state = Mutex(State(detector: detector))
     }
 
-    /// Starts the `mode-watchdog` thread (idempotent). Installs the stack-capture signal handler first.
-    /// Does nothing when the timeout is zero.
+    /// Starts the `mode-watchdog` thread (idempotent). Installs the stack-capture signal handler first, and
+    /// pays the first symbolication (image map, debug info of the executable: 10-300 ms measured, depending on
+    /// the binary's size) here rather than in the first report. Does nothing when the timeout is zero.
+    ///
+    /// ```swift
+    /// try watchdog.start()
+    /// ```
     ///
     /// - Throws: the error of ``StackCapture/install()`` (no SIGPROF handler could be installed).
     public func start() throws {
         guard configuration.timeout > .zero else { return }
         try StackCapture.install()
+        if !isRunning { _ = Symbolicator.shared.symbolicate(StackCapture.captureCurrentThread()) }
         state.withLock { state in
             guard state.thread == nil else { return }
             state.stopping = false
@@ -102,6 +108,10 @@ public final class StallWatchdog: Sendable {
     }
 
     /// Stops and joins the watchdog thread (idempotent). Must not be called from `onStall`.
+    ///
+    /// ```swift
+    /// watchdog.stop()
+    /// ```
     public func stop() {
         let thread: OwnedThread? = state.withLock { state in
             state.stopping = true
