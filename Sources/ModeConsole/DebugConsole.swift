@@ -34,8 +34,10 @@ public final class DebugConsole: Sendable {
     public let configuration: Configuration
     /// The commands the console answers; register more at any time.
     public let registry: ConsoleCommandRegistry
-    private let logger: Logger
+    let logger: Logger
     private let state = Mutex(State.idle)
+    /// Open sessions by id, so that shutdown closes them even when a stuck command keeps the threads alive.
+    let sessions = Mutex<[Int: any Channel]>([:])
     private let boundAddress = Mutex<SocketAddress?>(nil)
     private let clients = Atomic<Int>(0)
     private let sessionCounter = Atomic<Int>(0)
@@ -125,27 +127,7 @@ public final class DebugConsole: Sendable {
         return address
     }
 
-    /// Closes the listening socket and every session, then stops the console's threads. Idempotent.
-    ///
-    /// - Important: Must not be called from a command handler (it waits for the threads that run it).
-    public func shutdown() throws {
-        guard let (group, pool, channel) = takeRunning() else { return }
-        try? channel.close().wait()
-        try group.syncShutdownGracefully()
-        try pool.syncShutdownGracefully()
-        logger.debug("debug console stopped")
-    }
-
-    /// Closes the listening socket and every session, then stops the console's threads. Idempotent.
-    public func shutdownGracefully() async throws {
-        guard let (group, pool, channel) = takeRunning() else { return }
-        try? await channel.close()
-        try await group.shutdownGracefully()
-        try await pool.shutdownGracefully()
-        logger.debug("debug console stopped")
-    }
-
-    private func takeRunning() -> (MultiThreadedEventLoopGroup, NIOThreadPool, any Channel)? {
+    func takeRunning() -> (MultiThreadedEventLoopGroup, NIOThreadPool, any Channel)? {
         state.withLock { state in
             guard case .running(let group, let pool, let channel) = state else {
                 state = .stopped
@@ -182,8 +164,12 @@ public final class DebugConsole: Sendable {
                 try channel.pipeline.syncOperations.addHandler(RejectingHandler(message: message))
             }
         }
-        channel.closeFuture.whenComplete { _ in self.clients.subtract(1, ordering: .relaxed) }
         let session = ConsoleSessionInfo(id: sessionCounter.add(1, ordering: .relaxed).newValue, remoteAddress: peer)
+        sessions.withLock { $0[session.id] = channel }
+        channel.closeFuture.whenComplete { _ in
+            self.clients.subtract(1, ordering: .relaxed)
+            self.sessions.withLock { $0[session.id] = nil }
+        }
         var logger = self.logger
         logger[metadataKey: "mode.console.session"] = "\(session.id)"
         logger[metadataKey: "mode.console.peer"] = "\(peer)"

@@ -82,6 +82,35 @@ struct DebugConsoleLimitTests {
         #expect(try slow.read(until: "\r\n" + ConsoleTestClient.prompt) == "slow done")
     }
 
+    @Test(arguments: [false, true])
+    func shutdownClosesSessionsAndDoesNotHangOnAStuckCommand(async: Bool) async throws {
+        let console = try ConsoleFixture.start()
+        let gate = Gate()
+        let started = Gate()
+        defer { gate.open() }  // lets the stuck handler's thread finish after the test
+        console.registry.register(ConsoleCommand(name: "stuck", summary: "Block until the test ends") { _ in
+            started.open()
+            gate.wait()
+            return ConsoleOutput(text: "unstuck")
+        })
+        let port = try #require(console.port)
+        let stuck = try ConsoleTestClient(port: port)
+        try stuck.readBanner()
+        let idle = try ConsoleTestClient(port: port)
+        try idle.readBanner()
+        stuck.send("stuck\r\n")
+        #expect(started.wait())
+
+        if async {
+            try await console.shutdownGracefully(commandDeadline: .milliseconds(50))
+        } else {
+            try console.shutdown(commandDeadline: .milliseconds(50))
+        }
+        #expect(try idle.readUntilClosed() == "")
+        #expect(try stuck.readUntilClosed() == "")
+        #expect(throws: (any Error).self) { try ConsoleTestClient(port: port, timeout: 5) }
+    }
+
     @Test func theConsoleAnswersWhileEveryCooperativeThreadIsBlocked() async throws {
         let console = try ConsoleFixture.start()
         defer { try? console.shutdown() }
