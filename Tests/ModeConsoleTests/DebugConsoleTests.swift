@@ -21,6 +21,22 @@ struct DebugConsoleTests {
         #expect(try client.read(until: ConsoleTestClient.prompt) == "")  // an empty line just prompts again
     }
 
+    #if os(Linux)
+    @Test func theConsoleThreadsAreNamed() throws {
+        let console = try ConsoleFixture.start()
+        defer { try? console.shutdown() }
+        let client = try ConsoleTestClient(port: try #require(console.port))
+        try client.readBanner()
+        #expect(try client.command("echo run a command") == "run a command")  // names a command thread
+        let names = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").map { tid in
+            (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(names.contains("mode-console"))
+        #expect(names.contains("mode-console-w"))
+    }
+    #endif
+
     @Test func helpListsCommandsAndExplainsOne() throws {
         let console = try ConsoleFixture.start()
         defer { try? console.shutdown() }
