@@ -27,6 +27,10 @@ public final class ConsoleCommandRegistry: Sendable {
     }
 
     /// Adds a command, replacing any command with the same name.
+    ///
+    /// ```swift
+    /// registry.register(ConsoleCommand(name: "ping", summary: "Answer pong") { _ in ConsoleOutput(text: "pong") })
+    /// ```
     public func register(_ command: ConsoleCommand) {
         storage.withLock { storage in
             if let old = storage.commands[command.name] {
@@ -62,6 +66,10 @@ public final class ConsoleCommandRegistry: Sendable {
     ///
     /// A name within edit distance 2 (1 for words of up to 3 letters) wins, the closest first; otherwise the only
     /// command that starts with `word`.
+    ///
+    /// ```swift
+    /// registry.suggestion(for: "pss")   // "ps"
+    /// ```
     public func suggestion(for word: String) -> String? {
         let visible = commands.filter { !$0.isHidden }
         let limit = word.count <= 3 ? 1 : 2
@@ -80,7 +88,11 @@ public final class ConsoleCommandRegistry: Sendable {
     /// Parses and runs one command line in text mode (`json <command>` switches to JSON).
     ///
     /// Never throws: errors come back as an ``ConsoleOutput/error(_:)`` answer. An empty line gives an empty
-    /// output.
+    /// output. The console calls it on a command thread for every line; tests and tools may call it directly.
+    ///
+    /// ```swift
+    /// registry.execute(line: "pss").text   // "error: unknown command 'pss'. Did you mean 'ps'?"
+    /// ```
     public func execute(
         line: String,
         session: ConsoleSessionInfo = ConsoleSessionInfo(id: 0, remoteAddress: "local")
@@ -95,6 +107,10 @@ public final class ConsoleCommandRegistry: Sendable {
     }
 
     /// Runs a command given as words (name first) in the given format. Empty words give an empty output.
+    ///
+    /// ```swift
+    /// let output = registry.run(words: ["ps", "Cache"], format: .json, session: invocation.session)
+    /// ```
     public func run(words: [String], format: ConsoleInvocation.Format, session: ConsoleSessionInfo) -> ConsoleOutput {
         guard let name = words.first else { return ConsoleOutput(text: "") }
         guard let command = command(named: name) else {

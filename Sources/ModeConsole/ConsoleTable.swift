@@ -130,6 +130,10 @@ public struct ConsoleTable: Sendable {
     }
 
     /// The rows as a JSON array of objects keyed by each column's ``Column/key``.
+    ///
+    /// ```swift
+    /// ConsoleTable(columns: ["Task ID"], rows: [["7"]]).jsonRows().rendered()   // [{"task_id":"7"}]
+    /// ```
     public func jsonRows() -> JSONValue {
         .array(
             rows.map { row in

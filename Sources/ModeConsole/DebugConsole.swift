@@ -59,6 +59,12 @@ public final class DebugConsole: Sendable {
     }
 
     /// The address the console listens on once started (with the real port when ``Configuration/port`` is 0).
+    ///
+    /// ```swift
+    /// let console = DebugConsole(configuration: .init(port: 0))
+    /// try console.start()
+    /// print(console.port!)   // e.g. 43117
+    /// ```
     public var localAddress: SocketAddress? {
         boundAddress.withLock { $0 }
     }
