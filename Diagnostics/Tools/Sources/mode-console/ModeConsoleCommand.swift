@@ -65,8 +65,10 @@ struct ModeConsoleCommand: ParsableCommand {
             }
             if let token, !token.isEmpty {
                 try connection.send("auth \(token)\r\n")
-                guard let answer = try connection.read(until: prompt), !answer.hasPrefix("error:") else {
-                    throw ConsoleConnection.Failure(description: Self.firstLine(of: connection.remaining, or: "authentication failed"))
+                let answer = try connection.read(until: prompt)
+                guard let answer, !answer.hasPrefix("error:") else {
+                    let text = answer ?? connection.remaining
+                    throw ConsoleConnection.Failure(description: Self.firstLine(of: text, or: "authentication failed"))
                 }
             }
             if words.isEmpty {
