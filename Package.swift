@@ -118,7 +118,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ModeWorkerTests",
-            dependencies: ["ModeWorker", "ModeTestKit", "Mode"],
+            dependencies: [
+                "ModeWorker", "ModeTestKit", "Mode",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,2 +1,17 @@
-// Fixture entry point; scenarios land here.
-print("ModeWorkerFixture")
+// A child process for the Worker's tests: `ModeWorkerFixture <scenario> [worker options...]`.
+// Each scenario is a small service tree run by a real Worker, so tests observe real signals, exit
+// statuses, log files, stall reports, crash reports and the console over TCP.
+import Mode
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let scenarioName = arguments.first, let scenario = Scenario.all[scenarioName] else {
+    let names = Scenario.all.keys.sorted().joined(separator: ", ")
+    Worker.writeFixtureError("usage: ModeWorkerFixture <scenario> [worker options]; scenarios: \(names)\n")
+    exit(64)
+}
+let options = WorkerOptions.parseOrExit(arguments: Array(arguments.dropFirst()))
+await Worker(scenario.makeRoot(), options: options).run()

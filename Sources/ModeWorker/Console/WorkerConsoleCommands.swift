@@ -1,0 +1,197 @@
+import ModeConsole
+import ModeCore
+import ModeDiagnostics
+
+/// The debug console commands of a running Worker: tasks (`ps`, `where`, `cancel`), services (`services`,
+/// `graph`, `restart`, `stop`), threads (`threads`, `stacks`, `stalls`), and the process (`loglevel`, `stats`).
+///
+/// Every handler is synchronous and reads state kept behind locks, so the console answers even when every
+/// executor thread is blocked.
+enum WorkerConsoleCommands {
+    static func register(in registry: ConsoleCommandRegistry, worker: Worker) {
+        registerTaskCommands(in: registry)
+        registerServiceCommands(in: registry, worker: worker)
+        registerThreadCommands(in: registry, worker: worker)
+        registerProcessCommands(in: registry, worker: worker)
+    }
+
+    // MARK: - Tasks
+
+    static func registerTaskCommands(in registry: ConsoleCommandRegistry) {
+        registry.register(
+            ConsoleCommand(
+                name: "ps", aliases: ["p"], summary: "List live tasks (ps -t: recently finished ones)",
+                usage: "ps [-t] [filter]",
+                help: """
+                    Columns: ID, State (running = on a thread now, suspended = parked at an await), Name,
+                    Service, Kind (task, timer, cron, future, supervisor, user, lifecycle), Created at
+                    (file:line), Age, and Busy (how long the current job has held its thread).
+                    The filter keeps tasks whose name, service path, kind or creation site contains it.
+                    ps -t lists recently finished tasks with their outcome instead.
+                    """
+            ) { invocation in
+                var arguments = invocation.arguments
+                let finished = arguments.first == "-t"
+                if finished { arguments.removeFirst() }
+                let filter = arguments.joined(separator: " ")
+                return finished ? finishedTasks(filter: filter) : liveTasks(filter: filter)
+            })
+        registry.register(
+            ConsoleCommand(
+                name: "where", aliases: ["w"], summary: "Everything known about one task, with its stack if running",
+                usage: "where <task-id>",
+                help: "Service path, creation site, state, timings, parent and children; when the task is on a "
+                    + "thread right now, that thread's native stack."
+            ) { invocation in
+                try whereTask(invocation.arguments)
+            })
+        registry.register(
+            ConsoleCommand(
+                name: "cancel", aliases: ["ca"], summary: "Cancel one task", usage: "cancel <task-id>"
+            ) { invocation in
+                let id = try taskID(invocation.arguments, usage: "cancel <task-id>")
+                guard let record = TaskRegistry.shared.cancel(id: id) else {
+                    throw ConsoleError.notFound("no live task with id \(id) (see ps)")
+                }
+                return ConsoleOutput(
+                    text: "cancelled task #\(record.id) \(record.name) of \(record.servicePath ?? "-")",
+                    json: ["cancelled": taskJSON(record, activity: [:], now: TaskRegistry.monotonicNanoseconds())]
+                )
+            })
+    }
+
+    static func taskID(_ arguments: [String], usage: String) throws -> UInt64 {
+        guard arguments.count == 1, let id = UInt64(arguments[0].trimmingPrefix("#")) else {
+            throw ConsoleError.usage(usage)
+        }
+        return id
+    }
+
+    /// Which task each executor thread runs right now: task address -> (thread id, busy nanoseconds).
+    static func runningJobs() -> [UInt: (tid: Int32, busyNanoseconds: UInt64)] {
+        let now = ThreadActivity.monotonicNanoseconds
+        var jobs: [UInt: (Int32, UInt64)] = [:]
+        for activity in ThreadActivity.snapshot() {
+            if let job = activity.job { jobs[job] = (activity.threadID, now &- activity.startNanoseconds) }
+        }
+        return jobs
+    }
+
+    static func matches(_ record: TaskRecord, _ filter: String) -> Bool {
+        guard !filter.isEmpty else { return true }
+        let needle = filter.lowercased()
+        return [record.name, record.servicePath ?? "", record.kind.description, record.creationSite, "#\(record.id)"]
+            .contains { $0.lowercased().contains(needle) }
+    }
+
+    static func liveTasks(filter: String) -> ConsoleOutput {
+        let now = TaskRegistry.monotonicNanoseconds()
+        let activity = runningJobs()
+        let all = TaskRegistry.shared.liveTasks()
+        let shown = all.filter { matches($0, filter) }
+        var table = ConsoleTable(columns: [
+            .init("ID", alignment: .right), .init("State"), .init("Name"), .init("Service"), .init("Kind"),
+            .init("Created at"), .init("Age", alignment: .right), .init("Busy", alignment: .right),
+        ])
+        for record in shown {
+            let running = record.runtimeAddress.flatMap { activity[$0] }
+            table.append([
+                "\(record.id)", running == nil ? "suspended" : "running", record.name, record.servicePath ?? "-",
+                record.kind.description, record.creationSite,
+                WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now)) + " s",
+                running.map { "\($0.busyNanoseconds / 1_000_000) ms" } ?? "-",
+            ])
+        }
+        let summary = shown.count == all.count
+            ? "\(all.count) tasks running" : "\(all.count) tasks running (showing \(shown.count) tasks)"
+        let json: JSONValue = [
+            "count": .int(all.count), "shown": .int(shown.count),
+            "tasks": .array(shown.map { taskJSON($0, activity: activity, now: now) }),
+        ]
+        return ConsoleOutput.table(table, summary: summary, json: json)
+    }
+
+    static func finishedTasks(filter: String) -> ConsoleOutput {
+        let now = TaskRegistry.monotonicNanoseconds()
+        let all = TaskRegistry.shared.finishedTasks()
+        let shown = all.filter { matches($0, filter) }.reversed()
+        var table = ConsoleTable(columns: [
+            .init("ID", alignment: .right), .init("Outcome"), .init("Name"), .init("Service"), .init("Kind"),
+            .init("Created at"), .init("Lived", alignment: .right), .init("Ended", alignment: .right),
+        ])
+        for record in shown {
+            let outcome = record.state == .failed ? "failed: \(record.error ?? "?")" : record.state.description
+            let endedAgo = Double(now &- (record.endedMonotonicNanoseconds ?? now)) / 1e9
+            table.append([
+                "\(record.id)", outcome, record.name, record.servicePath ?? "-", record.kind.description,
+                record.creationSite, WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now)) + " s",
+                WorkerSections.formatTenths(endedAgo) + " s ago",
+            ])
+        }
+        return ConsoleOutput.table(
+            table, summary: "\(all.count) tasks terminated (old ones may be stripped)",
+            json: ["count": .int(all.count), "tasks": .array(shown.map { taskJSON($0, activity: [:], now: now) })]
+        )
+    }
+
+    static func taskJSON(
+        _ record: TaskRecord, activity: [UInt: (tid: Int32, busyNanoseconds: UInt64)], now: UInt64
+    ) -> JSONValue {
+        let running = record.runtimeAddress.flatMap { activity[$0] }
+        var state = record.state.description
+        if !record.state.isTerminal { state = running == nil ? "suspended" : "running" }
+        return .object([
+            ("id", .int(Int(record.id))), ("name", .string(record.name)),
+            ("service", record.servicePath.map(JSONValue.string) ?? .null), ("kind", .string(record.kind.description)),
+            ("state", .string(state)), ("created_at", .string(record.creationSite)),
+            ("age_s", .double(record.age(nowMonotonicNanoseconds: now))),
+            ("busy_ms", running.map { .int(Int($0.busyNanoseconds / 1_000_000)) } ?? .null),
+            ("thread", running.map { .int(Int($0.tid)) } ?? .null),
+            ("parent_id", record.parentID.map { .int(Int($0)) } ?? .null),
+            ("error", record.error.map(JSONValue.string) ?? .null),
+        ])
+    }
+
+    static func whereTask(_ arguments: [String]) throws -> ConsoleOutput {
+        let id = try taskID(arguments, usage: "where <task-id>")
+        guard let record = TaskRegistry.shared.record(id: id) else {
+            throw ConsoleError.notFound("no task with id \(id) (see ps and ps -t)")
+        }
+        let now = TaskRegistry.monotonicNanoseconds()
+        let activity = runningJobs()
+        let children = (TaskRegistry.shared.liveTasks() + TaskRegistry.shared.finishedTasks())
+            .filter { $0.parentID == id }.map { "#\($0.id) \($0.name)" }
+        var lines = [
+            "Task #\(record.id) \(record.name)",
+            "  service:    \(record.servicePath ?? "-")",
+            "  kind:       \(record.kind)",
+            "  created at: \(record.creationSite)",
+            "  state:      \(record.state.isTerminal ? record.state.description : (record.runtimeAddress.flatMap { activity[$0] } == nil ? "suspended" : "running"))",
+            "  age:        \(WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now))) s",
+            "  parent:     \(record.parentID.map { "#\($0)" } ?? "-")",
+            "  children:   \(children.isEmpty ? "-" : children.joined(separator: ", "))",
+        ]
+        if let error = record.error { lines.append("  error:      \(error)") }
+        var json = taskJSON(record, activity: activity, now: now)
+        if let address = record.runtimeAddress, let running = activity[address] {
+            lines.append("  on thread \(running.tid) for \(running.busyNanoseconds / 1_000_000) ms; native stack:")
+            var frames: [JSONValue] = []
+            do {
+                let stack = try StackCapture.capture(threadID: running.tid)
+                for frame in Symbolicator.shared.symbolicate(stack) {
+                    lines.append("    " + frame.render())
+                    frames.append(.string(frame.render()))
+                }
+            } catch {
+                lines.append("    (stack capture failed: \(error))")
+            }
+            if case .object(var members) = json {
+                members.append(JSONValue.Member("stack", .array(frames)))
+                json = .object(members)
+            }
+        } else if !record.state.isTerminal {
+            lines.append("  suspended at an await: no thread runs it now")
+        }
+        return ConsoleOutput(text: lines.joined(separator: "\n"), json: json)
+    }
+}

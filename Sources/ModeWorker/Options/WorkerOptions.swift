@@ -1,0 +1,127 @@
+import ArgumentParser
+
+/// The Worker's command-line options, as an options group to embed in your own `@main` command.
+///
+/// Every option can also be set with an environment variable (`MODE_LOGLEVEL`, ...); a flag given on the
+/// command line wins over the variable, and the variable wins over the default. Values are validated twice:
+/// flags while parsing (``validate()``), variables when ``resolved(environment:)`` merges them. A bad value
+/// gives a one-line error naming the flag or variable and the accepted values, and exit code 64
+/// (`EX_USAGE`, argument-parser's `ExitCode.validationFailure`). The numeric options take the next argument
+/// unconditionally, so `--blocking-timeout -1` reports the bad number rather than a missing value.
+///
+/// ```swift
+/// @main struct PageViews: AsyncParsableCommand {
+///     @OptionGroup var worker: WorkerOptions
+///     func run() async throws {
+///         let options = try worker.resolved()          // flags + MODE_* variables + defaults
+///         try await Worker(App(), options: options).run()
+///     }
+/// }
+/// ```
+///
+/// Without a command of your own:
+///
+/// ```swift
+/// let options = WorkerOptions.parseOrExit()   // prints a one-line error and exits 64 on bad input
+/// ```
+public struct WorkerOptions: ParsableArguments, Sendable {
+    /// The debug console's default port.
+    public static let defaultConsolePort = 50101
+    /// The debug console's default bind address.
+    public static let defaultConsoleHost = "127.0.0.1"
+    /// The default bound of a graceful stop.
+    public static let defaultShutdownTimeout = Duration.seconds(60)
+
+    /// `--loglevel LEVEL` (env `MODE_LOGLEVEL`).
+    @Option(
+        name: .customLong("loglevel"),
+        help: ArgumentHelp(
+            "Log level: trace, debug, info, notice, warning (or warn), error, critical. Default: info. "
+                + "Env: MODE_LOGLEVEL.",
+            valueName: "level"))
+    public var logLevel: String?
+
+    /// `--logfile PATH` (env `MODE_LOGFILE`).
+    @Option(
+        name: .customLong("logfile"),
+        help: ArgumentHelp(
+            "Append log lines to this file (created with mode 0640; reopened on SIGHUP) instead of stderr. "
+                + "Env: MODE_LOGFILE.",
+            valueName: "path"))
+    public var logFile: String?
+
+    /// `--log-format text|json` (env `MODE_LOG_FORMAT`).
+    @Option(
+        name: .customLong("log-format"),
+        help: ArgumentHelp(
+            "Log line format: text (mode's format) or json (one object per line). Default: text. "
+                + "Env: MODE_LOG_FORMAT.",
+            valueName: "format"))
+    public var logFormat: String?
+
+    /// `--blocking-timeout SECONDS` (env `MODE_BLOCKING_TIMEOUT`).
+    @Option(
+        name: .customLong("blocking-timeout"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Report executor stalls longer than this many seconds (a number >= 0; 0 disables). "
+                + "Default: the Worker's. Env: MODE_BLOCKING_TIMEOUT.",
+            valueName: "seconds"))
+    public var blockingTimeout: String?
+
+    /// `--console-port PORT` (env `MODE_CONSOLE_PORT`).
+    @Option(
+        name: .customLong("console-port"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Debug console TCP port, 0...65535 (0 = any free port). Default: 50101. Env: MODE_CONSOLE_PORT.",
+            valueName: "port"))
+    public var consolePort: String?
+
+    /// `--console-host HOST` (env `MODE_CONSOLE_HOST`).
+    @Option(
+        name: .customLong("console-host"),
+        help: ArgumentHelp(
+            "Debug console bind address. Default: 127.0.0.1. Env: MODE_CONSOLE_HOST.", valueName: "host"))
+    public var consoleHost: String?
+
+    /// `--console` / `--no-console` (env `MODE_CONSOLE`).
+    @Flag(
+        name: .customLong("console"), inversion: .prefixedNo,
+        help: "Run the debug console (default) or not. Env: MODE_CONSOLE=1|0.")
+    public var console: Bool?
+
+    /// `--debug` / `--no-debug` (env `MODE_DEBUG`).
+    @Flag(inversion: .prefixedNo, help: "Debug mode: extra diagnostics. Default: off. Env: MODE_DEBUG=1|0.")
+    public var debug: Bool?
+
+    /// `--quiet` / `--no-quiet` (env `MODE_QUIET`).
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Print no banners on stderr (log lines are unaffected). Default: off. Env: MODE_QUIET=1|0.")
+    public var quiet: Bool?
+
+    /// `--shutdown-timeout SECONDS` (env `MODE_SHUTDOWN_TIMEOUT`).
+    @Option(
+        name: .customLong("shutdown-timeout"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Bound of a graceful stop in seconds (a number > 0); then the Worker names the services still "
+                + "stopping, cancels them and exits non-zero. Default: 60. Env: MODE_SHUTDOWN_TIMEOUT.",
+            valueName: "seconds"))
+    public var shutdownTimeout: String?
+
+    /// Creates options with nothing given (all defaults).
+    ///
+    /// ```swift
+    /// let options = try WorkerOptions().resolved(environment: [:])
+    /// ```
+    public init() {}
+
+    /// Validates the flags given on the command line (not the environment; see
+    /// ``resolved(environment:)``). argument-parser calls this while parsing.
+    ///
+    /// ```swift
+    /// let options = try WorkerOptions.parse(["--loglevel", "debug"])   // runs validate()
+    /// ```
+    public func validate() throws {
+        _ = try self.resolved(environment: [:])
+    }
+}

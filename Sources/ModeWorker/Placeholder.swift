@@ -1,1 +1,0 @@
-// ModeWorker: sources land here.

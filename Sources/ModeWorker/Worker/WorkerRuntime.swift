@@ -1,0 +1,205 @@
+import Logging
+import ModeConsole
+import ModeCore
+import ModeDiagnostics
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything a running Worker owns besides its services: logging, crash reporting, the executor and the
+/// stall watchdog, the debug console, signal handling and systemd notifications.
+final class WorkerRuntime: Sendable {
+    let logging: ModeLogging?
+    let executor: InstrumentedTaskExecutor
+    let heartbeats: HeartbeatMonitor
+    let watchdog: StallWatchdog?
+    let console: DebugConsole?
+    let signals: ProcessSignalMonitor
+    let policy = Mutex(ShutdownSignalPolicy())
+    let systemd: SystemdNotifier
+    let systemdWatchdog: Mutex<Task<Void, Never>?> = Mutex(nil)
+    let metrics: WorkerMetrics
+    let startedAt = ContinuousClock.now
+    let blockingTimeout: Duration
+
+    private init(
+        logging: ModeLogging?, executor: InstrumentedTaskExecutor, heartbeats: HeartbeatMonitor,
+        watchdog: StallWatchdog?, console: DebugConsole?, signals: ProcessSignalMonitor, systemd: SystemdNotifier,
+        metrics: WorkerMetrics, blockingTimeout: Duration
+    ) {
+        self.logging = logging
+        self.executor = executor
+        self.heartbeats = heartbeats
+        self.watchdog = watchdog
+        self.console = console
+        self.signals = signals
+        self.systemd = systemd
+        self.metrics = metrics
+        self.blockingTimeout = blockingTimeout
+    }
+
+    /// The stall threshold used when `--blocking-timeout` is not given (mode's 10 s).
+    static let defaultBlockingTimeout: Duration = .seconds(10)
+
+    static func setUp(worker: Worker) async throws -> WorkerRuntime {
+        let options = worker.options
+        let logging = try bootstrapLogging(options)
+        let logger = Logger(label: "mode")
+        worker.lifecycle.setLogger(logger)
+
+        installCrashReporter(worker: worker, options: options, logging: logging, logger: logger)
+
+        let executor = InstrumentedTaskExecutor()
+        worker.lifecycle.setTaskExecutor(executor)
+        attributeTasks()
+
+        let heartbeats = HeartbeatMonitor()
+        let timeout = options.blockingTimeout ?? defaultBlockingTimeout
+        var watchdog: StallWatchdog?
+        if timeout > .zero {
+            _ = GlobalPoolInstrumentation.install()
+            _ = heartbeats.register(name: "main-actor") { beat in Task { @MainActor in beat() } }
+            for watched in worker.watchedExecutors.withLock({ $0 }) {
+                _ = heartbeats.register(name: watched.name, submit: watched.submit)
+            }
+            var configuration = StallWatchdog.Configuration()
+            configuration.timeout = timeout
+            let metrics = WorkerMetrics.shared
+            let candidate = StallWatchdog(
+                configuration: configuration, heartbeats: heartbeats, logger: Logger(label: "mode.watchdog"),
+                onStall: { report in metrics.stallReported(report) },
+                onStallEnded: { end in metrics.stallEnded(end) }
+            )
+            do {
+                try candidate.start()
+                watchdog = candidate
+            } catch {
+                logger.warning("Blocking detection is off: the stall watchdog could not start: \(error)")
+            }
+        }
+
+        try installThreadDumps(worker: worker, logger: logger)
+
+        let console = startConsole(worker: worker, options: options, logger: logger)
+
+        let signals = ProcessSignalMonitor(signals: ProcessSignalMonitor.defaultSignals) { [weak worker] signal in
+            worker?.handle(signal: signal)
+        }
+        await signals.start()
+
+        let runtime = WorkerRuntime(
+            logging: logging, executor: executor, heartbeats: heartbeats, watchdog: watchdog, console: console,
+            signals: signals, systemd: SystemdNotifier(), metrics: WorkerMetrics.shared,
+            blockingTimeout: watchdog == nil ? .zero : timeout
+        )
+        ServiceLifecycleEvents.setObserver(WorkerMetrics.shared.observe)
+        return runtime
+    }
+
+    private static func bootstrapLogging(_ options: ResolvedWorkerOptions) throws -> ModeLogging? {
+        do {
+            let logging = try ModeLogging.bootstrap(options)
+            logging.sink.writeGate = {
+                // A crash report is being written to this fd: park rather than interleave with it (the
+                // process is about to die with the original signal).
+                while CrashReporter.isCrashInProgress { usleep(100_000) }
+            }
+            return logging
+        } catch let error as ModeLoggingError where error.code == .alreadyBootstrapped {
+            // A second Worker in one process keeps the first one's logging.
+            LogLevelControl.shared.level = options.logLevel
+            return nil
+        }
+    }
+
+    private static func installCrashReporter(
+        worker: Worker, options: ResolvedWorkerOptions, logging: ModeLogging?, logger: Logger
+    ) {
+        var configuration = CrashReporter.Configuration()
+        if let sink = logging?.sink, sink.path != nil {
+            configuration.outputFileDescriptors = [sink.fileDescriptor]
+        }
+        configuration.format = options.logFormat == .json ? .json : .text
+        let recent = logging?.recentLines
+        configuration.sections = { [weak worker] _ in
+            var sections: [DiagnosticSection] = []
+            if let worker { sections.append(WorkerSections.serviceTree(worker)) }
+            if let recent {
+                sections.append(DiagnosticSection(title: "last log lines", lines: recent.snapshot().suffix(50)))
+            }
+            return sections
+        }
+        do {
+            try CrashReporter.install(configuration)
+        } catch {
+            logger.warning("Crash reports are off: the crash handlers could not be installed: \(error)")
+        }
+    }
+
+    private static func installThreadDumps(worker: Worker, logger: Logger) throws {
+        do {
+            try ThreadDumpTrigger.install(sections: { [weak worker] in
+                guard let worker else { return [] }
+                return [WorkerSections.tasksByService(), WorkerSections.serviceTree(worker)]
+            }) { dump in
+                logger.warning("Thread dump (SIGUSR1):\n\(dump.render())")
+            }
+        } catch {
+            logger.warning("Thread dumps on SIGUSR1 are off: \(error)")
+        }
+    }
+
+    private static func attributeTasks() {
+        let table = TaskAttributionTable.shared
+        TaskRegistry.shared.setObserver { event in
+            switch event {
+            case .started(let record):
+                guard let address = record.runtimeAddress else { return }
+                table.register(
+                    taskAddress: address,
+                    TaskAttribution(
+                        taskID: record.id, taskName: record.name, servicePath: record.servicePath,
+                        creationSite: record.creationSite
+                    )
+                )
+            case .ended(let record):
+                if let address = record.runtimeAddress { table.unregister(taskAddress: address) }
+            }
+        }
+    }
+
+    private static func startConsole(
+        worker: Worker, options: ResolvedWorkerOptions, logger: Logger
+    ) -> DebugConsole? {
+        guard options.consoleEnabled else { return nil }
+        var configuration = DebugConsole.Configuration()
+        configuration.host = options.consoleHost
+        configuration.port = options.consolePort
+        configuration.authToken = ProcessEnvironment.current()["MODE_CONSOLE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let registry = ConsoleCommandRegistry()
+        WorkerConsoleCommands.register(in: registry, worker: worker)
+        let console = DebugConsole(configuration: configuration, registry: registry, logger: Logger(label: "mode.console"))
+        do {
+            let address = try console.start()
+            worker.logger.info("Debug console listening on \(address) (telnet \(options.consoleHost) \(console.port ?? options.consolePort))")
+            return console
+        } catch {
+            worker.logger.warning("Debug console is off: cannot listen on \(options.consoleHost):\(options.consolePort): \(error)")
+            return nil
+        }
+    }
+
+    /// Stops what the runtime started. With `graceful` false (a shutdown timed out and a stuck job may hold
+    /// an executor thread), the executor threads are not joined: the process exits right after.
+    func tearDown(graceful: Bool = true) {
+        systemdWatchdog.withLock { $0?.cancel() }
+        signals.stop()
+        try? console?.shutdown()
+        watchdog?.stop()
+        TaskRegistry.shared.setObserver(nil)
+        ServiceLifecycleEvents.setObserver(nil)
+        if graceful { executor.shutdown() }
+    }
+}

@@ -1,0 +1,141 @@
+import Mode
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A named service tree for the fixture.
+struct Scenario {
+    let makeRoot: @Sendable () -> any Service
+
+    static let all: [String: Scenario] = [
+        "clean": Scenario { AppService(children: [Ticker(), PageViewCache()]) },
+        "start-fail": Scenario { AppService(children: [Ticker(), FailingStart()]) },
+        "background-crash": Scenario { AppService(children: [Ticker(), CrashingTask()]) },
+        "slow-stop": Scenario { AppService(children: [Ticker(), SlowStop()]) },
+        "stall": Scenario { AppService(children: [BlockingService()]) },
+        "chatty": Scenario { AppService(children: [Chatty()]) },
+        "busy-yielding": Scenario { AppService(children: [BusyYielding()]) },
+    ]
+}
+
+extension Worker {
+    static func writeFixtureError(_ text: String) {
+        _ = text.withCString { write(2, $0, strlen($0)) }
+    }
+}
+
+/// A parent for the scenario's children.
+final class AppService: Service {
+    let lifecycle = ServiceLifecycleState()
+    let children: [any Service]
+    init(children: [any Service]) { self.children = children }
+    var dependencies: [any Service] { children }
+}
+
+/// A service with a background loop (stop-aware sleep).
+actor Ticker: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        [.task("tick") { while !self.shouldStop { await self.sleep(for: .milliseconds(100)) } }]
+    }
+}
+
+/// The console tests' service: a cache with a named background task.
+actor PageViewCache: Service {
+    let lifecycle = ServiceLifecycleState()
+    private var counts: [String: Int] = [:]
+    nonisolated var tasks: [ServiceTask] {
+        [.task("PageViewCache.poll") { while !self.shouldStop { await self.sleep(for: .seconds(1)) } }]
+    }
+}
+
+struct InjectedStartFailure: Error, CustomStringConvertible {
+    var description: String { "database unreachable (injected by the fixture)" }
+}
+
+actor FailingStart: Service {
+    let lifecycle = ServiceLifecycleState()
+    func onStart() async throws { throw InjectedStartFailure() }
+}
+
+struct InjectedTaskFailure: Error, CustomStringConvertible {
+    var description: String { "queue consumer failed (injected by the fixture)" }
+}
+
+actor CrashingTask: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        [.task("consume") {
+            await self.sleep(for: .milliseconds(200))
+            throw InjectedTaskFailure()
+        }]
+    }
+}
+
+/// A service whose stop never finishes (for the shutdown timeout).
+actor SlowStop: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        [.task("hold-connection") { while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) } }]
+    }
+    func onStop() async throws {
+        let never = AsyncStream<Void> { _ in }
+        for await _ in never {}
+    }
+}
+
+/// Blocks an executor thread in a named synchronous function, 300 ms after start, for 2 s.
+actor BlockingService: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        [.task("block-once") {
+            await self.sleep(for: .milliseconds(300))
+            self.logger.info("About to block")
+            blockingWork(seconds: 2)
+            self.logger.info("Done blocking")
+        }]
+    }
+}
+
+/// Sleeps the calling thread until the deadline, even when a signal (the watchdog's capture) interrupts it.
+@inline(never)
+func blockingWork(seconds: Double) {
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+}
+
+/// Logs continuously from several tasks (for line-atomicity tests).
+actor Chatty: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        (0..<4).map { index in
+            .task("chatter-\(index)") {
+                var line = 0
+                while !self.shouldStop {
+                    line += 1
+                    self.logger.info("chatter \(index) line \(line) \(String(repeating: "x", count: 200))")
+                    if line % 50 == 0 { await Task.yield() }
+                }
+            }
+        }
+    }
+}
+
+/// Many short jobs that yield often: must never be reported as a stall.
+actor BusyYielding: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        (0..<4).map { index in
+            .task("yielder-\(index)") {
+                var x = 0
+                while !self.shouldStop {
+                    for i in 0..<10_000 { x &+= i }
+                    await Task.yield()
+                }
+                if x == 42 { print(x) }
+            }
+        }
+    }
+}

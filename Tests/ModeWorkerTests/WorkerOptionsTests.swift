@@ -1,0 +1,168 @@
+import ArgumentParser
+import Logging
+import ModeWorker
+import Testing
+
+@Suite("WorkerOptions")
+struct WorkerOptionsTests {
+    private func resolve(_ arguments: [String], _ environment: [String: String] = [:]) throws -> ResolvedWorkerOptions {
+        try WorkerOptions.parse(arguments).resolved(environment: environment)
+    }
+
+    /// The error thrown by parsing + resolving, with its message and exit code.
+    private func failure(_ arguments: [String], _ environment: [String: String] = [:]) -> (String, Int32)? {
+        do {
+            _ = try resolve(arguments, environment)
+            return nil
+        } catch {
+            return (WorkerOptions.message(for: error), WorkerOptions.exitCode(for: error).rawValue)
+        }
+    }
+
+    @Test func defaults() throws {
+        let options = try resolve([])
+        #expect(options == ResolvedWorkerOptions())
+        #expect(options.logLevel == .info)
+        #expect(options.logFile == nil)
+        #expect(options.logFormat == .text)
+        #expect(options.blockingTimeout == nil)
+        #expect(options.consoleEnabled)
+        #expect(options.consolePort == 50101)
+        #expect(options.consoleHost == "127.0.0.1")
+        #expect(options.debug == false && options.quiet == false)
+        #expect(options.shutdownTimeout == .seconds(60))
+    }
+
+    @Test func everyFlag() throws {
+        let options = try resolve([
+            "--loglevel", "WARN", "--logfile", "/tmp/x.log", "--log-format", "json", "--blocking-timeout", "2.5",
+            "--console-port", "0", "--console-host", "0.0.0.0", "--no-console", "--debug", "--quiet",
+            "--shutdown-timeout", "0.25",
+        ])
+        #expect(options.logLevel == .warning)
+        #expect(options.logFile == "/tmp/x.log")
+        #expect(options.logFormat == .json)
+        #expect(options.blockingTimeout == .milliseconds(2500))
+        #expect(options.consolePort == 0)
+        #expect(options.consoleHost == "0.0.0.0")
+        #expect(options.consoleEnabled == false)
+        #expect(options.debug && options.quiet)
+        #expect(options.shutdownTimeout == .milliseconds(250))
+    }
+
+    @Test func everyEnvironmentVariable() throws {
+        let options = try resolve(
+            [],
+            [
+                "MODE_LOGLEVEL": "debug", "MODE_LOGFILE": "/var/log/a.log", "MODE_LOG_FORMAT": "JSON",
+                "MODE_BLOCKING_TIMEOUT": "0", "MODE_CONSOLE_PORT": "6000", "MODE_CONSOLE_HOST": "::1",
+                "MODE_CONSOLE": "off", "MODE_DEBUG": "1", "MODE_QUIET": "yes", "MODE_SHUTDOWN_TIMEOUT": "5",
+            ])
+        #expect(options.logLevel == .debug)
+        #expect(options.logFile == "/var/log/a.log")
+        #expect(options.logFormat == .json)
+        #expect(options.blockingTimeout == .zero)
+        #expect(options.consolePort == 6000)
+        #expect(options.consoleHost == "::1")
+        #expect(options.consoleEnabled == false)
+        #expect(options.debug && options.quiet)
+        #expect(options.shutdownTimeout == .seconds(5))
+    }
+
+    @Test func flagWinsOverEnvironment() throws {
+        let options = try resolve(
+            ["--loglevel", "error", "--console-port", "7000", "--no-debug", "--console"],
+            ["MODE_LOGLEVEL": "debug", "MODE_CONSOLE_PORT": "6000", "MODE_DEBUG": "true", "MODE_CONSOLE": "0"])
+        #expect(options.logLevel == .error)
+        #expect(options.consolePort == 7000)
+        #expect(options.debug == false)
+        #expect(options.consoleEnabled == true)
+    }
+
+    @Test func aValidFlagHidesABadVariable() throws {
+        // The flag wins, so the variable is never consulted.
+        let options = try resolve(["--loglevel", "info"], ["MODE_LOGLEVEL": "nonsense"])
+        #expect(options.logLevel == .info)
+    }
+
+    @Test(arguments: [
+        (["--loglevel", "nonsense"], "--loglevel: invalid value 'nonsense'"),
+        (["--log-format", "xml"], "--log-format: invalid value 'xml' (accepted: text, json)"),
+        (["--blocking-timeout", "-1"], "--blocking-timeout: invalid value '-1'"),
+        (["--blocking-timeout", "nan"], "--blocking-timeout: invalid value 'nan'"),
+        (["--console-port", "70000"], "--console-port: invalid value '70000'"),
+        (["--console-port", "http"], "--console-port: invalid value 'http'"),
+        (["--shutdown-timeout", "0"], "--shutdown-timeout: invalid value '0' (accepted: a number of seconds > 0)"),
+        (["--console-host", " "], "--console-host: invalid value ' '"),
+    ])
+    func badFlagIsAOneLineUsageError(arguments: [String], expected: String) throws {
+        let (message, code) = try #require(failure(arguments))
+        #expect(message.hasPrefix(expected))
+        #expect(message.contains("\n") == false)
+        #expect(code == 64)
+    }
+
+    @Test func badLogLevelNamesTheAcceptedValues() throws {
+        let (message, _) = try #require(failure(["--loglevel", "nonsense"]))
+        #expect(
+            message
+                == "--loglevel: invalid value 'nonsense' (accepted: trace, debug, info, notice, warning (or warn), error, critical)"
+        )
+    }
+
+    @Test(arguments: [
+        ("MODE_LOGLEVEL", "loud"), ("MODE_LOG_FORMAT", "yaml"), ("MODE_BLOCKING_TIMEOUT", "soon"),
+        ("MODE_CONSOLE_PORT", "-1"), ("MODE_SHUTDOWN_TIMEOUT", "-3"), ("MODE_DEBUG", "maybe"),
+        ("MODE_QUIET", "2"), ("MODE_CONSOLE", "sometimes"),
+    ])
+    func badVariableNamesTheVariable(variable: String, value: String) throws {
+        let (message, code) = try #require(failure([], [variable: value]))
+        #expect(message.hasPrefix("\(variable): invalid value '\(value)' (accepted: "))
+        #expect(message.contains("\n") == false)
+        #expect(code == 64)
+    }
+
+    @Test func unknownFlagIsAUsageError() throws {
+        let (message, code) = try #require(failure(["--frobnicate"]))
+        #expect(message.contains("--frobnicate"))
+        #expect(code == 64)
+    }
+
+    @Test func helpDocumentsEveryEnvironmentVariable() {
+        let help = WorkerOptions.helpMessage(columns: 200)
+        for variable in [
+            "MODE_LOGLEVEL", "MODE_LOGFILE", "MODE_LOG_FORMAT", "MODE_BLOCKING_TIMEOUT", "MODE_CONSOLE_PORT",
+            "MODE_CONSOLE_HOST", "MODE_CONSOLE", "MODE_DEBUG", "MODE_QUIET", "MODE_SHUTDOWN_TIMEOUT",
+        ] {
+            #expect(help.contains(variable), "help does not mention \(variable)")
+        }
+        #expect(help.contains("--loglevel <level>"))
+        #expect(help.contains("--no-console"))
+    }
+
+    @Test func embedsInACommand() throws {
+        let command = try EmbeddingCommand.parse(["--name", "x", "--loglevel", "debug"])
+        #expect(command.name == "x")
+        #expect(try command.worker.resolved(environment: [:]).logLevel == .debug)
+    }
+
+    @Test func parseOrExitExitsWith64AndOneLine() async {
+        let result = await #expect(processExitsWith: .exitCode(64), observing: [\.standardErrorContent]) {
+            _ = WorkerOptions.parseOrExit(arguments: ["--loglevel", "nonsense"], environment: [:])
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(stderr.hasPrefix("Error: --loglevel: invalid value 'nonsense' (accepted: "))
+        #expect(stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func parseOrExitReturnsResolvedOptions() {
+        let options = WorkerOptions.parseOrExit(arguments: ["--quiet"], environment: ["MODE_LOGLEVEL": "trace"])
+        #expect(options.quiet)
+        #expect(options.logLevel == .trace)
+    }
+}
+
+private struct EmbeddingCommand: ParsableCommand {
+    @Option var name: String
+    @OptionGroup var worker: WorkerOptions
+}
