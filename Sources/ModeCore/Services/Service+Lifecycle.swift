@@ -65,6 +65,7 @@ extension Service {
         }
         logger.debug("Started.")
         lifecycle.markRunning()
+        ServiceLifecycleEvents.emit(.started(path: path))
         try await onStarted()
     }
 
@@ -114,6 +115,7 @@ extension Service {
             logger.error("Error in onShutdown: \(String(reflecting: error))")
         }
         lifecycle.markStopCompleted()
+        ServiceLifecycleEvents.emit(.stopped(path: path))
         logger.log(level: mundaneLevel, "-Stopped!")
     }
 
@@ -167,6 +169,7 @@ extension Service {
         for node in subtree() {
             node.lifecycle.reset()
         }
+        ServiceLifecycleEvents.emit(.restarted(path: path))
         try await onRestart()
         try await start()
     }
@@ -185,6 +188,7 @@ extension Service {
         logger.error("Crashed reason=\(String(reflecting: reason))")
         if lifecycle.serviceState == .crashed { return }
         let origin = path
+        ServiceLifecycleEvents.emit(.crashed(path: origin, reason: String(reflecting: reason)))
         for node in ancestry {
             if let supervisor = node.lifecycle.supervisor {
                 Self.markSubtreeCrashed(node, reason: reason, origin: origin)

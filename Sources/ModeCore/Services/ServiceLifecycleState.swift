@@ -46,6 +46,7 @@ public final class ServiceLifecycleState: Sendable {
         var nextWaiterID: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
         var shutdownWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var stopCompletedWaiters: [CheckedContinuation<Void, Never>] = []
         var runningSince: ContinuousClock.Instant?
         var labelOverride: String?
     }
@@ -113,9 +114,24 @@ public final class ServiceLifecycleState: Sendable {
     }
 
     func markStopCompleted() {
-        state.withLock { state in
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.stopCompleted = true
             state.runningSince = nil
+            defer { state.stopCompletedWaiters.removeAll() }
+            return state.stopCompletedWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Suspends until a stop has completed (returns at once if one already has).
+    package func waitForStopCompleted() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                if state.stopCompleted { return true }
+                state.stopCompletedWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
         }
     }
 

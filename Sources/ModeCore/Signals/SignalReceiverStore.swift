@@ -1,0 +1,69 @@
+import Synchronization
+
+/// The identity a sender filter compares: the object for class instances, else the value if `Hashable`.
+enum SenderIdentity: Hashable, @unchecked Sendable {
+    // @unchecked: `AnyHashable` wraps only values that came from a `Sendable` sender (the generic
+    // parameter of `Signal` is constrained to `Sendable`), so the box never holds non-Sendable state.
+    case object(ObjectIdentifier)
+    case value(AnyHashable)
+
+    /// The identity of `sender`, or `nil` when it is neither a class instance nor `Hashable`.
+    static func of(_ sender: some Sendable) -> SenderIdentity? {
+        let value = sender as Any
+        if type(of: value) is AnyClass { return .object(ObjectIdentifier(value as AnyObject)) }
+        if let hashable = value as? any Hashable { return .value(AnyHashable(hashable)) }
+        return nil
+    }
+}
+
+/// Which senders a receiver accepts.
+enum SenderFilter<Sender: Sendable>: Sendable {
+    case any
+    case identity(SenderIdentity)
+    case predicate(@Sendable (Sender) -> Bool)
+}
+
+/// The receivers of a signal, in connection order, shared by every copy made with `withDefaultSender`.
+final class SignalReceiverStore<Sender: Sendable, Receiver: Sendable>: Sendable {
+    private struct Entry {
+        let id: SignalReceiverID
+        let filter: SenderFilter<Sender>
+        let receiver: Receiver
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    var count: Int { entries.withLock { $0.count } }
+
+    func connect(id: SignalReceiverID, filter: SenderFilter<Sender>, receiver: Receiver) {
+        entries.withLock { entries in
+            guard !entries.contains(where: { $0.id == id }) else { return }
+            entries.append(Entry(id: id, filter: filter, receiver: receiver))
+        }
+    }
+
+    func disconnect(_ id: SignalReceiverID) {
+        entries.withLock { $0.removeAll { $0.id == id } }
+    }
+
+    func contains(_ id: SignalReceiverID) -> Bool {
+        entries.withLock { $0.contains { $0.id == id } }
+    }
+
+    /// The receivers that accept `sender`, in connection order. Predicates run outside the lock.
+    func receivers(for sender: Sender) -> [Receiver] {
+        let identity = SenderIdentity.of(sender)
+        let candidates = entries.withLock { entries -> [(predicate: (@Sendable (Sender) -> Bool)?, receiver: Receiver)] in
+            entries.compactMap { entry in
+                switch entry.filter {
+                case .any: (nil, entry.receiver)
+                case .identity(let expected): expected == identity ? (nil, entry.receiver) : nil
+                case .predicate(let predicate): (predicate, entry.receiver)
+                }
+            }
+        }
+        return candidates.compactMap { candidate in
+            candidate.predicate.map { $0(sender) ? candidate.receiver : nil } ?? candidate.receiver
+        }
+    }
+}
