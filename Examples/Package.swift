@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         // In a real project: .package(url: "https://github.com/<you>/swift-mode", from: "0.1.0")
         .package(name: "swift-mode", path: "../"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .executableTarget(
@@ -31,6 +33,18 @@ let package = Package(
             name: "BackgroundTasks",
             dependencies: [.product(name: "Mode", package: "swift-mode")],
             path: "BackgroundTasks",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PageViews",
+            dependencies: [
+                .product(name: "Mode", package: "swift-mode"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "PageViews",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
