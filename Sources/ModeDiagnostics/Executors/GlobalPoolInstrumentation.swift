@@ -34,6 +34,10 @@ public enum GlobalPoolInstrumentation {
     }
 
     /// Removes the hooks if they are still the installed ones (jobs already enqueued still run).
+    ///
+    /// ```swift
+    /// GlobalPoolInstrumentation.uninstall()
+    /// ```
     public static func uninstall() {
         #if compiler(<6.4) && os(Linux)
         c_mode_enqueue_hooks_uninstall()
@@ -41,5 +45,9 @@ public enum GlobalPoolInstrumentation {
     }
 
     /// Whether the global-pool hook is installed.
+    ///
+    /// ```swift
+    /// if !GlobalPoolInstrumentation.isInstalled { logger.notice("Task {} jobs are not watched") }
+    /// ```
     public static var isInstalled: Bool { c_mode_enqueue_hooks_installed() != 0 }
 }

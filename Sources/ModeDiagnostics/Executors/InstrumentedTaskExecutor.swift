@@ -36,6 +36,10 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
     /// Starts `threadCount` threads (default: the number of online CPUs, at least 2).
     ///
     /// Returns once every thread runs, so ``threadIDs`` is complete.
+    ///
+    /// ```swift
+    /// let executor = InstrumentedTaskExecutor(threadCount: 2, namePrefix: "app-exec-")
+    /// ```
     public init(threadCount: Int? = nil, namePrefix: String = "mode-exec-") {
         let count = max(1, threadCount ?? max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         self.namePrefix = namePrefix
@@ -51,6 +55,11 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
     }
 
     /// Kernel thread ids of the executor's threads, in start order.
+    ///
+    /// ```swift
+    /// let watched = Set(executor.threadIDs)
+    /// let configuration = StallWatchdog.Configuration(threadFilter: { watched.contains($0.threadID) })
+    /// ```
     public var threadIDs: [Int32] { threadIDStorage.withLock { $0 } }
 
     /// Enqueues a job (called by the Swift runtime).
@@ -67,6 +76,11 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
 
     /// Stops the threads after the queued jobs ran and joins them. Jobs enqueued later run on the global
     /// concurrent executor. Must not be called from one of the executor's own threads.
+    ///
+    /// ```swift
+    /// try await Task(executorPreference: executor) { try await app.run() }.value
+    /// executor.shutdown()
+    /// ```
     public func shutdown() {
         guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
         queue.close()

@@ -66,6 +66,10 @@ public struct ThreadActivity: Sendable, Equatable, Hashable {
     }
 
     /// A consistent copy of every thread's slot.
+    ///
+    /// ```swift
+    /// let busy = ThreadActivity.snapshot().filter { $0.job != nil }
+    /// ```
     public static func snapshot() -> [ThreadActivity] {
         withUnsafeTemporaryAllocation(of: c_mode_activity_snapshot.self, capacity: Int(C_MODE_ACTIVITY_SLOT_COUNT)) {
             buffer in
@@ -75,6 +79,11 @@ public struct ThreadActivity: Sendable, Equatable, Hashable {
     }
 
     /// The job (task address) running on the calling thread, if it runs through an instrumented path.
+    ///
+    /// ```swift
+    /// let task = withUnsafeCurrentTask { unsafeBitCast($0!, to: UInt.self) }
+    /// assert(ThreadActivity.currentJob == task)   // on an InstrumentedTaskExecutor or the hooked pool
+    /// ```
     public static var currentJob: UInt? {
         let job = c_mode_activity_current_job()
         return job == 0 ? nil : UInt(job)

@@ -62,6 +62,12 @@ public final class HeartbeatMonitor: Sendable {
     public init() {}
 
     /// Starts watching an executor. The first beat is sent at the watchdog's next poll.
+    ///
+    /// ```swift
+    /// for (index, loop) in group.makeIterator().enumerated() {
+    ///     monitor.register(name: "nio-loop-\(index)") { beat in loop.execute(beat) }
+    /// }
+    /// ```
     @discardableResult
     public func register(name: String, submit: @escaping Submit) -> ID {
         state.withLock { state in
@@ -72,6 +78,10 @@ public final class HeartbeatMonitor: Sendable {
     }
 
     /// Stops watching an executor.
+    ///
+    /// ```swift
+    /// monitor.unregister(id)
+    /// ```
     public func unregister(_ id: ID) {
         state.withLock { _ = $0.targets.removeValue(forKey: id.value) }
     }
@@ -80,6 +90,10 @@ public final class HeartbeatMonitor: Sendable {
     public var names: [String] { state.withLock { $0.targets.values.map(\.name) } }
 
     /// Sends a beat to every executor that has none outstanding (the watchdog calls this at each poll).
+    ///
+    /// ```swift
+    /// monitor.sendBeats()
+    /// ```
     public func sendBeats() {
         let now = c_mode_monotonic_ns()
         let due: [(UInt64, UInt64, Submit)] = state.withLock { state in
@@ -98,6 +112,10 @@ public final class HeartbeatMonitor: Sendable {
     }
 
     /// Current state of every watched executor.
+    ///
+    /// ```swift
+    /// let late = monitor.statuses().filter { $0.outstandingSinceNanoseconds != nil }
+    /// ```
     public func statuses() -> [Status] {
         state.withLock { state in
             state.targets.values.map {

@@ -148,6 +148,10 @@ public struct StallDetector<C: Clock>: Sendable where C.Instant: Sendable, C.Dur
     public var activeStalls: [Stall] { tracked.values.map(\.stall) }
 
     /// Processes one snapshot of every source taken at `now`; sources missing from `samples` count as idle.
+    ///
+    /// ```swift
+    /// let actions = detector.poll(now: clock.now, samples: samples)
+    /// ```
     public mutating func poll(now: C.Instant, samples: [Sample]) -> [Action] {
         var actions: [Action] = []
         var seen: Set<Source> = []
@@ -196,6 +200,12 @@ public struct StallDetector<C: Clock>: Sendable where C.Instant: Sendable, C.Dur
 
     /// Decides whether the stall reported by ``Action/report(_:)`` is logged, given its site key (the top
     /// symbolicated frame). A suppressed stall gets no repeat and no end line.
+    ///
+    /// ```swift
+    /// if case .report(let suppressed) = detector.admit(stall.id, site: "blockingWork()", now: clock.now) {
+    ///     log(stall, suppressed: suppressed)
+    /// }
+    /// ```
     public mutating func admit(_ id: StallID, site: String, now: C.Instant) -> Admission {
         let admission: Admission
         if rateLimitWindow > .zero, var state = sites[site], state.lastReported.duration(to: now) < rateLimitWindow {
@@ -216,6 +226,10 @@ public struct StallDetector<C: Clock>: Sendable where C.Instant: Sendable, C.Dur
 
     /// How long to wait before the next poll: `pollInterval`, or less when a job seen busy at the last poll
     /// reaches `timeout` sooner (never less than 1 ms).
+    ///
+    /// ```swift
+    /// try await clock.sleep(for: detector.nextPollDelay(now: clock.now))
+    /// ```
     public func nextPollDelay(now: C.Instant) -> Duration {
         var delay = pollInterval
         for deadline in watchedDeadlines.values {

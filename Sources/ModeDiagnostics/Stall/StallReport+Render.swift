@@ -1,6 +1,10 @@
 extension StallReport {
     /// The headline: `Blocking detected: thread mode-exec-1 (tid 4242) busy for 512 ms (timeout 500 ms)`; a
     /// repeat reads `Blocking still detected: … (timeout 500 ms, repeat 1)`.
+    ///
+    /// ```swift
+    /// health.markDegraded(reason: report.headline)
+    /// ```
     public var headline: String {
         let who = "thread \(thread.name.isEmpty ? "?" : thread.name) (tid \(thread.tid))"
         if kind == .repeated {
@@ -42,6 +46,10 @@ extension StallReport {
 
     /// The follow-up line logged when a reported stall ends: `Blocking ended: thread mode-exec-1 (tid 4242) was busy
     /// for 2.01 s`.
+    ///
+    /// ```swift
+    /// let line = StallReport.endLine(threadName: "mode-exec-1", threadID: 4242, total: .milliseconds(2_010))
+    /// ```
     public static func endLine(threadName: String, threadID: Int32, total: Duration) -> String {
         "Blocking ended: thread \(threadName.isEmpty ? "?" : threadName) (tid \(threadID)) was busy for "
             + formatDuration(total)

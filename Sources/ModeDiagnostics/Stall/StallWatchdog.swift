@@ -127,6 +127,10 @@ public final class StallWatchdog: Sendable {
     public var isRunning: Bool { state.withLock { $0.thread != nil } }
 
     /// The last ``Configuration/maxReportsKept`` reports, oldest first.
+    ///
+    /// ```swift
+    /// for report in watchdog.recentReports { print(report.headline) }
+    /// ```
     public var recentReports: [StallReport] { state.withLock { $0.recent } }
 
     /// Number of reports logged since creation (first reports and repeats).

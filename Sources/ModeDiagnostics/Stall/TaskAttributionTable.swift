@@ -20,18 +20,31 @@ public final class TaskAttributionTable: Sendable {
     init() {}
 
     /// Records who owns the task at `taskAddress` (replacing a previous registration).
+    ///
+    /// ```swift
+    /// TaskAttributionTable.shared.register(taskAddress: address, TaskAttribution(taskName: "flush"))
+    /// ```
     public func register(taskAddress: UInt, _ attribution: TaskAttribution) {
         entries.withLock { $0[taskAddress] = attribution }
         _ = attribution.label.withCString { c_mode_task_label_register(uintptr_t(taskAddress), $0) }
     }
 
     /// Forgets the task at `taskAddress` (call when the task finishes: addresses are reused).
+    ///
+    /// ```swift
+    /// TaskAttributionTable.shared.unregister(taskAddress: address)
+    /// ```
     public func unregister(taskAddress: UInt) {
         entries.withLock { _ = $0.removeValue(forKey: taskAddress) }
         c_mode_task_label_unregister(uintptr_t(taskAddress))
     }
 
     /// The attribution registered for `taskAddress`, if any.
+    ///
+    /// ```swift
+    /// let owner = report.jobAddress.flatMap { UInt($0.dropFirst(2), radix: 16) }
+    ///     .flatMap { TaskAttributionTable.shared.lookup(taskAddress: $0) }
+    /// ```
     public func lookup(taskAddress: UInt) -> TaskAttribution? {
         entries.withLock { $0[taskAddress] }
     }
@@ -40,6 +53,10 @@ public final class TaskAttributionTable: Sendable {
     public var count: Int { entries.withLock { $0.count } }
 
     /// The label the crash handler would read for `taskAddress` from the lock-free C table.
+    ///
+    /// ```swift
+    /// print(TaskAttributionTable.signalSafeLabel(taskAddress: address) ?? "unregistered")
+    /// ```
     public static func signalSafeLabel(taskAddress: UInt) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(C_MODE_TASK_LABEL_SIZE)) { buffer in
             let length = c_mode_task_label_lookup(uintptr_t(taskAddress), buffer.baseAddress!, Int32(buffer.count))
