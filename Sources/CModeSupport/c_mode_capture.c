@@ -11,6 +11,7 @@
 
 #include "c_mode_capture.h"
 #include "c_mode_io.h"
+#include "c_mode_modules.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -137,8 +138,30 @@ int c_mode_unwind_ucontext(void *ucontext, uintptr_t *frames, int max, int *unwi
     }
     *unwinder = C_MODE_UNWINDER_FRAME_POINTER;
 #if defined(__x86_64__)
-    return c_mode_unwind_frame_pointers((uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
-                                        (uintptr_t)uc->uc_mcontext.gregs[REG_RBP], frames, max);
+    int n = c_mode_unwind_frame_pointers((uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
+                                         (uintptr_t)uc->uc_mcontext.gregs[REG_RBP], frames, max);
+    // The interrupted function is often a libc leaf without a frame of its own (a system-call wrapper such as
+    // read): the frame chain then starts at its caller's caller and skips the caller. Scan the words between
+    // the stack pointer and the frame pointer for the first return address into a loaded module (preceded by
+    // a call instruction) and insert it.
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP], bp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+    for (int k = 0; n >= 1 && n < max && k < 32 && sp + (uintptr_t)k * 8 < bp; k++) {
+        uintptr_t words[2], code[2], bias = 0;
+        const char *path = NULL;
+        if (!c_mode_read_words(sp + (uintptr_t)k * 8, words)) break;
+        uintptr_t candidate = words[0];
+        if (n > 1 && candidate == frames[1]) break;
+        if (!c_mode_modules_lookup(candidate, &bias, &path) || !c_mode_read_words(candidate - 8, code)) continue;
+        const unsigned char *before = (const unsigned char *)&code[0];  // the 8 bytes preceding candidate
+        int is_call = before[3] == 0xE8 || before[6] == 0xFF || before[5] == 0xFF || before[2] == 0xFF ||
+                      before[1] == 0xFF;
+        if (!is_call) continue;
+        for (int i = n; i > 1; i--) frames[i] = frames[i - 1];
+        frames[1] = candidate;
+        n++;
+        break;
+    }
+    return n;
 #elif defined(__aarch64__)
     return c_mode_unwind_frame_pointers((uintptr_t)uc->uc_mcontext.pc, (uintptr_t)uc->uc_mcontext.regs[29], frames,
                                         max);
@@ -235,6 +258,7 @@ static int c_mode_request_unwinder;
 static sem_t c_mode_request_done;
 static struct sigaction c_mode_previous_sigprof;
 static _Atomic int c_mode_installed;
+static _Atomic uint64_t c_mode_stale_signals;
 
 static void c_mode_chain_sigprof(int sig, siginfo_t *info, void *uc) {
     struct sigaction *prev = &c_mode_previous_sigprof;
@@ -260,13 +284,24 @@ static void c_mode_sigprof_handler(int sig, siginfo_t *info, void *uc) {
                 c_mode_request_count = c_mode_unwind_ucontext(uc, c_mode_request_frames, C_MODE_MAX_FRAMES, &unwinder);
                 c_mode_request_unwinder = unwinder;
             } else {
-                c_mode_altstack_map_and_set();  // not freed at thread exit: pool threads live as long as the process
+                // Not freed at thread exit: pool threads live as long as the process.
+                if (c_mode_altstack_map_and_set() != NULL) {
+                    // rt_sigreturn restores the alternate stack saved in the signal frame: publish the new one
+                    // there, or returning from this handler would uninstall it again.
+                    stack_t installed;
+                    if (sigaltstack(NULL, &installed) == 0) {
+                        ((ucontext_t *)uc)->uc_stack = installed;
+                        ((ucontext_t *)uc)->uc_stack.ss_flags = 0;
+                    }
+                }
                 c_mode_request_count = c_mode_altstack_state == 1 ? 1 : 0;
             }
             atomic_store(&c_mode_request_state, (generation << 2) | C_MODE_PHASE_DONE);
             sem_post(&c_mode_request_done);
+        } else {
+            // A late signal of an abandoned request: the slot belongs to someone else now; touch nothing.
+            atomic_fetch_add(&c_mode_stale_signals, 1);
         }
-        // else: a late signal of an abandoned request; the slot belongs to someone else now.
     } else {
         c_mode_chain_sigprof(sig, info, uc);
     }
@@ -305,6 +340,8 @@ int c_mode_capture_install(int disable_libunwind) {
 }
 
 int c_mode_capture_installed(void) { return atomic_load(&c_mode_installed); }
+
+uint64_t c_mode_capture_stale_signal_count(void) { return atomic_load(&c_mode_stale_signals); }
 
 static void c_mode_deadline_after(struct timespec *deadline, int64_t ns) {
     clock_gettime(CLOCK_MONOTONIC, deadline);

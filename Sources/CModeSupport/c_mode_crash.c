@@ -455,17 +455,22 @@ static void c_mode_crash_handler(int sig, siginfo_t *info, void *uc) {
         }
     }
 
-    // 3. Chain to the previous handler (the Swift runtime's backtracer), then die of the original signal.
+    // 3. Chain to the previous handler (the Swift runtime's backtracer): reinstall it and let the signal happen
+    //    again, so it runs as a real signal handler (calling it from here made the runtime's swift-backtrace
+    //    helper hang on a dead process). A fault re-executes the faulting instruction when this handler
+    //    returns; a sent signal is raised again and delivered on return. The runtime's handler ends with the
+    //    default action. Without a previous handler: the default action directly.
     struct sigaction *previous = &c_mode_crash_previous[sig];
-    if ((previous->sa_flags & SA_SIGINFO) && previous->sa_sigaction != NULL) {
+    int has_previous = (previous->sa_flags & SA_SIGINFO) ? previous->sa_sigaction != NULL
+                                                         : (previous->sa_handler != SIG_DFL &&
+                                                            previous->sa_handler != SIG_IGN &&
+                                                            previous->sa_handler != NULL);
+    if (has_previous) {
         sigaction(sig, previous, NULL);
-        previous->sa_sigaction(sig, info, uc);
-    } else if (!(previous->sa_flags & SA_SIGINFO) && previous->sa_handler != SIG_DFL &&
-               previous->sa_handler != SIG_IGN && previous->sa_handler != NULL) {
-        sigaction(sig, previous, NULL);
-        previous->sa_handler(sig);
+        if (info->si_code <= 0) syscall(SYS_tgkill, (long)getpid(), (long)c_mode_gettid(), (long)sig);
+    } else {
+        c_mode_reset_and_reraise(sig, info);
     }
-    c_mode_reset_and_reraise(sig, info);
     errno = saved_errno;
 }
 
@@ -492,10 +497,13 @@ int c_mode_crash_install(const int *fds, int fd_count, int format, c_mode_crash_
     sem_init(&c_mode_crash_request, 0, 0);
     sem_init(&c_mode_crash_done, 0, 0);
 
-    // The helper starts with every signal blocked, so it is never picked for process-directed signals.
+    // The helper blocks the usual process-directed signals, so it is never picked to run their handlers. It
+    // keeps SIGPROF open: thread dumps capture it, and the Swift runtime's backtracer suspends threads with it.
     sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    sigemptyset(&all);
+    const int directed[] = {SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGCHLD, SIGPIPE, SIGWINCH};
+    for (size_t i = 0; i < sizeof directed / sizeof directed[0]; i++) sigaddset(&all, directed[i]);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     pthread_t helper;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);

@@ -42,6 +42,9 @@ int c_mode_capture_install(int disable_libunwind);
 /// 1 once c_mode_capture_install succeeded.
 int c_mode_capture_installed(void);
 
+/// Number of SIGPROF requests whose handler ran after the requester gave up (dropped by the generation check).
+uint64_t c_mode_capture_stale_signal_count(void);
+
 /// 1 when libunwind was loaded and all its functions resolved.
 int c_mode_libunwind_loaded(void);
 

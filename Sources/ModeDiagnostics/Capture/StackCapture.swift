@@ -51,6 +51,10 @@ public enum StackCapture {
     /// The unwinder captures will use: ``Unwinder/libunwind`` when it loaded, else ``Unwinder/framePointer``.
     public static var preferredUnwinder: Unwinder { c_mode_libunwind_loaded() != 0 ? .libunwind : .framePointer }
 
+    /// SIGPROF requests whose handler ran after their requester gave up: dropped by the generation check
+    /// instead of overwriting a newer capture.
+    public static var staleSignalCount: UInt64 { c_mode_capture_stale_signal_count() }
+
     /// Why libunwind is not used, `nil` when it is.
     public static var libunwindStatus: String? {
         let status = String(cString: c_mode_libunwind_status())
@@ -111,10 +115,12 @@ public enum StackCapture {
     public static func captureCurrentThread(skipping: Int = 0) -> RawStack {
         var unwinder: Int32 = 0
         let capacity = Int(C_MODE_MAX_FRAMES)
-        // Frame 0 of the C capture is this function: drop it and `skipping` more.
-        let addresses = [UInt](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            initialized = Int(c_mode_capture_current(Int32(1 + max(0, skipping)), buffer.baseAddress, Int32(capacity), &unwinder))
-        }
+        // Called directly from this function (no closure in between), so frame 0 of the C capture is a return
+        // address in this function: drop it and `skipping` more.
+        let buffer = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        let count = c_mode_capture_current(Int32(1 + max(0, skipping)), buffer, Int32(capacity), &unwinder)
+        let addresses = Array(UnsafeBufferPointer(start: buffer, count: Int(max(0, count))))
         return makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: false)
     }
 

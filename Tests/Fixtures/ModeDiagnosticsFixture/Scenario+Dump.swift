@@ -2,7 +2,7 @@ import CModeSupport
 import Foundation
 import ModeDiagnostics
 
-// `dump <log-file>`: a thread blocks in `fixtureBlockedInNamedFunction`; SIGUSR1 writes a thread dump to the
+// `dump <log-file> [json]`: a thread blocks in `fixtureBlockedInNamedFunction`; SIGUSR1 writes a thread dump to the
 // log file, after which the blocked thread is released and the process exits 0.
 extension Scenario {
     static let dumpScenarios: [String: @Sendable ([String]) async throws -> Void] = [
@@ -20,7 +20,7 @@ extension Scenario {
             blocked.start()
             try ThreadDumpTrigger.install(sections: { [DiagnosticSection(title: "fixture tasks", lines: ["none"])] }) {
                 dump in
-                Scenario.append(dump.render(), to: path)
+                Scenario.append(arguments.contains("json") ? dump.renderJSON() + "\n" : dump.render(), to: path)
                 var byte: UInt8 = 1
                 _ = write(fds[1], &byte, 1)
             }

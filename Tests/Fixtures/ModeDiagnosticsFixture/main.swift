@@ -4,6 +4,7 @@ import Foundation
 
 let scenarios: [String: @Sendable ([String]) async throws -> Void] = Scenario.crashScenarios
     .merging(Scenario.dumpScenarios) { first, _ in first }
+    .merging(Scenario.captureScenarios) { first, _ in first }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, let scenario = scenarios[name] else {

@@ -1,0 +1,101 @@
+import CModeSupport
+import Foundation
+import ModeDiagnostics
+
+// `capture <out-file> [iterations]`: parks a thread in `fixtureParkedForCapture`, spins another in
+// `fixtureSpinningForCapture`, captures both (and measures), and writes one JSON object to <out-file>.
+// Run with MODE_DISABLE_LIBUNWIND=1 to exercise the frame-pointer fallback.
+extension Scenario {
+    static let captureScenarios: [String: @Sendable ([String]) async throws -> Void] = [
+        "capture": { arguments in
+            let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 1 : 1
+            try StackCapture.install()
+            var pipeFDs: [Int32] = [0, 0]
+            guard pipe(&pipeFDs) == 0 else { exit(70) }
+            let fds = pipeFDs
+            let parked = Thread {
+                ThreadInventory.setCurrentThreadName("fixture-parked")
+                fixtureParkedForCapture(fds[0])
+            }
+            parked.start()
+            let spinner = Thread { fixtureSpinningForCapture() }
+            spinner.start()
+            func tid(named name: String) -> Int32 {
+                while true {
+                    if let thread = ThreadInventory.list().first(where: { $0.name == name && $0.state == "S" }) {
+                        return thread.tid
+                    }
+                    usleep(1000)
+                }
+            }
+            let parkedTID = tid(named: "fixture-parked")
+            var spinnerTID: Int32 = 0
+            while spinnerTID == 0 {
+                spinnerTID = ThreadInventory.list().first(where: { $0.name == "fixture-spin" })?.tid ?? 0
+                usleep(1000)
+            }
+            func measure(_ tid: Int32) throws -> (RawStack, [Double]) {
+                var stack = try StackCapture.capture(threadID: tid)
+                var micros: [Double] = []
+                for _ in 0..<iterations {
+                    let start = ContinuousClock.now
+                    stack = try StackCapture.capture(threadID: tid)
+                    let elapsed = ContinuousClock.now - start
+                    micros.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+                }
+                return (stack, micros.sorted())
+            }
+            let (parkedStack, parkedMicros) = try measure(parkedTID)
+            let (spinStack, spinMicros) = try measure(spinnerTID)
+            let firstSymbolication = ContinuousClock.now
+            let parkedFrames = Symbolicator.shared.symbolicate(parkedStack)
+            let firstElapsed = ContinuousClock.now - firstSymbolication
+            let laterSymbolication = ContinuousClock.now
+            let spinFrames = Symbolicator.shared.symbolicate(spinStack)
+            let laterElapsed = ContinuousClock.now - laterSymbolication
+            let dumpStart = ContinuousClock.now
+            let dump = ThreadDump.capture(reason: "bench")
+            let dumpElapsed = ContinuousClock.now - dumpStart
+            let secondDumpStart = ContinuousClock.now
+            let secondDump = ThreadDump.capture(reason: "bench")
+            let secondDumpElapsed = ContinuousClock.now - secondDumpStart
+            let result: [String: String] = [
+                "unwinder": parkedStack.unwinder.description,
+                "note": parkedStack.note ?? "",
+                "parkedSymbols": parkedFrames.compactMap(\.symbol).joined(separator: "\n"),
+                "spinSymbols": spinFrames.compactMap(\.symbol).joined(separator: "\n"),
+                "parkedMedianMicros": "\(parkedMicros[parkedMicros.count / 2])",
+                "spinMedianMicros": "\(spinMicros[spinMicros.count / 2])",
+                "firstSymbolicationMillis": "\(Double(firstElapsed.components.attoseconds) / 1e15)",
+                "laterSymbolicationMillis": "\(Double(laterElapsed.components.attoseconds) / 1e15)",
+                "dumpThreads": "\(dump.threads.count)",
+                "dumpMillis": "\(Double(dumpElapsed.components.attoseconds) / 1e15 + Double(dumpElapsed.components.seconds) * 1e3)",
+                "dumpCaptureMicros": "\(dump.captureMicroseconds)",
+                "secondDumpMillis": "\(Double(secondDumpElapsed.components.attoseconds) / 1e15)",
+                "secondDumpCaptureMicros": "\(secondDump.captureMicroseconds)",
+                "dumpSymbolicationMicros": "\(dump.symbolicationMicroseconds)",
+            ]
+            let data = try JSONEncoder().encode(result)
+            try data.write(to: URL(fileURLWithPath: arguments[0]))
+            var byte: UInt8 = 1
+            _ = write(fds[1], &byte, 1)
+            exit(0)
+        }
+    ]
+}
+
+@inline(never)
+func fixtureParkedForCapture(_ fd: Int32) {
+    var byte: UInt8 = 0
+    while read(fd, &byte, 1) < 0 && errno == EINTR {}
+}
+
+@inline(never)
+func fixtureSpinningForCapture() {
+    ThreadInventory.setCurrentThreadName("fixture-spin")
+    var x: UInt64 = 1
+    while true {
+        x = x &* 6364136223846793005 &+ 1442695040888963407
+        if x == 0 { print(x) }
+    }
+}
