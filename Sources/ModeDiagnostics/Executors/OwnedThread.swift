@@ -32,6 +32,11 @@ struct OwnedThread: Sendable {
         pthread_join(handle, nil)
     }
 
+    /// Lets the thread release its resources when it exits, without a join.
+    func detach() {
+        pthread_detach(handle)
+    }
+
     /// Whether the caller is this thread.
     var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
 

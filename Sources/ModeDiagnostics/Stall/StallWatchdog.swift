@@ -107,7 +107,7 @@ public final class StallWatchdog: Sendable {
         }
     }
 
-    /// Stops and joins the watchdog thread (idempotent). Must not be called from `onStall`.
+    /// Stops and joins the watchdog thread (idempotent). Called from `onStall`, it stops without joining.
     ///
     /// ```swift
     /// watchdog.stop()
@@ -120,6 +120,11 @@ public final class StallWatchdog: Sendable {
         }
         guard let thread else { return }
         wakeup.signal()
+        // Called from onStall (the watchdog thread itself): it exits after this poll; joining would deadlock.
+        if thread.isCurrent {
+            thread.detach()
+            return
+        }
         thread.join()
     }
 
