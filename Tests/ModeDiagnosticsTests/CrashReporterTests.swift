@@ -105,3 +105,29 @@ struct CrashReporterTests {
         #expect(ours.lowerBound < runtime.lowerBound)
     }
 }
+
+@Suite("Offline symbolication contract")
+struct OfflineSymbolicationTests {
+    @Test("a crash report's module+offset resolves with llvm-symbolizer against the binary (mode-symbolicate's input)")
+    func moduleOffsetResolvesOffline() throws {
+        let symbolizer = "/opt/swift/usr/bin/llvm-symbolizer"
+        guard FileManager.default.isExecutableFile(atPath: symbolizer) else { return }
+        let log = ChildProcess.temporaryFile("offline")
+        let exit = try ChildProcess(["crash-nil", log, "json"]).wait()
+        #expect(exit.signal == SIGILL, "\(exit)")
+        let line = try #require(try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").first)
+        let core = try JSONDecoder().decode(CrashReportRecord.self, from: Data(line.utf8)).crash
+        let frame = try #require(core.frames.first { $0.module == "ModeDiagnosticsFixture" })
+        let offset = try #require(frame.moduleOffset)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: symbolizer)
+        process.arguments = ["--obj=\(ChildProcess.fixtureURL.path)", "0x" + String(offset - 1, radix: 16)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("fixtureForceUnwrapNil"), "\(text)")
+        #expect(text.contains("Scenario+Crash.swift:"))
+    }
+}

@@ -11,11 +11,13 @@ func capturedWhileParkedInNamedFunction(_ thread: TestThread) {
 
 final class SpinFlag: Sendable {
     let stop = Atomic<Bool>(false)
+    let entered = Atomic<Bool>(false)
 }
 
 @inline(never)
 func capturedWhileSpinningInNamedFunction(_ flag: SpinFlag) {
     var x: UInt64 = 1
+    flag.entered.store(true, ordering: .releasing)
     while !flag.stop.load(ordering: .relaxed) { x = x &* 6364136223846793005 &+ 1 }
     if x == 42 { print(x) }
 }
@@ -45,6 +47,8 @@ struct StackCaptureTests {
         let flag = SpinFlag()
         let thread = TestThread(name: "test-spinner") { _ in capturedWhileSpinningInNamedFunction(flag) }
         defer { flag.stop.store(true, ordering: .relaxed) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !flag.entered.load(ordering: .acquiring) && ContinuousClock.now < deadline { sched_yield() }
         let stack = try StackCapture.capture(threadID: thread.tid, timeout: .seconds(5))
         let symbols = Symbolicator.shared.symbolicate(stack).compactMap(\.symbol)
         #expect(symbols.contains { $0.contains("capturedWhileSpinningInNamedFunction") }, "\(symbols)")
