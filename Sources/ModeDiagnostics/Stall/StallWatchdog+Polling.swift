@@ -38,7 +38,8 @@ extension StallWatchdog {
         var sources: [StallDetector<ContinuousClock>.Source: SourceInfo] = [:]
         if configuration.watchesActivitySlots {
             // Slot stamps are coarse (the job started within `resolution` after its stamp): take the latest
-            // possible start, so a job is never reported before it really held its thread for `timeout`.
+            // possible start, so a job is never reported before it really held its thread for `timeout`, and
+            // the latest possible end, so the total (end - start) is the stamps' difference.
             let resolution = ThreadActivity.clockResolutionNanoseconds
             for activity in ThreadActivity.snapshot() where configuration.threadFilter(activity) {
                 let source = StallDetector<ContinuousClock>.Source.thread(activity.threadID)
@@ -47,7 +48,7 @@ extension StallWatchdog {
                                       job: activity.job == 1 ? nil : activity.job, generation: activity.jobsRun,
                                       busySince: busy ? instant(activity.startNanoseconds &+ resolution) : nil,
                                       lastEndedAt: activity.endNanoseconds == 0 ? nil
-                                          : instant(activity.endNanoseconds)))
+                                          : instant(activity.endNanoseconds &+ resolution)))
                 sources[source] = SourceInfo(executor: activity.kind.description)
             }
         }
