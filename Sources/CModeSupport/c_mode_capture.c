@@ -44,6 +44,11 @@ static c_mode_unw_getcontext_fn c_mode_unw_getcontext;
 static _Atomic int c_mode_unw_loaded;
 static const char *c_mode_unw_status = "not loaded";
 
+// The outermost frame worth stepping from: __libc_start_main. Stepping past it reaches _start, which has no
+// unwind info; libunwind then looks for .debug_frame by reading the executable from disk (measured: ~4.5 ms
+// per capture of the main thread). Stop there instead.
+static uintptr_t c_mode_stop_start, c_mode_stop_end;
+
 #define C_MODE_STR2(x) #x
 #define C_MODE_STR(x) C_MODE_STR2(x)
 
@@ -69,6 +74,11 @@ static void c_mode_load_libunwind(void) {
     }
     // Per-thread caches: no global lock is taken while unwinding inside a signal handler.
     if (set_policy != NULL && local_space != NULL) set_policy(*local_space, UNW_CACHE_PER_THREAD);
+    void *start_main = dlsym(RTLD_DEFAULT, "__libc_start_main");
+    if (start_main != NULL) {
+        c_mode_stop_start = (uintptr_t)start_main;
+        c_mode_stop_end = c_mode_stop_start + 512;
+    }
     c_mode_unw_status = "";
     atomic_store(&c_mode_unw_loaded, 1);
 }
@@ -120,6 +130,7 @@ static int c_mode_unwind_with_libunwind(unw_cursor_t *cursor, uintptr_t *frames,
         unw_word_t ip = 0;
         if (c_mode_unw_get_reg(cursor, UNW_REG_IP, &ip) < 0 || ip == 0) break;
         frames[n++] = (uintptr_t)ip;
+        if ((uintptr_t)ip >= c_mode_stop_start && (uintptr_t)ip < c_mode_stop_end) break;
     } while (n < max && c_mode_unw_step(cursor) > 0);
     return n;
 }

@@ -2,13 +2,20 @@ import CModeSupport
 import Foundation
 import ModeDiagnostics
 
-// `capture <out-file> [iterations]`: parks a thread in `fixtureParkedForCapture`, spins another in
+// `capture <out-file> [iterations] [extra-threads]`: parks a thread in `fixtureParkedForCapture`, spins another in
 // `fixtureSpinningForCapture`, captures both (and measures), and writes one JSON object to <out-file>.
 // Run with MODE_DISABLE_LIBUNWIND=1 to exercise the frame-pointer fallback.
 extension Scenario {
     static let captureScenarios: [String: @Sendable ([String]) async throws -> Void] = [
         "capture": { arguments in
             let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 1 : 1
+            let extraThreads = arguments.count > 2 ? Int(arguments[2]) ?? 0 : 0
+            for index in 0..<extraThreads {
+                Thread {
+                    ThreadInventory.setCurrentThreadName("extra-\(index)")
+                    while true { sleep(1000) }
+                }.start()
+            }
             try StackCapture.install()
             var pipeFDs: [Int32] = [0, 0]
             guard pipe(&pipeFDs) == 0 else { exit(70) }
@@ -59,7 +66,19 @@ extension Scenario {
             let secondDumpStart = ContinuousClock.now
             let secondDump = ThreadDump.capture(reason: "bench")
             let secondDumpElapsed = ContinuousClock.now - secondDumpStart
+            var perThread: [String] = []
+            for thread in ThreadInventory.list() {
+                let start = ContinuousClock.now
+                _ = try? StackCapture.capture(threadID: thread.tid)
+                let elapsed = ContinuousClock.now - start
+                perThread.append("\(thread.name):\(elapsed.components.attoseconds / 1_000_000_000_000)us")
+            }
+            let listStart = ContinuousClock.now
+            _ = ThreadInventory.list()
+            let listElapsed = ContinuousClock.now - listStart
             let result: [String: String] = [
+                "perThreadCapture": perThread.joined(separator: " "),
+                "listMicros": "\(listElapsed.components.attoseconds / 1_000_000_000_000)",
                 "unwinder": parkedStack.unwinder.description,
                 "note": parkedStack.note ?? "",
                 "parkedSymbols": parkedFrames.compactMap(\.symbol).joined(separator: "\n"),
