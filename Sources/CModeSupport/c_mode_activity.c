@@ -235,6 +235,23 @@ void c_mode_task_label_unregister(uintptr_t task) {
     __atomic_store_n(&entry->key, C_MODE_KEY_TOMBSTONE, __ATOMIC_RELAXED);
     __atomic_store_n(&entry->gen, gen + 2, __ATOMIC_RELEASE);
     __atomic_sub_fetch(&c_mode_task_label_population, 1, __ATOMIC_RELAXED);
+
+    // Without cleanup, churn (millions of short tasks) turns every entry into a tombstone and each miss probes
+    // the whole table. A tombstone followed by an EMPTY entry ends no probe chain that matters (a lookup that
+    // reaches it would stop at the EMPTY one anyway), so it becomes EMPTY, and so on backwards. Safe for
+    // readers; requires serialised writers (TaskAttributionTable calls register/unregister under its lock).
+    uint64_t index = (uint64_t)(entry - c_mode_task_labels);
+    for (int steps = 0; steps < C_MODE_TASK_LABEL_CAPACITY; steps++) {
+        c_mode_task_label_entry *next = &c_mode_task_labels[(index + 1) % C_MODE_TASK_LABEL_CAPACITY];
+        c_mode_task_label_entry *current = &c_mode_task_labels[index];
+        if (__atomic_load_n(&next->key, __ATOMIC_ACQUIRE) != C_MODE_KEY_EMPTY) break;
+        uint64_t tombstone = C_MODE_KEY_TOMBSTONE;
+        if (!__atomic_compare_exchange_n(&current->key, &tombstone, C_MODE_KEY_EMPTY, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_RELAXED)) {
+            break;
+        }
+        index = (index + C_MODE_TASK_LABEL_CAPACITY - 1) % C_MODE_TASK_LABEL_CAPACITY;
+    }
 }
 
 int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen) {
@@ -262,6 +279,14 @@ int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen) {
 }
 
 int c_mode_task_label_count(void) { return __atomic_load_n(&c_mode_task_label_population, __ATOMIC_RELAXED); }
+
+int c_mode_task_label_tombstones(void) {
+    int count = 0;
+    for (int i = 0; i < C_MODE_TASK_LABEL_CAPACITY; i++) {
+        if (__atomic_load_n(&c_mode_task_labels[i].key, __ATOMIC_RELAXED) == C_MODE_KEY_TOMBSTONE) count++;
+    }
+    return count;
+}
 
 // MARK: Swift concurrency enqueue hooks
 //
@@ -490,6 +515,7 @@ int c_mode_task_label_register(uintptr_t task, const char *label) { (void)task; 
 void c_mode_task_label_unregister(uintptr_t task) { (void)task; }
 int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen) { (void)task; (void)buf; (void)buflen; return -1; }
 int c_mode_task_label_count(void) { return 0; }
+int c_mode_task_label_tombstones(void) { return 0; }
 int c_mode_enqueue_hooks_install(void) { return -2; }
 void c_mode_enqueue_hooks_uninstall(void) {}
 int c_mode_enqueue_hooks_installed(void) { return 0; }

@@ -85,3 +85,27 @@ struct StallExecutorTests {
         #expect(label?.count == Int(C_MODE_TASK_LABEL_SIZE) - 1)
     }
 }
+
+@Suite("Task label table under churn")
+struct StallTaskLabelChurnTests {
+    /// Millions of short tasks register and unregister over a process's life: the table must not fill with
+    /// tombstones (each miss would then probe every entry) nor lose live labels.
+    @Test func churnKeepsLiveLabelsAndTheTableUsable() {
+        let table = TaskAttributionTable.shared
+        let live: [UInt] = (0..<64).map { 0x6600_0000_0000 + UInt($0) * 0x1_0000 }
+        for address in live { table.register(taskAddress: address, TaskAttribution(taskName: "live-\(address)")) }
+        for round in 0..<200 {
+            let batch: [UInt] = (0..<100).map { 0x7700_0000_0000 + UInt(round * 100 + $0) * 0x40 }
+            for address in batch { table.register(taskAddress: address, TaskAttribution(taskName: "short")) }
+            for address in batch { table.unregister(taskAddress: address) }
+        }
+        for address in live {
+            #expect(TaskAttributionTable.signalSafeLabel(taskAddress: address) == "live-\(address)")
+            table.unregister(taskAddress: address)
+        }
+        #expect(TaskAttributionTable.signalSafeLabel(taskAddress: 0x7700_0000_0040) == nil)
+        // 20,000 removals: without cleanup nearly every entry would be a tombstone by now. Other suites may
+        // hold a few labels concurrently, so the bound is loose.
+        #expect(c_mode_task_label_tombstones() < Int32(C_MODE_TASK_LABEL_CAPACITY) / 4)
+    }
+}

@@ -145,7 +145,9 @@ uintptr_t c_mode_activity_job_for_thread(int32_t tid);
 // MARK: task labels
 
 /// Registers (or replaces) the label of `task` ("service/path task-name (file:line)", truncated to
-/// C_MODE_TASK_LABEL_SIZE-1 bytes). Returns 0, or -1 when the table is full. Lock-free; not for signal handlers.
+/// C_MODE_TASK_LABEL_SIZE-1 bytes). Returns 0, or -1 when the table is full. Writers (register, unregister) must
+/// be serialised by the caller (TaskAttributionTable holds its lock); readers (lookup) are lock-free and may run
+/// at any time, also in a signal handler. Not for signal handlers.
 int c_mode_task_label_register(uintptr_t task, const char *label);
 
 /// Removes the label of `task`, if any.
@@ -157,6 +159,9 @@ int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen);
 
 /// Number of labels currently registered.
 int c_mode_task_label_count(void);
+
+/// Number of removed entries still kept as probe-chain tombstones (a diagnostic for tests; scans the table).
+int c_mode_task_label_tombstones(void);
 
 // MARK: Swift concurrency enqueue hooks
 

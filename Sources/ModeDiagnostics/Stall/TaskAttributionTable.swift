@@ -25,8 +25,12 @@ public final class TaskAttributionTable: Sendable {
     /// TaskAttributionTable.shared.register(taskAddress: address, TaskAttribution(taskName: "flush"))
     /// ```
     public func register(taskAddress: UInt, _ attribution: TaskAttribution) {
-        entries.withLock { $0[taskAddress] = attribution }
-        _ = attribution.label.withCString { c_mode_task_label_register(uintptr_t(taskAddress), $0) }
+        let label = attribution.label
+        // The C table's writers must be serialised: write it under the same lock.
+        entries.withLock { entries in
+            entries[taskAddress] = attribution
+            _ = label.withCString { c_mode_task_label_register(uintptr_t(taskAddress), $0) }
+        }
     }
 
     /// Forgets the task at `taskAddress` (call when the task finishes: addresses are reused).
@@ -35,8 +39,10 @@ public final class TaskAttributionTable: Sendable {
     /// TaskAttributionTable.shared.unregister(taskAddress: address)
     /// ```
     public func unregister(taskAddress: UInt) {
-        entries.withLock { _ = $0.removeValue(forKey: taskAddress) }
-        c_mode_task_label_unregister(uintptr_t(taskAddress))
+        entries.withLock { entries in
+            entries.removeValue(forKey: taskAddress)
+            c_mode_task_label_unregister(uintptr_t(taskAddress))
+        }
     }
 
     /// The attribution registered for `taskAddress`, if any.
