@@ -146,7 +146,9 @@ public struct ThreadDump: Sendable, Codable, Equatable {
         var job: UInt = 0
         var buffer = [CChar](repeating: 0, count: Int(C_MODE_CRASH_LABEL_SIZE))
         let length = c_mode_label_for_thread(threadID, &job, &buffer, Int32(buffer.count))
-        if length >= 0 { return String(cString: buffer) }
+        if length >= 0 {
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         return job != 0 ? "job " + StackFrame.hex(job, width: 0) : nil
     }
 
