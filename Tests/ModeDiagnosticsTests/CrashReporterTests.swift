@@ -38,6 +38,13 @@ struct CrashReporterTests {
         #expect(exit.stderr.contains("=== swift-mode crash report begin ==="))
     }
 
+    @Test("the report names the task (and its label) running on the crashing thread")
+    func taskLabel() throws {
+        let (exit, log) = try crash("crash-labelled")
+        #expect(exit.signal == SIGILL, "\(exit)")
+        #expect(log.contains("task: 0x5eed1234 \"App/poll task poll (App.swift:42)\""), "\(log.prefix(600))")
+    }
+
     @Test("abort() dies of SIGABRT with a report")
     func abortSignal() throws {
         let (exit, log) = try crash("crash-abort")

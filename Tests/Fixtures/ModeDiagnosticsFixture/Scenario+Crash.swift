@@ -10,6 +10,14 @@ extension Scenario {
             try installReporter(arguments)
             fixtureForceUnwrapNil(Int(arguments.count) > 99 ? 1 : nil)
         },
+        "crash-labelled": { arguments in
+            // A job with a registered label runs on the crashing thread (as the instrumented executor records it).
+            try installReporter(arguments)
+            let job: UInt = 0x5eed_1234
+            _ = c_mode_task_label_register(job, "App/poll task poll (App.swift:42)")
+            c_mode_activity_begin(job, Int32(C_MODE_ACTIVITY_KIND_UNKNOWN))
+            fixtureForceUnwrapNil(nil)
+        },
         "crash-abort": { arguments in
             try installReporter(arguments)
             fixtureAbort()
