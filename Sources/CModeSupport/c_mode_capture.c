@@ -124,11 +124,21 @@ int c_mode_unwind_frame_pointers(uintptr_t pc, uintptr_t fp, uintptr_t *frames, 
     return n;
 }
 
+// Frame pointers seen while unwinding (for the async-context walk), filled by the capture handler only.
+static __thread __attribute__((tls_model("initial-exec"))) uintptr_t *c_mode_fp_sink;
+static __thread __attribute__((tls_model("initial-exec"))) int c_mode_fp_sink_count;
+
 static int c_mode_unwind_with_libunwind(unw_cursor_t *cursor, uintptr_t *frames, int max) {
     int n = 0;
     do {
         unw_word_t ip = 0;
         if (c_mode_unw_get_reg(cursor, UNW_REG_IP, &ip) < 0 || ip == 0) break;
+        if (c_mode_fp_sink != NULL) {
+            unw_word_t fp = 0;
+            c_mode_unw_get_reg(cursor, UNW_X86_64_RBP, &fp);
+            c_mode_fp_sink[n] = (uintptr_t)fp;
+            c_mode_fp_sink_count = n + 1;
+        }
         frames[n++] = (uintptr_t)ip;
         if ((uintptr_t)ip >= c_mode_stop_start && (uintptr_t)ip < c_mode_stop_end) break;
     } while (n < max && c_mode_unw_step(cursor) > 0);
@@ -205,6 +215,39 @@ __attribute__((noinline)) int c_mode_capture_current(int skip, uintptr_t *frames
     return out;
 }
 
+// MARK: async callers
+
+// Swift async functions keep their AsyncContext at [fp - 8]; an AsyncContext starts with Parent (the caller's
+// context) and ResumeParent (the caller's continuation). Starting from the innermost frame whose [fp - 8]
+// looks like a context (16-byte aligned, readable, ResumeParent inside a loaded module), follow Parent and
+// record each ResumeParent. Every read is checked. The Swift side keeps the chain only when its first entry
+// symbolicates as a resume/await continuation, which rejects a stray pointer that merely looked right.
+static int c_mode_walk_async(const uintptr_t *fps, int nfps, uintptr_t *out, int max, int *after_index) {
+    uintptr_t previous = 0;
+    for (int i = 0; i < nfps; i++) {
+        uintptr_t fp = fps[i];
+        if (fp == 0 || fp == previous || (fp & 7) != 0) continue;
+        previous = fp;
+        uintptr_t slot[2];
+        if (!c_mode_read_words(fp - 8, slot)) continue;
+        uintptr_t context = slot[0];
+        int n = 0;
+        for (int depth = 0; context != 0 && (context & 15) == 0 && n < max && depth < 64; depth++) {
+            uintptr_t head[2], bias = 0;
+            const char *path = NULL;
+            if (!c_mode_read_words(context, head)) break;
+            if (!c_mode_modules_lookup(head[1], &bias, &path)) break;
+            out[n++] = head[1];
+            context = head[0];
+        }
+        if (n > 0) {
+            *after_index = i;
+            return n;
+        }
+    }
+    return 0;
+}
+
 // MARK: alternate signal stacks
 
 #define C_MODE_ALTSTACK_SIZE (64 * 1024)
@@ -266,6 +309,10 @@ static uint64_t c_mode_request_generation;  // guarded by c_mode_request_lock
 static uintptr_t c_mode_request_frames[C_MODE_MAX_FRAMES];
 static int c_mode_request_count;
 static int c_mode_request_unwinder;
+static uintptr_t c_mode_request_fps[C_MODE_MAX_FRAMES];
+static uintptr_t c_mode_request_async[C_MODE_MAX_FRAMES];
+static int c_mode_request_async_count;
+static int c_mode_request_async_after;
 static sem_t c_mode_request_done;
 static struct sigaction c_mode_previous_sigprof;
 static _Atomic int c_mode_installed;
@@ -292,8 +339,18 @@ static void c_mode_sigprof_handler(int sig, siginfo_t *info, void *uc) {
                                            (generation << 2) | C_MODE_PHASE_WRITING)) {
             if (kind == C_MODE_KIND_CAPTURE) {
                 int unwinder = C_MODE_UNWINDER_NONE;
+                c_mode_fp_sink = c_mode_request_fps;
+                c_mode_fp_sink_count = 0;
                 c_mode_request_count = c_mode_unwind_ucontext(uc, c_mode_request_frames, C_MODE_MAX_FRAMES, &unwinder);
+                c_mode_fp_sink = NULL;
                 c_mode_request_unwinder = unwinder;
+                c_mode_request_async_count = 0;
+                c_mode_request_async_after = -1;
+                if (unwinder == C_MODE_UNWINDER_LIBUNWIND) {
+                    c_mode_request_async_count =
+                        c_mode_walk_async(c_mode_request_fps, c_mode_fp_sink_count, c_mode_request_async,
+                                          C_MODE_MAX_FRAMES, &c_mode_request_async_after);
+                }
             } else {
                 // Not freed at thread exit: pool threads live as long as the process.
                 if (c_mode_altstack_map_and_set() != NULL) {
@@ -425,6 +482,30 @@ int c_mode_capture_thread(int32_t tid, int64_t timeout_ns, uintptr_t *frames, in
         memcpy(frames, c_mode_request_frames, (size_t)n * sizeof(uintptr_t));
         *count = n;
         *unwinder = c_mode_request_unwinder;
+    }
+    pthread_mutex_unlock(&c_mode_request_lock);
+    return result;
+}
+
+int c_mode_capture_thread_async(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count,
+                                int *unwinder, int *errno_out, uintptr_t *async_frames, int async_max,
+                                int *async_count, int *async_after) {
+    *async_count = 0;
+    *async_after = -1;
+    *count = 0;
+    *unwinder = C_MODE_UNWINDER_NONE;
+    if (errno_out) *errno_out = 0;
+    pthread_mutex_lock(&c_mode_request_lock);
+    int result = c_mode_request(tid, C_MODE_KIND_CAPTURE, timeout_ns, errno_out);
+    if (result == C_MODE_CAPTURE_OK) {
+        int n = c_mode_request_count < max ? c_mode_request_count : max;
+        memcpy(frames, c_mode_request_frames, (size_t)n * sizeof(uintptr_t));
+        *count = n;
+        *unwinder = c_mode_request_unwinder;
+        int a = c_mode_request_async_count < async_max ? c_mode_request_async_count : async_max;
+        if (a > 0) memcpy(async_frames, c_mode_request_async, (size_t)a * sizeof(uintptr_t));
+        *async_count = a;
+        *async_after = c_mode_request_async_after;
     }
     pthread_mutex_unlock(&c_mode_request_lock);
     return result;

@@ -57,6 +57,13 @@ const char *c_mode_libunwind_status(void);
 int c_mode_capture_thread(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count, int *unwinder,
                           int *errno_out);
 
+/// c_mode_capture_thread plus the async callers: when a frame `*async_after` belongs to a Swift async function,
+/// `*async_count` continuation addresses of its callers (innermost first) are copied to `async_frames`.
+/// Candidates only: callers validate them by symbol (a continuation of an async function).
+int c_mode_capture_thread_async(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count,
+                                int *unwinder, int *errno_out, uintptr_t *async_frames, int async_max,
+                                int *async_count, int *async_after);
+
 /// Captures the calling thread. Frame 0 is the return address into the caller of this function (the caller's
 /// own frame), then `skip` further frames are dropped. Returns the number of frames.
 int c_mode_capture_current(int skip, uintptr_t *frames, int max, int *unwinder);

@@ -15,6 +15,12 @@ public struct RawStack: Sendable, Equatable {
     /// Whether `addresses[0]` is an exact program counter (true for a signal capture) rather than a return
     /// address; symbolication looks return addresses up at `address - 1`.
     public var firstFrameIsExactPC: Bool
+    /// Continuation addresses of the async callers of the Swift async function running at frame
+    /// ``asyncCallersFollowFrame`` (innermost caller first): the `serviceC <- serviceB <- serviceA` chain that
+    /// is not on the native stack. Candidates until symbolication confirms them.
+    public var asyncCallers: [UInt] = []
+    /// Index of the native frame the async callers belong after, `nil` when there are none.
+    public var asyncCallersFollowFrame: Int? = nil
 
     /// Creates a stack from addresses you captured elsewhere.
     ///

@@ -81,13 +81,20 @@ public enum StackCapture {
         var count: Int32 = 0
         var unwinder: Int32 = 0
         var sendErrno: Int32 = 0
+        var asyncCount: Int32 = 0
+        var asyncAfter: Int32 = -1
         let capacity = Int(C_MODE_MAX_FRAMES)
-        let addresses = [UInt](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            let result = c_mode_capture_thread(
-                threadID, nanoseconds, buffer.baseAddress, Int32(capacity), &count, &unwinder, &sendErrno)
-            initialized = result == Int32(C_MODE_CAPTURE_OK) ? Int(count) : 0
-            count = result
+        let frames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
+        let asyncFrames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
+        defer {
+            frames.deallocate()
+            asyncFrames.deallocate()
         }
+        let result = c_mode_capture_thread_async(
+            threadID, nanoseconds, frames, Int32(capacity), &count, &unwinder, &sendErrno, asyncFrames,
+            Int32(capacity), &asyncCount, &asyncAfter)
+        let addresses = Array(UnsafeBufferPointer(start: frames, count: Int(max(0, count))))
+        count = result
         switch count {
         case Int32(C_MODE_CAPTURE_OK): break
         case Int32(C_MODE_CAPTURE_NOT_INSTALLED):
@@ -102,7 +109,12 @@ public enum StackCapture {
         default:
             throw StackCaptureError(code: .failed, message: "rt_tgsigqueueinfo failed: errno \(sendErrno)")
         }
-        return makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: true)
+        var stack = makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: true)
+        if asyncCount > 0 && asyncAfter >= 0 {
+            stack.asyncCallers = Array(UnsafeBufferPointer(start: asyncFrames, count: Int(asyncCount)))
+            stack.asyncCallersFollowFrame = Int(asyncAfter)
+        }
+        return stack
     }
 
     /// Captures the calling thread's stack, starting at the caller of this function.

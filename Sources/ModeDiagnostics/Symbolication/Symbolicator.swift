@@ -57,8 +57,52 @@ public final class Symbolicator: Sendable {
                 map = ImageMap.capture()
                 _ = c_mode_modules_refresh()
             }
-            return symbolicate(stack, images: map!)
+            var frames = symbolicate(stack, images: map!)
+            if let after = stack.asyncCallersFollowFrame, !stack.asyncCallers.isEmpty {
+                // The context was found at frame `after` (often a synchronous callee that saved the async
+                // context register); the callers belong where the task's native frames end: before the first
+                // concurrency-runtime frame (swift_job_run and friends) below it.
+                let start = frames.lastIndex { $0.index == after }.map { $0 + 1 } ?? frames.count
+                let position =
+                    frames[start...].firstIndex {
+                        $0.module?.hasPrefix("libswift_Concurrency") == true
+                            || $0.symbol?.contains("runJobInEstablishedExecutorContext") == true
+                    } ?? start
+                let index = position > 0 ? frames[position - 1].index : 0
+                frames.insert(contentsOf: symbolicateAsync(stack.asyncCallers, after: index, images: map!), at: position)
+            }
+            return frames
         }
+    }
+
+    /// Async continuation addresses, kept only when the first one is a Swift async continuation (a
+    /// "resume partial function"), which rejects a chain read from a stray pointer.
+    private func symbolicateAsync(_ addresses: [UInt], after: Int, images: ImageMap) -> [StackFrame] {
+        let rich: [RichFrame<UInt>] = addresses.map { .asyncResumePoint($0) }
+        let backtrace = Backtrace(architecture: Self.architecture, frames: rich, images: images)
+        guard let symbolicated = backtrace.symbolicated(with: images, options: [.showSourceLocations, .useSymbolCache])
+        else { return [] }
+        var frames: [StackFrame] = []
+        guard let firstRaw = symbolicated.frames.first?.symbol?.rawName, Self.isAsyncContinuation(mangled: firstRaw)
+        else { return [] }
+        for (address, frame) in zip(addresses, symbolicated.frames) {
+            var result = Self.fallbackFrame(index: after, address: address, lookUpSymbol: frame.symbol == nil)
+            result.symbol = frame.symbol?.name ?? result.symbol
+            if let location = frame.symbol?.sourceLocation {
+                result.file = location.path
+                result.line = location.line
+                result.column = location.column
+            }
+            result.isAsync = true
+            frames.append(result)
+        }
+        return frames
+    }
+
+    /// Swift mangles async continuations ("await resume partial function", "suspend resume partial function")
+    /// with a `TQ<n>_` / `TY<n>_` suffix.
+    static func isAsyncContinuation(mangled: String) -> Bool {
+        mangled.hasPrefix("$s") && mangled.wholeMatch(of: /.*T[QY][0-9]*_/) != nil
     }
 
     private func symbolicate(_ stack: RawStack, images: ImageMap) -> [StackFrame] {
