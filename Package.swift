@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModeTestKitTests",
-            dependencies: ["ModeTestKit"],
+            dependencies: ["ModeTestKit", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -23,9 +23,11 @@ extension Service {
         do {
             try await actuallyStart()
         } catch {
-            await abortStart(error)
-            if let serviceError = error as? ServiceError, serviceError.code == .startFailed { throw serviceError }
-            throw ServiceError(code: .startFailed, message: "\(path) failed to start: \(error)", underlying: error)
+            let failed = (error as? ServiceError).flatMap { $0.code == .startFailed ? $0 : nil }
+                ?? ServiceError(
+                    code: .startFailed, message: "\(path) failed to start: \(error)", underlying: error, servicePath: path)
+            await abortStart(error, origin: failed.servicePath ?? path)
+            throw failed
         }
     }
 
@@ -69,7 +71,7 @@ extension Service {
         try await onStarted()
     }
 
-    private func abortStart(_ error: any Error) async {
+    private func abortStart(_ error: any Error, origin: String) async {
         logger.error("Failed to start: \(error)")
         _ = lifecycle.beginStop()
         for child in children.reversed() where child.lifecycle.isStarted {
@@ -78,7 +80,7 @@ extension Service {
         await cancelBackgroundTasks()
         await runCleanups()
         lifecycle.markStopCompleted()
-        lifecycle.markCrashed(reason: error, origin: path)
+        lifecycle.markCrashed(reason: (error as? ServiceError)?.underlying ?? error, origin: origin)
     }
 
     /// Stops the service (idempotent): `onStop`, children in reverse order, the optional wait for

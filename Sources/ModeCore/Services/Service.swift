@@ -99,12 +99,17 @@ extension Service {
     /// The lifecycle state: `init`, `running`, `stopping`, `shutdown` or `crashed` (crashed wins).
     public var state: ServiceState { lifecycle.serviceState }
 
-    /// `true` once stop was requested or the service crashed: loops in tasks check it.
+    /// `true` once stop was requested or the service crashed, or when the calling task was cancelled:
+    /// loops in tasks check it.
     ///
     /// ```swift
     /// while !shouldStop { try await work() }
     /// ```
-    public var shouldStop: Bool { lifecycle.shouldStop }
+    ///
+    /// Including cancellation keeps the idiomatic `while !shouldStop { await sleep(for:) }` loop from
+    /// spinning when its task is cancelled on its own (`cancel` in the console, a shutdown escalation):
+    /// a cancelled ``sleep(for:)`` returns at once.
+    public var shouldStop: Bool { lifecycle.shouldStop || Task.isCancelled }
 
     /// The error the service (or the service whose crash reached it) crashed with, if it crashed.
     public var crashReason: (any Error)? { lifecycle.crashReason }

@@ -36,14 +36,19 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The error that caused this one, if any (for example the error thrown by `onStart`).
     public var underlying: (any Error)?
+    /// The path of the service the error is about (for ``Code/startFailed``: the service whose own hook
+    /// failed, also when the error reaches its ancestors).
+    public var servicePath: String?
     /// Where the failing call was made.
     public var fileID: String
     public var line: Int
 
     public init(
-        code: Code, message: String, underlying: (any Error)? = nil, fileID: String = #fileID, line: Int = #line
+        code: Code, message: String, underlying: (any Error)? = nil, servicePath: String? = nil,
+        fileID: String = #fileID, line: Int = #line
     ) {
         self.code = code
+        self.servicePath = servicePath
         self.message = message
         self.underlying = underlying
         self.fileID = fileID

@@ -15,7 +15,7 @@ extension Worker {
             try await Task(executorPreference: runtime.executor) { try await self.start() }.value
         } catch {
             let reason = (error as? ServiceError)?.underlying ?? error
-            let origin = subtree().first { $0.crashOrigin != nil && $0.crashOrigin == $0.path }?.path ?? path
+            let origin = (error as? ServiceError)?.servicePath ?? path
             logger.critical("We experienced a crash! \(origin) failed to start: \(String(reflecting: reason))")
             runtime.metrics.workerExited(status: 1)
             return WorkerExit(status: 1, reason: "start failed: \(reason)")

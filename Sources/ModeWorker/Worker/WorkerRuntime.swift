@@ -23,6 +23,7 @@ final class WorkerRuntime: Sendable {
     let metrics: WorkerMetrics
     let startedAt = ContinuousClock.now
     let blockingTimeout: Duration
+    private let tornDown = Mutex(false)
 
     private init(
         logging: ModeLogging?, executor: InstrumentedTaskExecutor, heartbeats: HeartbeatMonitor,
@@ -194,6 +195,7 @@ final class WorkerRuntime: Sendable {
     /// Stops what the runtime started. With `graceful` false (a shutdown timed out and a stuck job may hold
     /// an executor thread), the executor threads are not joined: the process exits right after.
     func tearDown(graceful: Bool = true) {
+        guard tornDown.withLock({ done in defer { done = true }; return !done }) else { return }
         systemdWatchdog.withLock { $0?.cancel() }
         signals.stop()
         try? console?.shutdown()
