@@ -11,6 +11,7 @@
 
 #include "c_mode_capture.h"
 #include "c_mode_io.h"
+#include "c_mode_internal.h"
 #include "c_mode_modules.h"
 
 #include <dlfcn.h>
@@ -85,44 +86,6 @@ static void c_mode_load_libunwind(void) {
 
 int c_mode_libunwind_loaded(void) { return atomic_load(&c_mode_unw_loaded); }
 const char *c_mode_libunwind_status(void) { return c_mode_unw_status; }
-
-// MARK: checked memory reads and the frame-pointer walk
-
-static int c_mode_read_words(uintptr_t address, uintptr_t out[2]) {
-    struct iovec local = {out, 2 * sizeof(uintptr_t)};
-    struct iovec remote = {(void *)address, 2 * sizeof(uintptr_t)};
-    ssize_t n = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1UL, &remote, 1UL, 0UL);
-    if (n == (ssize_t)(2 * sizeof(uintptr_t))) return 1;
-    if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
-        // Sandboxed without process_vm_readv: ask the kernel whether the page is mapped, then read.
-        long page = sysconf(_SC_PAGESIZE);
-        unsigned char vec[2];
-        uintptr_t start = address & ~(uintptr_t)(page - 1);
-        size_t span = (address + 2 * sizeof(uintptr_t) > start + (uintptr_t)page) ? (size_t)page * 2 : (size_t)page;
-        if (mincore((void *)start, span, vec) != 0) return 0;
-        memcpy(out, (const void *)address, 2 * sizeof(uintptr_t));
-        return 1;
-    }
-    return 0;
-}
-
-int c_mode_unwind_frame_pointers(uintptr_t pc, uintptr_t fp, uintptr_t *frames, int max) {
-    int saved_errno = errno;
-    int n = 0;
-    if (max <= 0) return 0;
-    if (pc != 0) frames[n++] = pc;
-    while (n < max && fp != 0 && (fp & (sizeof(uintptr_t) - 1)) == 0) {
-        uintptr_t pair[2];
-        if (!c_mode_read_words(fp, pair)) break;
-        uintptr_t next = pair[0], ret = pair[1];
-        if (ret < 4096) break;
-        frames[n++] = ret;
-        if (next <= fp || next - fp > (64u << 20)) break;
-        fp = next;
-    }
-    errno = saved_errno;
-    return n;
-}
 
 // Frame pointers seen while unwinding (for the async-context walk), filled by the capture handler only.
 static __thread __attribute__((tls_model("initial-exec"))) uintptr_t *c_mode_fp_sink;
@@ -215,88 +178,6 @@ __attribute__((noinline)) int c_mode_capture_current(int skip, uintptr_t *frames
     return out;
 }
 
-// MARK: async callers
-
-// Swift async functions keep their AsyncContext at [fp - 8]; an AsyncContext starts with Parent (the caller's
-// context) and ResumeParent (the caller's continuation). Starting from the innermost frame whose [fp - 8]
-// looks like a context (16-byte aligned, readable, ResumeParent inside a loaded module), follow Parent and
-// record each ResumeParent. Every read is checked. The Swift side keeps the chain only when its first entry
-// symbolicates as a resume/await continuation, which rejects a stray pointer that merely looked right.
-static int c_mode_walk_async(const uintptr_t *fps, int nfps, uintptr_t *out, int max, int *after_index) {
-    uintptr_t previous = 0;
-    for (int i = 0; i < nfps; i++) {
-        uintptr_t fp = fps[i];
-        if (fp == 0 || fp == previous || (fp & 7) != 0) continue;
-        previous = fp;
-        uintptr_t slot[2];
-        if (!c_mode_read_words(fp - 8, slot)) continue;
-        uintptr_t context = slot[0];
-        int n = 0;
-        for (int depth = 0; context != 0 && (context & 15) == 0 && n < max && depth < 64; depth++) {
-            uintptr_t head[2], bias = 0;
-            const char *path = NULL;
-            if (!c_mode_read_words(context, head)) break;
-            if (!c_mode_modules_lookup(head[1], &bias, &path)) break;
-            out[n++] = head[1];
-            context = head[0];
-        }
-        if (n > 0) {
-            *after_index = i;
-            return n;
-        }
-    }
-    return 0;
-}
-
-// MARK: alternate signal stacks
-
-#define C_MODE_ALTSTACK_SIZE (64 * 1024)
-
-static __thread __attribute__((tls_model("initial-exec"))) int c_mode_altstack_state;  // 0 unknown, 1 present
-static pthread_key_t c_mode_altstack_key;
-static pthread_once_t c_mode_altstack_once = PTHREAD_ONCE_INIT;
-
-static void c_mode_altstack_release(void *mapping) {
-    stack_t disable = {.ss_flags = SS_DISABLE};
-    sigaltstack(&disable, NULL);
-    munmap(mapping, C_MODE_ALTSTACK_SIZE + (size_t)sysconf(_SC_PAGESIZE));
-}
-
-static void c_mode_altstack_make_key(void) { pthread_key_create(&c_mode_altstack_key, c_mode_altstack_release); }
-
-// Async-signal-safe part: mmap + mprotect + sigaltstack are plain system calls.
-static void *c_mode_altstack_map_and_set(void) {
-    stack_t current;
-    if (sigaltstack(NULL, &current) == 0 && !(current.ss_flags & SS_DISABLE) && current.ss_size >= 16 * 1024) {
-        c_mode_altstack_state = 1;  // someone (the Swift runtime on the main thread) already gave it one
-        return NULL;
-    }
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    void *mapping = mmap(NULL, C_MODE_ALTSTACK_SIZE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mapping == MAP_FAILED) return NULL;
-    mprotect(mapping, page, PROT_NONE);  // guard page below the stack
-    stack_t stack = {.ss_sp = (char *)mapping + page, .ss_size = C_MODE_ALTSTACK_SIZE, .ss_flags = 0};
-    if (sigaltstack(&stack, NULL) != 0) {
-        munmap(mapping, C_MODE_ALTSTACK_SIZE + page);
-        return NULL;
-    }
-    c_mode_altstack_state = 1;
-    return mapping;
-}
-
-int c_mode_altstack_install_current(void) {
-    if (c_mode_altstack_state == 1) return 0;
-    pthread_once(&c_mode_altstack_once, c_mode_altstack_make_key);
-    void *mapping = c_mode_altstack_map_and_set();
-    if (mapping != NULL) pthread_setspecific(c_mode_altstack_key, mapping);  // unmapped at thread exit
-    return c_mode_altstack_state == 1 ? 0 : -1;
-}
-
-int c_mode_altstack_present(void) {
-    stack_t current;
-    return sigaltstack(NULL, &current) == 0 && !(current.ss_flags & SS_DISABLE);
-}
-
 // MARK: the SIGPROF request slot
 
 enum { C_MODE_PHASE_IDLE = 0, C_MODE_PHASE_REQUESTED = 1, C_MODE_PHASE_WRITING = 2, C_MODE_PHASE_DONE = 3 };
@@ -362,7 +243,7 @@ static void c_mode_sigprof_handler(int sig, siginfo_t *info, void *uc) {
                         ((ucontext_t *)uc)->uc_stack.ss_flags = 0;
                     }
                 }
-                c_mode_request_count = c_mode_altstack_state == 1 ? 1 : 0;
+                c_mode_request_count = c_mode_altstack_ready();
             }
             atomic_store(&c_mode_request_state, (generation << 2) | C_MODE_PHASE_DONE);
             sem_post(&c_mode_request_done);

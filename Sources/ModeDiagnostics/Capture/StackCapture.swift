@@ -46,16 +46,32 @@ public enum StackCapture {
     }
 
     /// Whether ``install()`` succeeded.
+    ///
+    /// ```swift
+    /// if !StackCapture.isInstalled { try StackCapture.install() }
+    /// ```
     public static var isInstalled: Bool { installed.load(ordering: .acquiring) }
 
     /// The unwinder captures will use: ``Unwinder/libunwind`` when it loaded, else ``Unwinder/framePointer``.
+    ///
+    /// ```swift
+    /// logger.info("native stacks via \(StackCapture.preferredUnwinder)")
+    /// ```
     public static var preferredUnwinder: Unwinder { c_mode_libunwind_loaded() != 0 ? .libunwind : .framePointer }
 
     /// SIGPROF requests whose handler ran after their requester gave up: dropped by the generation check
     /// instead of overwriting a newer capture.
+    ///
+    /// ```swift
+    /// let dropped = StackCapture.staleSignalCount
+    /// ```
     public static var staleSignalCount: UInt64 { c_mode_capture_stale_signal_count() }
 
     /// Why libunwind is not used, `nil` when it is.
+    ///
+    /// ```swift
+    /// if let why = StackCapture.libunwindStatus { logger.warning("\(why)") }
+    /// ```
     public static var libunwindStatus: String? {
         let status = String(cString: c_mode_libunwind_status())
         return status.isEmpty ? nil : status

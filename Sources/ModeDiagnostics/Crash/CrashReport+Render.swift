@@ -1,5 +1,9 @@
 extension CrashReport {
     /// `CRASH: signal SIGILL (illegal instruction) at 0x...`
+    ///
+    /// ```swift
+    /// logger.critical("\(report.headline)")
+    /// ```
     public var headline: String {
         "CRASH: signal \(signal) (\(Self.describe(signalNumber))) at \(StackFrame.hex(faultAddress, width: 0))"
     }

@@ -115,10 +115,18 @@ public enum CrashReporter {
     }
 
     /// Whether ``install(_:)`` succeeded.
+    ///
+    /// ```swift
+    /// assert(CrashReporter.isInstalled)
+    /// ```
     public static var isInstalled: Bool { c_mode_crash_installed() != 0 }
 
     /// Whether a crash report is being written. A log handler that shares the report's fd checks this (or
     /// uses ``withLogGate(_:)``) so its records do not land inside the report.
+    ///
+    /// ```swift
+    /// guard !CrashReporter.isCrashInProgress else { return }
+    /// ```
     public static var isCrashInProgress: Bool { c_mode_crash_in_progress() != 0 }
 
     /// Runs `write` unless a crash report is being written; returns whether it ran. Log handlers wrap their

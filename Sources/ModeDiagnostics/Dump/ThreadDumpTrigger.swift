@@ -81,6 +81,10 @@ public enum ThreadDumpTrigger {
     }
 
     /// Number of dumps delivered so far.
+    ///
+    /// ```swift
+    /// let before = ThreadDumpTrigger.dumpCount
+    /// ```
     public static var dumpCount: Int { state.withLock { $0.dumps } }
 
     private static func dumperLoop() {
