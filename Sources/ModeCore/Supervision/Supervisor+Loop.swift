@@ -1,0 +1,198 @@
+import Logging
+import Synchronization
+
+/// The supervisor's decision engine with its clock bound: ``SupervisorStateMachine`` over a concrete clock,
+/// behind a protocol so a supervisor can hold it for any `any Clock<Duration>`.
+protocol SupervisorDeciding: Sendable {
+    mutating func childCrashed(at index: Int, childCount: Int) -> SupervisorDecision
+    mutating func childRemoved(at index: Int, childCount: Int)
+}
+
+struct ClockedSupervisorMachine<C: Clock>: SupervisorDeciding where C.Duration == Duration {
+    let clock: C
+    var machine: SupervisorStateMachine<C>
+
+    mutating func childCrashed(at index: Int, childCount: Int) -> SupervisorDecision {
+        machine.childCount = childCount
+        return machine.childCrashed(at: index, now: clock.now)
+    }
+
+    mutating func childRemoved(at index: Int, childCount: Int) {
+        machine.childCount = childCount
+        machine.childRemoved(at: index)
+    }
+}
+
+extension Supervisor {
+    static func makeDecider<C: Clock>(
+        clock: C, policy: SupervisionPolicy, childCount: Int, random: @escaping @Sendable () -> Double
+    ) -> any SupervisorDeciding where C.Duration == Duration {
+        ClockedSupervisorMachine(
+            clock: clock, machine: SupervisorStateMachine(policy: policy, childCount: childCount, random: random))
+    }
+
+    /// Takes crash events one at a time until the supervisor stops.
+    func runLoop() async {
+        let events = state.withLock { state -> AsyncStream<CrashEvent>? in
+            defer { state.events = nil }
+            return state.events
+        }
+        guard let events else { return }
+        setLoopActive(true)
+        defer { setLoopActive(false) }
+        for await event in events {
+            if shouldStop { break }
+            var pending: [CrashEvent] = [event]
+            while let next = pending.first {
+                pending.removeFirst()
+                guard let again = await handle(next) else { continue }
+                if again.escalated { return }
+                pending.append(contentsOf: again.crashes)
+            }
+        }
+    }
+
+    struct HandleOutcome {
+        var escalated = false
+        var crashes: [CrashEvent] = []
+    }
+
+    /// Carries out the decision about one crash. Returns `nil` for a stale event (the child was restarted
+    /// or removed since), otherwise whether the supervisor escalated and the crashes of failed restarts.
+    private func handle(_ event: CrashEvent) async -> HandleOutcome? {
+        let current = children
+        guard let index = current.firstIndex(where: { $0 === event.service }),
+            event.service.state == .crashed
+        else { return nil }
+        let decision = state.withLock { state -> SupervisorDecision? in
+            guard var decider = state.decider else { return nil }
+            defer { state.decider = decider }
+            return decider.childCrashed(at: index, childCount: current.count)
+        }
+        guard let decision else { return nil }
+        let crashedPath = event.service.path
+        logger.debug("\(crashedPath) crashed (\(String(reflecting: event.reason))): \(decision)")
+
+        switch decision.kind {
+        case .escalate:
+            if let exceeded = decision.maxRestartsExceeded {
+                let window = humanizeSeconds(DurationMath.seconds(exceeded.period))
+                logger.error(
+                    "Max restarts exceeded: \(crashedPath) crashed \(exceeded.maxRestarts + 1) times within \(window) (limit \(exceeded.maxRestarts))")
+                crash(exceeded)
+            } else {
+                logger.error("\(crashedPath) crashed; escalating (strategy \(policy.strategy))")
+                crash(event.reason)
+            }
+            return HandleOutcome(escalated: true)
+        case .forfeit:
+            for child in decision.stop.map({ current[$0] }) {
+                logger.warning("Forfeiting \(child.path) (strategy \(policy.strategy))")
+                await child.stop()
+            }
+            for removed in decision.stop.sorted(by: >) {
+                let child = current[removed]
+                if lifecycle.removeSupervised(child) {
+                    state.withLock { state in
+                        state.decider?.childRemoved(at: removed, childCount: children.count + 1)
+                    }
+                }
+            }
+            return HandleOutcome()
+        default:
+            return await restart(decision, current: current, crashedPath: crashedPath)
+        }
+    }
+
+    private func restart(
+        _ decision: SupervisorDecision, current: [any Service], crashedPath: String
+    ) async -> HandleOutcome {
+        for index in decision.stop {
+            await current[index].stop()
+        }
+        let backoff = Self.formatDelay(decision.delay)
+        for index in decision.restart {
+            let child = current[index]
+            if index == decision.crashed {
+                logger.warning("Restarting \(child.path) (attempt \(decision.attempt + 1), backoff \(backoff))")
+            } else {
+                logger.warning("Restarting \(child.path) with \(crashedPath) (strategy \(policy.strategy))")
+            }
+        }
+        if decision.delay > .zero {
+            await sleep(for: decision.delay)
+        }
+        var outcome = HandleOutcome()
+        for index in decision.restart {
+            if shouldStop { break }
+            let old = current[index]
+            do {
+                if let replacement {
+                    let fresh = replacement(index, old)
+                    fresh.lifecycle.setSupervisor(self)
+                    lifecycle.replaceSupervised(old, with: fresh, under: self)
+                    old.lifecycle.setSupervisor(nil)
+                    ServiceLifecycleEvents.emit(.restarted(path: fresh.path))
+                    countRestart()
+                    try await fresh.start()
+                } else {
+                    countRestart()
+                    try await old.restart()
+                }
+            } catch {
+                let failed = replacement == nil ? old : (children.indices.contains(index) ? children[index] : old)
+                logger.error("Restart of \(failed.path) failed: \(String(reflecting: error))")
+                if failed.state == .crashed {
+                    outcome.crashes.append(CrashEvent(service: failed, reason: error))
+                }
+            }
+        }
+        return outcome
+    }
+
+    static func formatDelay(_ delay: Duration) -> String {
+        let seconds = DurationMath.seconds(delay)
+        if seconds < 10 { return "\(Int((seconds * 1000).rounded())) ms" }
+        return humanizeSeconds(seconds)
+    }
+}
+
+extension ServiceLifecycleState {
+    /// Appends `child` to the children of `owner` (whose state this is) without a cycle check: a supervisor's
+    /// freshly added child.
+    func attachSupervised(_ child: any Service, under owner: any Service) {
+        if let oldParent = child.lifecycle.parent, oldParent !== owner {
+            _ = oldParent.lifecycle.removeChild(child)
+        }
+        if appendChild(child) {
+            child.lifecycle.setParent(owner)
+            for node in child.subtree() { node.lifecycle.invalidateLoggerCache() }
+        }
+    }
+
+    /// Puts `fresh` in the place of `old` among the children (same start position).
+    func replaceSupervised(_ old: any Service, with fresh: any Service, under owner: any Service) {
+        let replaced = state.withLock { state -> Bool in
+            guard let index = state.children.firstIndex(where: { $0 === old }) else { return false }
+            state.childIDs.remove(ObjectIdentifier(old))
+            state.childIDs.insert(ObjectIdentifier(fresh))
+            state.children[index] = fresh
+            return true
+        }
+        if replaced {
+            old.lifecycle.setParent(nil)
+            fresh.lifecycle.setParent(owner)
+            for node in fresh.subtree() { node.lifecycle.invalidateLoggerCache() }
+        } else {
+            attachSupervised(fresh, under: owner)
+        }
+    }
+
+    /// Removes a forfeited child. Returns whether it was a child.
+    func removeSupervised(_ child: any Service) -> Bool {
+        guard removeChild(child) else { return false }
+        child.lifecycle.setParent(nil)
+        child.lifecycle.setSupervisor(nil)
+        return true
+    }
+}

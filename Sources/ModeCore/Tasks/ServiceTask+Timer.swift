@@ -1,0 +1,156 @@
+import Logging
+import Synchronization
+
+extension ServiceTask {
+    /// A fixed-rate timer (mode's `@Service.timer`): runs `body` every `interval` on the grid
+    /// `t0 + k·interval` of the service's clock, until the service stops.
+    ///
+    /// ```swift
+    /// nonisolated var tasks: [ServiceTask] {
+    ///     [.timer("flush", every: .seconds(1)) { await self.flush() }]
+    /// }
+    /// ```
+    ///
+    /// The callback's run time is compensated and lateness never accumulates; a callback longer than the
+    /// interval counts as an overlap, and missed ticks follow `policy`. "Woke up too late" and overlap
+    /// warnings go to the service's logger, at most one of each per `warningWindow`. Drift statistics:
+    /// ``Service/timerStatistics(named:)``. The timer's sleep returns as soon as the service stops.
+    ///
+    /// - Parameters:
+    ///   - runFirst: run the first tick at once instead of after one interval (default `false`, as mode).
+    ///   - policy: what to do with missed ticks (default ``MissedTickPolicy/skip``).
+    ///   - lateWarningThreshold: lateness from which a tick is late (default: see
+    ///     ``TimerConfiguration/lateWarningThreshold``).
+    ///   - warningWindow: at most one warning of each kind per window (default 60 s).
+    ///   - body: the callback; an error it throws crashes the service.
+    public static func timer(
+        _ name: String, every interval: Duration, runFirst: Bool = false, policy: MissedTickPolicy = .skip,
+        lateWarningThreshold: Duration? = nil, warningWindow: Duration = .seconds(60),
+        fileID: String = #fileID, line: Int = #line, _ body: @escaping @Sendable () async throws -> Void
+    ) -> ServiceTask {
+        var configuration = TimerConfiguration(name: name, interval: interval)
+        configuration.runFirst = runFirst
+        configuration.missedTickPolicy = policy
+        configuration.lateWarningThreshold = lateWarningThreshold
+        configuration.warningWindow = warningWindow
+        return timer(configuration, fileID: fileID, line: line, body)
+    }
+
+    /// A fixed-rate timer from a full ``TimerConfiguration`` (its `name` is the task's name).
+    ///
+    /// ```swift
+    /// var configuration = TimerConfiguration(name: "flush", interval: .seconds(1))
+    /// configuration.missedTickPolicy = .runLate(atMost: 3)
+    /// let task = ServiceTask.timer(configuration) { await self.flush() }
+    /// ```
+    public static func timer(
+        _ configuration: TimerConfiguration, fileID: String = #fileID, line: Int = #line,
+        _ body: @escaping @Sendable () async throws -> Void
+    ) -> ServiceTask {
+        precondition(configuration.interval > .zero, "timer \(configuration.name): the interval must be positive")
+        return ServiceTask(name: configuration.name, kind: .timer, fileID: fileID, line: line) { context in
+            let service = context.service
+            try await runTimer(configuration, service: service, clock: service.lifecycle.clock, body: body)
+        }
+    }
+
+    static func runTimer<C: Clock>(
+        _ configuration: TimerConfiguration, service: any Service, clock: C,
+        body: @Sendable () async throws -> Void
+    ) async throws where C.Duration == Duration {
+        let key = ScheduledTaskStatistics.Key(servicePath: service.path, name: configuration.name)
+        var schedule = TimerSchedule<C>(configuration: configuration, startingAt: clock.now)
+        ScheduledTaskStatistics.shared.updateTimer(key, schedule.statistics)
+        let logger = service.logger
+        while !service.shouldStop {
+            guard await stopAwareSleep(until: schedule.nextDeadline(), clock: clock, lifecycle: service.lifecycle),
+                !service.shouldStop
+            else { return }
+            let start = schedule.tickStarted(at: clock.now)
+            if let warning = start.warning { logger.warning("\(warning.message)") }
+            try await body()
+            let finish = schedule.tickFinished(at: clock.now)
+            if let warning = finish.warning { logger.warning("\(warning.message)") }
+            ScheduledTaskStatistics.shared.updateTimer(key, schedule.statistics)
+        }
+    }
+
+    /// Sleeps on `clock` until `deadline`, returning `false` early when the service stops or crashes or the
+    /// task is cancelled.
+    static func stopAwareSleep<C: Clock>(
+        until deadline: C.Instant, clock: C, lifecycle: ServiceLifecycleState
+    ) async -> Bool where C.Duration == Duration {
+        if lifecycle.shouldStop || Task.isCancelled { return false }
+        if clock.now >= deadline { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    try await clock.sleep(until: deadline, tolerance: nil)
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            group.addTask {
+                await lifecycle.waitForStop(wakeOnCrash: true)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+extension Service {
+    /// The drift statistics of this service's timer named `name` (``ServiceTask/timer(_:every:runFirst:policy:lateWarningThreshold:warningWindow:fileID:line:_:)``),
+    /// or `nil` when no such timer has run.
+    ///
+    /// ```swift
+    /// if let stats = app.timerStatistics(named: "flush") {
+    ///     print("\(stats.iterations) ticks, max lateness \(stats.maxLateness), overlaps \(stats.overlaps)")
+    /// }
+    /// ```
+    public func timerStatistics(named name: String) -> TimerStatistics? {
+        ScheduledTaskStatistics.shared.timer(.init(servicePath: path, name: name))
+    }
+
+    /// The state of this service's cron job named `name` (``ServiceTask/cron(_:_:timeZone:now:fileID:line:_:)``),
+    /// or `nil` when no such job has run.
+    ///
+    /// ```swift
+    /// if let job = app.cronStatus(named: "report") { print("next run at \(job.nextFireDate!)") }
+    /// ```
+    public func cronStatus(named name: String) -> CronJobStatus? {
+        ScheduledTaskStatistics.shared.cron(.init(servicePath: path, name: name))
+    }
+}
+
+/// Process-wide statistics of the timers and cron jobs of services, keyed by service path and task name.
+final class ScheduledTaskStatistics: Sendable {
+    struct Key: Hashable, Sendable {
+        let servicePath: String
+        let name: String
+    }
+
+    static let shared = ScheduledTaskStatistics()
+
+    private let timers = Mutex<[Key: TimerStatistics]>([:])
+    private let crons = Mutex<[Key: CronJobStatus]>([:])
+
+    func updateTimer(_ key: Key, _ statistics: TimerStatistics) {
+        timers.withLock { $0[key] = statistics }
+    }
+
+    func timer(_ key: Key) -> TimerStatistics? { timers.withLock { $0[key] } }
+
+    func updateCron(_ key: Key, _ update: (inout CronJobStatus) -> Void) {
+        crons.withLock { table in
+            var status = table[key] ?? CronJobStatus()
+            update(&status)
+            table[key] = status
+        }
+    }
+
+    func cron(_ key: Key) -> CronJobStatus? { crons.withLock { $0[key] } }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import ModeCore
+import ModeTestKit
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The name of the calling OS thread.
+func currentThreadName() -> String {
+    let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+    return comm.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Threads of this process named `name`, from /proc/self/task/*/comm.
+func threads(named name: String) -> [String] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    return tasks.filter { tid in
+        let comm = (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8)) ?? ""
+        return comm.trimmingCharacters(in: .whitespacesAndNewlines) == name
+    }
+}
+
+/// An actor on a dedicated thread that records the thread each hook and task runs on.
+actor ThreadedRecorder: Service {
+    let lifecycle: ServiceLifecycleState
+    let thread: ServiceThreadExecutor
+    let events: EventRecorder
+    let failStart: Bool
+    nonisolated var unownedExecutor: UnownedSerialExecutor { thread.unownedExecutor }
+
+    init(thread: ServiceThreadExecutor, events: EventRecorder, failStart: Bool = false) {
+        self.lifecycle = ServiceLifecycleState(logger: LogCapture().logger, label: "Recorder")
+        self.thread = thread
+        self.events = events
+        self.failStart = failStart
+    }
+
+    nonisolated var tasks: [ServiceTask] {
+        [.task("work") {
+            self.events.record("task@\(currentThreadName())")
+            await self.sleep(for: .seconds(3600))
+        }]
+    }
+
+    func onStart() async throws {
+        events.record("onStart@\(currentThreadName())")
+        events.record("onStart.onCurrentThread=\(thread.isCurrentThread)")
+        if failStart { throw Boom(what: "cannot connect") }
+    }
+
+    func onStop() async throws { events.record("onStop@\(currentThreadName())") }
+    func onShutdown() async throws { events.record("onShutdown@\(currentThreadName())") }
+
+    func blockingWork(_ value: Int) -> Int {
+        usleep(1_000)  // a blocking call: fine on its own thread
+        return value * 2
+    }
+}
+
+@Suite("ServiceThread: a service on its own OS thread")
+struct ServiceThreadTests {
+    @Test("hooks and tasks run on the service's thread; stop joins it")
+    func hooksOnThread() async throws {
+        let events = EventRecorder()
+        let name = "mode-svc-thr1"
+        let threaded = ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: events) }
+        threaded.lifecycle.setLogger(LogCapture().logger)
+        #expect(threads(named: name).isEmpty)
+        try await threaded.start()
+        #expect(threads(named: name).count == 1)
+        await events.waitFor("task@\(name)")
+        await threaded.stop()
+        #expect(events.events.contains("onStart@\(name)"))
+        #expect(events.events.contains("onStop@\(name)"))
+        #expect(events.events.contains("onShutdown@\(name)"))
+        #expect(threaded.service.children.isEmpty && threaded.children.count == 1)
+        #expect(threads(named: name).isEmpty)
+        #expect(threaded.service.ownedTasks.isEmpty)
+        #expect(threaded.thread.threadID == nil)
+    }
+
+    @Test("run and actor calls return results across threads")
+    func resultsAcrossThreads() async throws {
+        let events = EventRecorder()
+        let name = "mode-svc-thr2"
+        let threaded = ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: events) }
+        threaded.lifecycle.setLogger(LogCapture().logger)
+        try await threaded.start()
+        let tid = try #require(threaded.thread.threadID)
+        let (value, ranOn) = try await threaded.run { (21 * 2, currentThreadName()) }
+        #expect(value == 42 && ranOn == name)
+        #expect(currentThreadName() != name)
+        #expect(await threaded.service.blockingWork(5) == 10)
+        await #expect(throws: Boom.self) { try await threaded.run { () throws -> Int in throw Boom() } }
+        #expect(threads(named: name).count == 1 && tid > 0)
+        await threaded.stop()
+        await #expect(throws: DedicatedThreadError.self) { try await threaded.run { 1 } }
+    }
+
+    @Test("a start failure propagates to the parent and leaves no thread behind")
+    func startFailurePropagates() async throws {
+        let events = EventRecorder()
+        let name = "mode-svc-thr3"
+        let parent = RecordingService("Parent", events: events)
+        parent.lifecycle.setLogger(LogCapture().logger)
+        try parent.addDependency(ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: events, failStart: true) })
+        let error = await #expect(throws: ServiceError.self) { try await parent.start() }
+        #expect(error?.code == .startFailed)
+        #expect((error?.underlying as? Boom)?.what == "cannot connect")
+        #expect(events.events.contains("onStart@\(name)"))
+        #expect(threads(named: name).isEmpty)
+        #expect(parent.state == .crashed)
+    }
+
+    @Test("a restart runs the hooks on a fresh thread")
+    func restartUsesFreshThread() async throws {
+        let events = EventRecorder()
+        let name = "mode-svc-thr4"
+        let threaded = ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: events) }
+        threaded.lifecycle.setLogger(LogCapture().logger)
+        try await threaded.start()
+        let first = try #require(threaded.thread.threadID)
+        events.reset()
+        try await threaded.restart()
+        let second = try #require(threaded.thread.threadID)
+        #expect(first != second)
+        #expect(events.events.filter { $0.hasPrefix("onStart@") } == ["onStart@\(name)"])
+        #expect(events.events.contains("onStart.onCurrentThread=true"))  // the new thread, not a fallback
+        #expect(await threaded.service.blockingWork(1) == 2)
+        await threaded.stop()
+        #expect(threads(named: name).isEmpty)
+    }
+}
