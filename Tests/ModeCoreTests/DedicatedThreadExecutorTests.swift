@@ -16,23 +16,31 @@ private func threadName(_ tid: Int32) -> String? {
         .trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
-private func eventually(_ condition: () -> Bool) async {
-    while !condition() { await Task.yield() }
-}
-
-/// Occupies `executor`'s thread until the returned gate is signalled; returns once the thread is blocked.
+/// Occupies `executor`'s thread until the returned gate is signalled; returns once the thread runs the
+/// blocking call (woken by the call itself, no polling). Only the dedicated thread blocks, never a pool thread.
 private func blockThread(of executor: DedicatedThreadExecutor) async -> (Task<Int, any Error>, DispatchSemaphore) {
     let gate = DispatchSemaphore(value: 0)
-    let started = LockedValue(false)
+    let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
     let blocker = Task {
         try await executor.run {
-            started.withLock { $0 = true }
+            startedContinuation.yield()
+            startedContinuation.finish()
             gate.wait()
             return 0
         }
     }
-    await eventually { started.withLock { $0 } }
+    for await _ in started { break }
     return (blocker, gate)
+}
+
+/// Starts `operation` in a task that runs synchronously on the calling thread up to its first suspension, so
+/// a ``DedicatedThreadExecutor/run(_:)`` call is queued (or a shutdown has begun) when this returns: the
+/// tests need no polling to know the executor's queue state.
+@available(macOS 26, *)
+private func startImmediately<T: Sendable>(
+    _ operation: sending @escaping () async throws -> T
+) -> Task<T, any Error> {
+    Task.immediate { try await operation() }
 }
 
 private struct Failure: Error, Equatable { let code: Int }
@@ -109,19 +117,20 @@ struct DedicatedThreadExecutorTests {
         await executor.shutdown()
     }
 
+    @available(macOS 26, *)
     @Test func callsRunSeriallyInOrder() async throws {
         let executor = try DedicatedThreadExecutor(name: "mode-svc-serial")
         let state = LockedValue<(running: Int, maxRunning: Int, order: [Int])>((0, 0, []))
         let (blocker, gate) = await blockThread(of: executor)
         var calls: [Task<Void, any Error>] = []
         for index in 0..<50 {
-            calls.append(Task {
+            calls.append(startImmediately {
                 try await executor.run {
                     state.withLock { $0.running += 1; $0.maxRunning = max($0.maxRunning, $0.running); $0.order.append(index) }
                     state.withLock { $0.running -= 1 }
                 }
             })
-            await eventually { executor.pendingCount == index + 1 }
+            #expect(executor.pendingCount == index + 1)                  // queued before the next one
         }
         gate.signal()
         #expect(try await blocker.value == 0)
@@ -131,12 +140,13 @@ struct DedicatedThreadExecutorTests {
         await executor.shutdown()
     }
 
+    @available(macOS 26, *)
     @Test func cancelledQueuedCallDoesNotRun() async throws {
         let executor = try DedicatedThreadExecutor(name: "mode-svc-cancel")
         let ran = LockedValue(false)
         let (blocker, gate) = await blockThread(of: executor)
-        let queued = Task { try await executor.run { ran.withLock { $0 = true } } }
-        await eventually { executor.pendingCount == 1 }
+        let queued = startImmediately { try await executor.run { ran.withLock { $0 = true } } }
+        #expect(executor.pendingCount == 1)
         queued.cancel()
         await #expect(throws: CancellationError.self) { try await queued.value }
         #expect(executor.pendingCount == 0)
@@ -146,18 +156,19 @@ struct DedicatedThreadExecutorTests {
         #expect(!ran.withLock { $0 })
     }
 
+    @available(macOS 26, *)
     @Test func shutdownDrainsQueuedWorkJoinsTheThreadAndRejectsNewCalls() async throws {
         let executor = try DedicatedThreadExecutor(name: "mode-svc-drain")
         let tid = try #require(executor.threadID)
         #expect(threadName(tid) == "mode-svc-drain")
         let (blocker, gate) = await blockThread(of: executor)
-        let queued = (1...3).map { value in Task { try await executor.run { value } } }
-        await eventually { executor.pendingCount == 3 }
-        let shutdown = Task { await executor.shutdown() }
-        await eventually { executor.isShuttingDown }
+        let queued = (1...3).map { value in startImmediately { try await executor.run { value } } }
+        #expect(executor.pendingCount == 3)
+        let shutdown = startImmediately { await executor.shutdown() }
+        #expect(executor.isShuttingDown)
         await #expect(throws: DedicatedThreadError.self) { try await executor.run { 99 } }
         gate.signal()
-        await shutdown.value
+        try await shutdown.value
         #expect(try await blocker.value == 0)
         var drained: [Int] = []
         for task in queued { drained.append(try await task.value) }
