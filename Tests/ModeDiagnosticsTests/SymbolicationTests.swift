@@ -32,6 +32,16 @@ struct SymbolicationTests {
         #expect(result["parkedSymbols"]?.contains("fixtureParkedForCapture") == true)
     }
 
+    @Test("SIGPROFs that are not capture requests reach the handler installed before ours")
+    func sigprofChained() throws {
+        let output = ChildProcess.temporaryFile("sigprof-chain")
+        let exit = try ChildProcess(["sigprof-chain", output]).wait()
+        #expect(exit.status == 0, "\(exit) \(exit.stderr)")
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.hasPrefix("foreign=3 "), "\(text)")
+        #expect(!text.contains("frames=0"))
+    }
+
     @Test("capture and symbolication figures of a child process (libunwind)")
     func measuredFigures() throws {
         let output = ChildProcess.temporaryFile("capture")

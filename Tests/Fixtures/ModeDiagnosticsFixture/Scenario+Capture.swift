@@ -1,12 +1,30 @@
 import CModeSupport
 import Foundation
 import ModeDiagnostics
+import Synchronization
 
 // `capture <out-file> [iterations] [extra-threads]`: parks a thread in `fixtureParkedForCapture`, spins another in
 // `fixtureSpinningForCapture`, captures both (and measures), and writes one JSON object to <out-file>.
 // Run with MODE_DISABLE_LIBUNWIND=1 to exercise the frame-pointer fallback.
 extension Scenario {
     static let captureScenarios: [String: @Sendable ([String]) async throws -> Void] = [
+        // `sigprof-chain <out-file>`: a SIGPROF handler installed before StackCapture keeps receiving the
+        // SIGPROFs that are not capture requests, while captures still work.
+        "sigprof-chain": { arguments in
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { _ in fixtureForeignSIGPROFCount.add(1, ordering: .relaxed) }
+            sigemptyset(&action.sa_mask)
+            sigaction(SIGPROF, &action, nil)
+            try StackCapture.install()
+            for round in 1...3 {
+                kill(getpid(), SIGPROF)  // one at a time: pending standard signals coalesce
+                while fixtureForeignSIGPROFCount.load(ordering: .relaxed) < round { usleep(100) }
+            }
+            let stack = try StackCapture.capture(threadID: ThreadInventory.list().last!.tid)
+            let text = "foreign=\(fixtureForeignSIGPROFCount.load(ordering: .relaxed)) frames=\(stack.addresses.count)\n"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: arguments[0]))
+            exit(0)
+        },
         "capture": { arguments in
             let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 1 : 1
             let extraThreads = arguments.count > 2 ? Int(arguments[2]) ?? 0 : 0
@@ -102,6 +120,8 @@ extension Scenario {
         }
     ]
 }
+
+let fixtureForeignSIGPROFCount = Atomic<Int>(0)
 
 @inline(never)
 func fixtureParkedForCapture(_ fd: Int32) {
