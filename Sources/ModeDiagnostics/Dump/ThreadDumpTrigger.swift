@@ -92,10 +92,13 @@ public enum ThreadDumpTrigger {
         let fd = state.withLock { $0.readFD }
         while c_mode_dump_trigger_wait(fd) != 0 {
             guard let handlers = state.withLock({ $0.handlers }) else { continue }
+            // Sections (tasks, services) describe the moment of the signal, like the stacks: take them before
+            // symbolication, which can take a second on the first dump of a large debug binary.
+            let sections = handlers.sections()
             var dump = ThreadDump.capture(
                 reason: String(cString: c_mode_signal_name(handlers.configuration.signal)),
                 symbolicate: handlers.configuration.symbolicate, timeout: handlers.configuration.captureTimeout)
-            dump.sections.append(contentsOf: handlers.sections())
+            dump.sections.append(contentsOf: sections)
             state.withLock { $0.dumps += 1 }
             handlers.handler(dump)
         }
