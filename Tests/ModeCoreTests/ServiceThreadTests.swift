@@ -133,4 +133,29 @@ struct ServiceThreadTests {
         await threaded.stop()
         #expect(threads(named: name).isEmpty)
     }
+
+    @Test("a watchdog observer sees the thread start (with a working heartbeat) and stop")
+    func observerSeesThread() async throws {
+        let name = "mode-svc-thr5"
+        let seen = EventRecorder()
+        ServiceThreadExecutor.setObserver { event in
+            switch event {
+            case .started(let started, _, let submit) where started == name:
+                seen.record("started")
+                submit { seen.record("beat@\(currentThreadName())") }
+            case .stopping(let stopping, _) where stopping == name:
+                seen.record("stopping")
+            default:
+                break
+            }
+        }
+        defer { ServiceThreadExecutor.setObserver(nil) }
+        let threaded = ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: EventRecorder()) }
+        threaded.lifecycle.setLogger(LogCapture().logger)
+        try await threaded.start()
+        await seen.waitFor("beat@\(name)")
+        await threaded.stop()
+        #expect(seen.events.first == "started")
+        #expect(seen.events.last == "stopping")
+    }
 }

@@ -140,6 +140,8 @@ public final class Supervisor: Service, ServiceSupervising {
 
     // MARK: - Lifecycle hooks
 
+    /// Prepares a new crash queue and decision machine (a restarted supervisor starts afresh) and marks every
+    /// child as supervised. Called by ``Service/start()``.
     public func onStart() async throws {
         for child in children {
             child.lifecycle.setSupervisor(self)
@@ -154,6 +156,8 @@ public final class Supervisor: Service, ServiceSupervising {
         }
     }
 
+    /// Stops taking crashes and waits for a decision in progress to finish (a backoff wait ends at once).
+    /// Called by ``Service/stop()``.
     public func onStop() async throws {
         let sink = state.withLock { state in
             defer { state.sink = nil }

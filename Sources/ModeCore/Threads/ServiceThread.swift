@@ -53,8 +53,12 @@ public final class ServiceThread<Hosted: Service>: Service {
         lifecycle = ServiceLifecycleState(label: label ?? "ServiceThread")
     }
 
+    /// The hosted service, the wrapper's only child.
     public var dependencies: [any Service] { [service] }
 
+    /// Starts a fresh thread before the hosted service starts, makes it the preferred executor of the tasks
+    /// below, and registers its join as a cleanup (run after the hosted service stopped, also on a failed
+    /// start). Called by ``Service/start()``.
     public func onStart() async throws {
         let executor = try thread.startThread()
         lifecycle.setTaskExecutor(executor)

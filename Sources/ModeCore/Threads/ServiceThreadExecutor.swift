@@ -66,12 +66,14 @@ public final class ServiceThreadExecutor: Sendable, CustomStringConvertible {
         if let existing, !existing.isShuttingDown { return existing }
         let created = try DedicatedThreadExecutor(name: threadName)
         current.withLock { $0 = created }
+        Self.emit(.started(name: threadName, threadID: created.threadID, submit: Self.heartbeatSubmit(created)))
         return created
     }
 
     /// Lets the queued work finish and joins the thread.
     func shutdownThread() async {
-        guard let existing = current.withLock({ $0 }) else { return }
+        guard let existing = current.withLock({ $0 }), !existing.isShuttingDown else { return }
+        Self.emit(.stopping(name: threadName, threadID: existing.threadID))
         await existing.shutdown()
     }
 
