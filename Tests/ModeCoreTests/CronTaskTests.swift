@@ -52,7 +52,9 @@ struct CronTaskTests {
         try await host.start()
         var wall: [Date] = []
         for _ in 1...4 { wall.append(await host.advanceToNextFire()) }
-        let expected = ["2024-02-28T12:00:00Z", "2024-02-29T12:00:00Z", "2024-03-01T12:00:00Z", "2024-03-28T12:00:00Z"]
+        let expected = [
+            "2024-02-28T12:00:00Z", "2024-02-29T12:00:00Z", "2024-03-01T12:00:00Z", "2024-03-28T12:00:00Z",
+        ]
         #expect(wall == expected.map(Self.date))
         await waitUntil { host.fired.withLock { $0.count } == 4 }
         #expect(host.fired.withLock { $0 } == expected.map(Self.date))
@@ -66,7 +68,8 @@ struct CronTaskTests {
     func dstInNamedZone() async throws {
         let newYork = TimeZone(identifier: "America/New_York")!
         // 2024-03-09 07:00 EST; DST starts 2024-03-10 02:00 local.
-        let host = CronHost("CronDST", expression: "30 9 * * *", timeZone: newYork, base: Self.date("2024-03-09T12:00:00Z"))
+        let host = CronHost(
+            "CronDST", expression: "30 9 * * *", timeZone: newYork, base: Self.date("2024-03-09T12:00:00Z"))
         try await host.start()
         let first = await host.advanceToNextFire()
         let second = await host.advanceToNextFire()
@@ -78,7 +81,8 @@ struct CronTaskTests {
 
     @Test("a malformed expression crashes the service at start with the error naming the field")
     func malformedExpression() async throws {
-        let host = CronHost("CronBad", expression: "61 * * * *", timeZone: Self.utc, base: Date(timeIntervalSince1970: 0))
+        let host = CronHost(
+            "CronBad", expression: "61 * * * *", timeZone: Self.utc, base: Date(timeIntervalSince1970: 0))
         try await host.start()
         await host.waitUntilStopped()
         let failure = try #require(host.crashReason as? ServiceTaskFailure)
@@ -98,7 +102,8 @@ struct CronTaskTests {
 
     @Test("stop ends a waiting cron job at once")
     func stopsPromptly() async throws {
-        let host = CronHost("CronStop", expression: "@yearly", timeZone: Self.utc, base: Self.date("2024-01-01T00:00:01Z"))
+        let host = CronHost(
+            "CronStop", expression: "@yearly", timeZone: Self.utc, base: Self.date("2024-01-01T00:00:01Z"))
         try await host.start()
         await host.clock.waitForSleepers(count: 1)
         #expect(host.cronStatus(named: "job")?.nextFireDate == Self.date("2025-01-01T00:00:00Z"))

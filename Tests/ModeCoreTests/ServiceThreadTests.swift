@@ -106,7 +106,10 @@ struct ServiceThreadTests {
         let name = "mode-svc-thr3"
         let parent = RecordingService("Parent", events: events)
         parent.lifecycle.setLogger(LogCapture().logger)
-        try parent.addDependency(ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: events, failStart: true) })
+        let threaded = ServiceThread(threadName: name) {
+            ThreadedRecorder(thread: $0, events: events, failStart: true)
+        }
+        try parent.addDependency(threaded)
         let error = await #expect(throws: ServiceError.self) { try await parent.start() }
         #expect(error?.code == .startFailed)
         #expect((error?.underlying as? Boom)?.what == "cannot connect")

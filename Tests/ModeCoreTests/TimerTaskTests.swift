@@ -49,7 +49,8 @@ final class TimerHost: Service {
 struct TimerTaskTests {
     @Test("ticks fall on t0 + k·interval when the callback does no work")
     func fixedRateWithoutWork() async throws {
-        let host = TimerHost("TimerNoWork", configuration: TimerConfiguration(name: "tick", interval: .milliseconds(100)))
+        let host = TimerHost(
+            "TimerNoWork", configuration: TimerConfiguration(name: "tick", interval: .milliseconds(100)))
         try await host.start()
         var deadlines: [Duration] = []
         for _ in 1...5 {
@@ -118,7 +119,8 @@ struct TimerTaskTests {
     func overlapRunsLate() async throws {
         var configuration = TimerConfiguration(name: "late", interval: .milliseconds(100))
         configuration.missedTickPolicy = .runLate
-        let host = TimerHost("TimerRunLate", configuration: configuration, work: { $0 == 1 ? .milliseconds(250) : .zero })
+        let host = TimerHost(
+            "TimerRunLate", configuration: configuration, work: { $0 == 1 ? .milliseconds(250) : .zero })
         try await host.start()
         _ = await host.advanceToNextSleep()
         _ = await host.advanceToNextSleep()

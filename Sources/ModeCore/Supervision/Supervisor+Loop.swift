@@ -77,8 +77,10 @@ extension Supervisor {
         case .escalate:
             if let exceeded = decision.maxRestartsExceeded {
                 let window = humanizeSeconds(DurationMath.seconds(exceeded.period))
+                let times = exceeded.maxRestarts + 1
                 logger.error(
-                    "Max restarts exceeded: \(crashedPath) crashed \(exceeded.maxRestarts + 1) times within \(window) (limit \(exceeded.maxRestarts))")
+                    "Max restarts exceeded: \(crashedPath) crashed \(times) times within \(window) (limit \(exceeded.maxRestarts))"
+                )
                 crash(exceeded)
             } else {
                 logger.error("\(crashedPath) crashed; escalating (strategy \(policy.strategy))")

@@ -103,8 +103,8 @@ extension ServiceTask {
 }
 
 extension Service {
-    /// The drift statistics of this service's timer named `name` (``ServiceTask/timer(_:every:runFirst:policy:lateWarningThreshold:warningWindow:fileID:line:_:)``),
-    /// or `nil` when no such timer has run.
+    /// The drift statistics of this service's timer named `name`, or `nil` when no such timer has run
+    /// (``ServiceTask/timer(_:every:runFirst:policy:lateWarningThreshold:warningWindow:fileID:line:_:)``).
     ///
     /// ```swift
     /// if let stats = app.timerStatistics(named: "flush") {

@@ -31,7 +31,9 @@ extension ServiceThreadExecutor {
         current(event())
     }
 
-    static func heartbeatSubmit(_ executor: DedicatedThreadExecutor) -> @Sendable (@escaping @Sendable () -> Void) -> Void {
+    static func heartbeatSubmit(
+        _ executor: DedicatedThreadExecutor
+    ) -> @Sendable (@escaping @Sendable () -> Void) -> Void {
         { [weak executor] beat in
             guard let executor, !executor.isShuttingDown else { return }
             Task(executorPreference: executor) { beat() }
