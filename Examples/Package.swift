@@ -53,5 +53,17 @@ let package = Package(
             path: "Graph",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "Supervised",
+            dependencies: [.product(name: "Mode", package: "swift-mode")],
+            path: "Supervised",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Timers",
+            dependencies: [.product(name: "Mode", package: "swift-mode")],
+            path: "Timers",
+            swiftSettings: swiftSettings
+        ),
     ]
 )
