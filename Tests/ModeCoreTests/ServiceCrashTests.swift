@@ -124,11 +124,13 @@ struct ServiceCrashTests {
     @Test("a background task that is cancelled does not crash its service")
     func cancellationDoesNotCrash() async throws {
         let events = EventRecorder()
-        let service = RecordingService("S", events: events, tasks: [recordingTask("T", events: events)])
+        // A name no other test uses: the registry is process-wide and tests run in parallel.
+        let service = RecordingService("CancelledTaskOwner", events: events, tasks: [recordingTask("T", events: events)])
         service.lifecycle.setLogger(LogCapture().logger)
         try await service.start()
         await events.waitFor("T.started")
-        let record = try #require(TaskRegistry.shared.liveTasks().first { $0.servicePath == "S" && $0.name == "T" })
+        let record = try #require(
+            TaskRegistry.shared.liveTasks().first { $0.servicePath == service.path && $0.name == "T" })
         TaskRegistry.shared.cancel(id: record.id)
         await events.waitFor("T.cancelled")
         #expect(service.state == .running)

@@ -57,22 +57,26 @@ final class ChildWorker: Sendable {
         process.environment = env
         process.standardError = stderrPipe
         process.standardOutput = stdoutPipe
-        for pipe in [stderrPipe, stdoutPipe] {
-            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    self?.pipeClosed()
-                    return
-                }
-                self?.append(String(decoding: data, as: UTF8.self))
-            }
-        }
         process.terminationHandler = { [weak self] process in
             let exit = Exit(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal)
             self?.finish(exit)
         }
         try process.run()
+        // One blocking read loop per pipe on a dispatch thread (never a cooperative one). Foundation's
+        // readabilityHandler sometimes misses the output and EOF of a process that exits at once.
+        for pipe in [stderrPipe, stdoutPipe] {
+            let fd = pipe.fileHandleForReading.fileDescriptor
+            DispatchQueue.global().async { [weak self] in
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    self?.append(String(decoding: buffer[0..<count], as: UTF8.self))
+                }
+                self?.pipeClosed()
+            }
+        }
     }
 
     deinit {

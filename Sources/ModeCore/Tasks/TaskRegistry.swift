@@ -36,6 +36,8 @@ public final class TaskRegistry: Sendable {
     private struct Entry {
         var record: TaskRecord
         var cancel: (@Sendable () -> Void)?
+        /// A cancel that came before the cancellation action was attached; applied when it is.
+        var cancelRequested = false
     }
 
     private struct State {
@@ -106,7 +108,10 @@ public final class TaskRegistry: Sendable {
     /// Cancels a live task. Returns its record, or `nil` when no live task has that id.
     @discardableResult
     public func cancel(id: UInt64) -> TaskRecord? {
-        let entry = state.withLock { $0.live[id] }
+        let entry = state.withLock { state -> Entry? in
+            if state.live[id]?.cancel == nil { state.live[id]?.cancelRequested = true }
+            return state.live[id]
+        }
         entry?.cancel?()
         return entry?.record
     }
@@ -190,7 +195,12 @@ public final class TaskRegistry: Sendable {
 
     /// Attaches a cancellation action to a live task.
     public func setCancel(id: UInt64, _ cancel: @escaping @Sendable () -> Void) {
-        state.withLock { $0.live[id]?.cancel = cancel }
+        let cancelNow = state.withLock { state -> Bool in
+            state.live[id]?.cancel = cancel
+            return state.live[id]?.cancelRequested ?? false
+        }
+        // A cancel requested before the action existed (the task was already running) must not be lost.
+        if cancelNow { cancel() }
     }
 
     /// Records that the task started running, with its runtime identity.

@@ -16,6 +16,8 @@ struct Scenario {
         "stall": Scenario { AppService(children: [BlockingService()]) },
         "chatty": Scenario { AppService(children: [Chatty()]) },
         "busy-yielding": Scenario { AppService(children: [BusyYielding()]) },
+        "block-until-dumped": Scenario { AppService(children: [DumpTarget()]) },
+        "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
     ]
 }
 
@@ -137,5 +139,40 @@ actor BusyYielding: Service {
                 if x == 42 { print(x) }
             }
         }
+    }
+}
+
+/// Blocks every executor thread (more blocking tasks than threads) for 30 s: the console must still answer.
+actor BlockEverything: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        (0..<8).map { index in
+            .task("blocker-\(index)") {
+                self.logger.info("blocker \(index) blocking")
+                blockingWork(seconds: 30)
+            }
+        }
+    }
+}
+
+/// Blocks in a named function until a SIGUSR1 dump has been written (at most 60 s), so a test can dump
+/// while the block is certainly in progress however loaded the machine is.
+actor DumpTarget: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        [.task("wait-for-dump") {
+            self.logger.info("About to block")
+            blockUntilDumped()
+            self.logger.info("Done blocking")
+        }]
+    }
+}
+
+@inline(never)
+func blockUntilDumped() {
+    var waited = 0.0
+    while ThreadDumpTrigger.dumpCount == 0 && waited < 60 {
+        blockingWork(seconds: 0.05)
+        waited += 0.05
     }
 }
