@@ -68,6 +68,7 @@ extension ServiceTask {
             else { return }
             let start = schedule.tickStarted(at: clock.now)
             if let warning = start.warning { logger.warning("\(warning.message)") }
+            ScheduledTaskStatistics.shared.updateTimer(key, schedule.statistics)
             try await body()
             let finish = schedule.tickFinished(at: clock.now)
             if let warning = finish.warning { logger.warning("\(warning.message)") }
