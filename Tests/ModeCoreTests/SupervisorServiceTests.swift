@@ -233,12 +233,74 @@ struct SupervisorServiceTests {
         await fixture.root.stop()
     }
 
+    @Test("a restart that fails to start counts as another crash, up to the limit")
+    func failedRestartCountsAsCrash() async throws {
+        let fixture = try Fixture(strategy: .oneForOne, maxRestarts: 3)
+        let broken = FailsAfterFirstStart()
+        fixture.supervisor.supervise(broken)
+        try await fixture.start()
+        broken.crash(Boom(what: "first"))
+        await fixture.root.waitUntilStopped()
+        #expect(fixture.root.crashReason is MaxRestartsExceeded)
+        #expect(broken.startAttempts.withLock { $0 } == 4)  // the first start and three failed restarts
+        await fixture.root.stop()
+    }
+
+    @Test("nested: an inner supervisor's escalation is handled by the outer one, which restarts it")
+    func nestedSupervisors() async throws {
+        let events = EventRecorder()
+        let capture = LogCapture()
+        var innerPolicy = SupervisionPolicy(strategy: .oneForOne)
+        innerPolicy.maxRestarts = 1
+        innerPolicy.backoff = .immediate
+        var outerPolicy = SupervisionPolicy(strategy: .oneForOne)
+        outerPolicy.backoff = .immediate
+        let outer = Supervisor(policy: outerPolicy, label: "Outer", logger: capture.logger)
+        let inner = Supervisor(policy: innerPolicy, label: "Inner")
+        let leaf = RecordingService("Leaf", events: events)
+        inner.supervise(leaf)
+        outer.supervise(inner)
+        try await outer.start()
+
+        events.reset()
+        leaf.crash(Boom(what: "one"))
+        await events.waitFor("Leaf.onStarted")  // the inner supervisor restarted it
+        events.reset()
+        leaf.crash(Boom(what: "two"))           // over the inner limit: the inner supervisor crashes...
+        await events.waitFor("Leaf.onStarted")  // ...and the outer one restarts it, with its child
+        await waitUntil { outer.restartsPerformed == 1 && inner.state == .running }
+        #expect(inner.restartCount == 1)
+        #expect(outer.state == .running)
+        #expect(capture.lines.contains { $0.contains("Max restarts exceeded: Outer/Inner/Leaf") })
+
+        // The restarted inner supervisor starts afresh: one more crash is restarted again.
+        events.reset()
+        leaf.crash(Boom(what: "three"))
+        await events.waitFor("Leaf.onStarted")
+        #expect(inner.restartsPerformed == 2)
+        await outer.stop()
+        #expect(outer.state == .shutdown && inner.state == .shutdown)
+    }
+
     @Test("the supervisor's loop is a registered task of kind supervisor")
     func loopIsRegistered() async throws {
         let fixture = try Fixture(strategy: .oneForOne)
         try await fixture.start()
         #expect(fixture.supervisor.ownedTasks.map(\.kind) == [.supervisor])
         await fixture.root.stop()
+    }
+}
+
+/// Starts once; every later start fails.
+final class FailsAfterFirstStart: Service {
+    let lifecycle = ServiceLifecycleState(label: "Broken")
+    let startAttempts = Mutex(0)
+    func onStart() async throws {
+        let attempt = startAttempts.withLock { count in
+            count += 1
+            return count
+        }
+        if attempt > 1 { throw Boom(what: "cannot start again") }
     }
 }
 
