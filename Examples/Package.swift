@@ -48,6 +48,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "StallDemo",
+            dependencies: [.product(name: "Mode", package: "swift-mode")],
+            path: "StallDemo",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CrashDemo",
+            dependencies: [.product(name: "Mode", package: "swift-mode")],
+            path: "CrashDemo",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "Graph",
             dependencies: [.product(name: "Mode", package: "swift-mode")],
             path: "Graph",

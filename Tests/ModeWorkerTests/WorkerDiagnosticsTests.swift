@@ -43,3 +43,38 @@ struct WorkerDiagnosticsTests {
         #expect(exit.status == 0, "\(exit)")
     }
 }
+
+/// Crashes and supervision through a real Worker.
+@Suite("Worker crashes and supervision", .serialized)
+struct WorkerCrashTests {
+    @Test("a force-unwrap of nil: the log file has the report with function, service and task; exit by SIGILL")
+    func forceUnwrapCrash() async throws {
+        let path = ChildWorker.temporaryPath("crash")
+        let child = try ChildWorker(
+            "crash-unwrap", ["--no-console", "--logfile", path], environment: ["SWIFT_BACKTRACE": "enable=yes,interactive=no"])
+        let exit = try await child.waitForExit()
+        #expect(exit.signalled && exit.status == SIGILL, "\(exit)")
+        let log = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(log.contains("About to crash"))
+        #expect(log.contains("=== swift-mode crash report begin ==="))
+        #expect(log.contains("CRASH: signal SIGILL (illegal instruction)"))
+        #expect(log.contains("Worker/AppService/Crasher"), "\(log)")
+        #expect(log.contains("crash-soon"))
+        #expect(log.contains("crashingWork("))
+        #expect(log.range(of: #"Scenario\.swift:\d+"#, options: .regularExpression) != nil)
+        #expect(log.contains("Unexpectedly found nil"))
+        #expect(log.contains("AppService [running]"), "the service tree section")
+        // The Swift runtime's own backtrace still appears on stderr after ours.
+        #expect(child.output.contains("Crash"), "\(child.output.prefix(2000))")
+    }
+
+    @Test("a supervisor restarts a crashing service with backoff, then gives up: Max restarts exceeded, exit 1")
+    func supervisedGivesUp() async throws {
+        let child = try ChildWorker("supervised", ["--no-console"])
+        let exit = try await child.waitForExit()
+        #expect(exit.status == 1 && !exit.signalled, "\(exit)\n\(child.output)")
+        #expect(child.output.contains("Max restarts exceeded"), "\(child.output)")
+        #expect(child.output.contains("Restarting"))
+        #expect(child.output.contains("We experienced a crash!"))
+    }
+}

@@ -65,6 +65,7 @@ final class WorkerRuntime: Sendable {
             for watched in worker.watchedExecutors.withLock({ $0 }) {
                 _ = heartbeats.register(name: watched.name, submit: watched.submit)
             }
+            watchServiceThreads(heartbeats)
             var configuration = StallWatchdog.Configuration()
             configuration.timeout = timeout
             let metrics = WorkerMetrics.shared
@@ -97,6 +98,20 @@ final class WorkerRuntime: Sendable {
         )
         ServiceLifecycleEvents.setObserver(WorkerMetrics.shared.observe)
         return runtime
+    }
+
+    /// Services on a dedicated thread (`ServiceThread`) are watched by heartbeat while their thread runs.
+    private static func watchServiceThreads(_ heartbeats: HeartbeatMonitor) {
+        let ids = Mutex<[String: HeartbeatMonitor.ID]>([:])
+        ServiceThreadExecutor.setObserver { event in
+            switch event {
+            case .started(let name, _, let submit):
+                let id = heartbeats.register(name: name, submit: submit)
+                ids.withLock { $0[name] = id }
+            case .stopping(let name, _):
+                if let id = ids.withLock({ $0.removeValue(forKey: name) }) { heartbeats.unregister(id) }
+            }
+        }
     }
 
     private static func bootstrapLogging(_ options: ResolvedWorkerOptions) throws -> ModeLogging? {
@@ -202,6 +217,7 @@ final class WorkerRuntime: Sendable {
         watchdog?.stop()
         TaskRegistry.shared.setObserver(nil)
         ServiceLifecycleEvents.setObserver(nil)
+        ServiceThreadExecutor.setObserver(nil)
         if graceful { executor.shutdown() }
     }
 }

@@ -17,6 +17,8 @@ struct Scenario {
         "chatty": Scenario { AppService(children: [Chatty()]) },
         "busy-yielding": Scenario { AppService(children: [BusyYielding()]) },
         "block-until-dumped": Scenario { AppService(children: [DumpTarget()]) },
+        "supervised": Scenario { Scenario.supervisedRoot() },
+        "crash-unwrap": Scenario { AppService(children: [Ticker(), Crasher()]) },
         "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
     ]
 }
@@ -175,4 +177,22 @@ func blockUntilDumped() {
         blockingWork(seconds: 0.05)
         waited += 0.05
     }
+}
+
+/// Force-unwraps nil in a named function half a second after start (a Swift trap: SIGILL on x86_64).
+actor Crasher: Service {
+    let lifecycle = ServiceLifecycleState()
+    nonisolated var tasks: [ServiceTask] {
+        [.task("crash-soon") {
+            await self.sleep(for: .milliseconds(500))
+            self.logger.info("About to crash")
+            crashingWork(nil)
+        }]
+    }
+}
+
+@inline(never)
+func crashingWork(_ value: Int?) {
+    let forced = value!
+    print(forced)
 }
