@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModeDiagnosticsTests",
-            dependencies: ["ModeDiagnostics", "CModeSupport"],
+            dependencies: ["ModeDiagnostics", "CModeSupport", "ModeTestKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import ModeDiagnostics
+import ModeTestKit
 import Testing
 
 @Suite("StallDetector state machine (manual clock)")

@@ -15,25 +15,10 @@ extension Service {
     @discardableResult
     public func sleep(for duration: Duration) async -> Bool {
         if shouldStop || Task.isCancelled { return false }
-        let clock = lifecycle.clock
-        let lifecycle = self.lifecycle
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                do {
-                    try await clock.sleep(for: duration)
-                    return true
-                } catch {
-                    return false
-                }
-            }
-            group.addTask {
-                await lifecycle.waitForStop(wakeOnCrash: true)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        func sleep<C: Clock>(on clock: C) async -> Bool where C.Duration == Duration {
+            await ServiceTask.stopAwareSleep(until: clock.now.advanced(by: duration), clock: clock, lifecycle: lifecycle)
         }
+        return await sleep(on: lifecycle.clock)
     }
 
     /// Suspends until the service is stopped or crashed (mode's `wait_until_stopped`), or the calling task
