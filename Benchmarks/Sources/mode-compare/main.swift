@@ -1,0 +1,214 @@
+// mode-compare: swift-mode against swift-service-lifecycle's ServiceGroup and Python mode, measured in one run,
+// printed as one table of ratios.
+//
+//     swift run -c release --package-path Benchmarks mode-compare [--quick] [--no-python] [--no-python-setup]
+import Foundation
+import ModeBenchSupport
+
+let arguments = Set(CommandLine.arguments.dropFirst())
+let quick = arguments.contains("--quick")
+let rounds = quick ? 1 : 3
+var table = ComparisonTable()
+
+// MARK: Python mode first (its own process; nothing else runs meanwhile)
+
+var python: [[String: Any]] = []
+var pythonNote = "Python mode: not measured (--no-python); reference figures from issue 8 marked (ref)"
+if !arguments.contains("--no-python") {
+    let (located, how) = PythonMode.locate(install: !arguments.contains("--no-python-setup"))
+    if let located {
+        print("measuring Python mode (\(how)) ...")
+        python = located.run(quick ? ["tree", "timer"] : [])
+        let version = python.first { $0["suite"] as? String == "version" }
+        pythonNote = "Python mode measured in this run: mode-streaming \(version?["mode"] ?? "?") on Python "
+            + "\(version?["python"] ?? "?") (\(how))"
+    } else {
+        pythonNote = "Python mode: \(how); reference figures from issue 8 marked (ref)"
+    }
+}
+table.notes.append(pythonNote)
+
+@MainActor func pythonRow(_ suite: String, where match: ([String: Any]) -> Bool) -> [String: Any]? {
+    python.first { $0["suite"] as? String == suite && match($0) }
+}
+
+// MARK: 1. Service tree start+stop
+
+print("measuring service trees ...")
+_ = try await ModeTreeBench.run(ServiceShape(count: 100, fanout: 10))
+_ = try await ServiceGroupBench.run(ServiceShape(count: 100, fanout: 10))
+var modeSamples: [ServiceShape: [StartStopSample]] = [:]
+var groupSamples: [ServiceShape: [StartStopSample]] = [:]
+for _ in 0..<rounds {
+    for shape in ServiceShape.all {
+        modeSamples[shape, default: []].append(try await ModeTreeBench.run(shape))
+        groupSamples[shape, default: []].append(try await ServiceGroupBench.run(shape))
+    }
+}
+let pythonReferenceStart = 7.0
+let pythonReferenceStop = 18.0
+var perServiceMode: [ServiceShape: (start: Double, stop: Double)] = [:]
+for shape in ServiceShape.all {
+    let mode = modeSamples[shape]!
+    let group = groupSamples[shape]!
+    let modeStart = median(mode.map(\.startMicrosecondsPerService))
+    let modeStop = median(mode.map(\.stopMicrosecondsPerService))
+    let groupStart = median(group.map(\.startMicrosecondsPerService))
+    let groupStop = median(group.map(\.stopMicrosecondsPerService))
+    perServiceMode[shape] = (modeStart, modeStop)
+    let modeTotal = modeStart + modeStop
+    let groupTotal = groupStart + groupStop
+    let label = "\(shape.name) N=\(shape.count)"
+    table.add("1 tree", "\(label) start µs/svc", mode: format(modeStart), peer: "SG \(format(groupStart))",
+              ratio: format(modeStart / groupStart))
+    table.add("1 tree", "\(label) stop µs/svc", mode: format(modeStop), peer: "SG \(format(groupStop))",
+              ratio: format(modeStop / groupStop))
+    table.add("1 tree", "\(label) start+stop vs ServiceGroup", mode: format(modeTotal),
+              peer: "SG \(format(groupTotal))", ratio: format(modeTotal / groupTotal), goal: "<= 0.50",
+              met: modeTotal / groupTotal <= 0.5)
+    let py = pythonRow("tree") { ($0["count"] as? Int) == shape.count && ($0["fanout"] as? Int) == shape.fanout }
+    let pyTotal: Double
+    let pyLabel: String
+    if let py, let start = py["start_s"] as? Double, let stop = py["stop_s"] as? Double {
+        pyTotal = (start + stop) * 1e6 / Double(shape.count)
+        pyLabel = "py \(format(pyTotal))"
+    } else {
+        pyTotal = pythonReferenceStart + pythonReferenceStop
+        pyLabel = "py \(format(pyTotal)) (ref)"
+    }
+    table.add("1 tree", "\(label) start+stop vs Python mode", mode: format(modeTotal), peer: pyLabel,
+              ratio: "\(format(pyTotal / modeTotal, 1))x faster", goal: ">= 20x faster", met: pyTotal / modeTotal >= 20)
+    let bytes = median(mode.map(\.bytesPerService))
+    let groupBytes = median(group.map(\.bytesPerService))
+    var peerBytes = "SG \(format(groupBytes, 0))"
+    if let pyBytes = py?["bytes_per_service"] as? Double { peerBytes += ", py \(format(pyBytes, 0))" }
+    table.add("1 tree", "\(label) heap bytes/svc (idle)", mode: format(bytes, 0), peer: peerBytes,
+              ratio: format(bytes / groupBytes), goal: "<= 2048", met: bytes <= 2048)
+}
+for fanout in [10, nil] as [Int?] {
+    let small = perServiceMode[ServiceShape(count: 100, fanout: fanout)]!
+    let large = perServiceMode[ServiceShape(count: 10_000, fanout: fanout)]!
+    let growth = (large.start + large.stop) / (small.start + small.stop)
+    table.add("1 tree", "\(ServiceShape(count: 0, fanout: fanout).name) per-svc cost N=10k / N=100",
+              mode: format(growth), goal: "~1 (linear)", met: growth <= 2)
+}
+
+// MARK: 2. Supervisor restarts
+
+print("measuring restarts ...")
+_ = try await RestartBench.run(restarts: 1_000)
+var restartRuns: [RestartBench.Result] = []
+for _ in 0..<rounds { restartRuns.append(try await RestartBench.run(restarts: 20_000)) }
+let restartRate = median(restartRuns.map(\.restartsPerSecond))
+let firstDelay = median(restartRuns.map { Double($0.firstDelayNanoseconds) / 1e3 })
+let medianDelay = median(restartRuns.map { Double($0.medianDelayNanoseconds) / 1e3 })
+let p99Delay = median(restartRuns.map { Double($0.p99DelayNanoseconds) / 1e3 })
+let loopRate = try await RestartBench.restartLoop(count: 20_000)
+var pyLoopPeer = "py 16500 (ref)"
+var pyLoopRate = 16_500.0
+if let loop = pythonRow("restart_loop", where: { _ in true }), let rate = loop["restarts_per_s"] as? Double {
+    pyLoopPeer = "py \(format(rate, 0))"
+    pyLoopRate = rate
+}
+var pySupervised = "py ~0.2/s: each restart waits for the supervisor's 5 s poll (ref)"
+var pyDelay = "py 5 s (ref)"
+if let supervised = pythonRow("restart", where: { _ in true }) {
+    let count = supervised["restarts"] as? Int ?? 0
+    let elapsed = supervised["elapsed_s"] as? Double ?? 0
+    pySupervised = "py \(count) in \(format(elapsed, 0)) s"
+    if let delay = supervised["first_delay_s"] as? Double { pyDelay = "py \(format(delay * 1e3, 0)) ms" }
+}
+table.add("2 restart", "Supervisor: crash→restart /s", mode: format(restartRate, 0),
+          peer: pySupervised + "; SG hand loop 47000 (ref)", ratio: format(restartRate / 47_000) + " vs SG",
+          goal: ">= 100000", met: restartRate >= 100_000)
+table.add("2 restart", "raw restart() loop /s", mode: format(loopRate, 0), peer: pyLoopPeer,
+          ratio: "\(format(loopRate / pyLoopRate, 1))x py")
+table.add("2 restart", "first restart after crash µs", mode: format(firstDelay, 1), peer: pyDelay,
+          goal: "< 100", met: firstDelay < 100)
+table.add("2 restart", "crash→restart µs median / p99", mode: "\(format(medianDelay, 1)) / \(format(p99Delay, 1))")
+for window in [10, 1_000] {
+    table.add("2 restart", "SupervisorStateMachine decision ns, \(window) restarts in window",
+              mode: format(RestartBench.decisionCost(count: 100_000, windowEntries: window), 0))
+}
+
+// MARK: 3. Timers
+
+print("measuring timers (about 6 s) ...")
+for (interval, ticks, work) in [(Duration.milliseconds(10), 300, Duration.zero), (.milliseconds(200), 15, .milliseconds(20))] {
+    let result = try await TimerBench.run(interval: interval, ticks: ticks, work: work)
+    let label = "\(interval) x \(ticks)\(work > .zero ? " +\(work) work" : "")"
+    let py = pythonRow("timer") { ($0["ticks"] as? Int) == ticks }
+    var pyPeer = "py drift \(ticks == 300 ? 97 : 292) ms (ref)"
+    if let py, let drift = py["drift_s"] as? Double, let mean = py["mean_s"] as? Double {
+        pyPeer = "py drift \(format(drift * 1e3)) ms, mean \(format(mean * 1e3)) ms"
+    }
+    let jitterBound = max(result.p99Lateness, .milliseconds(2))
+    table.add("3 timer", "\(label) lateness mean/p99/max ms",
+              mode: "\(format(result.meanLateness.microseconds / 1e3)) / \(format(result.p99Lateness.microseconds / 1e3)) / \(format(result.maxLateness.microseconds / 1e3))")
+    table.add("3 timer", "\(label) total drift ms", mode: format(result.drift.microseconds / 1e3), peer: pyPeer,
+              goal: "<= one tick's jitter", met: result.drift <= jitterBound)
+}
+
+// MARK: 4. Executor and watchdog overhead
+
+print("measuring executors ...")
+let environment = ExecutorBench.Environment()
+var throughput: [ExecutorBench.Workload: [ExecutorBench.Setup: [Double]]] = [:]
+for workload in ExecutorBench.Workload.allCases {
+    _ = try await environment.throughput(workload, on: .global)
+    for _ in 0..<(quick ? 3 : 7) {
+        for setup in ExecutorBench.Setup.allCases {
+            throughput[workload, default: [:]][setup, default: []].append(
+                try await environment.throughput(workload, on: setup))
+        }
+    }
+}
+environment.shutdown()
+for workload in ExecutorBench.Workload.allCases {
+    let base = median(throughput[workload]![.global]!)
+    let plain = median(throughput[workload]![.instrumented]!)
+    let watched = median(throughput[workload]![.watched]!)
+    table.add("4 executor", "\(workload.rawValue) ops/s (a) global", mode: format(base / 1e6, 3) + " M")
+    table.add("4 executor", "\(workload.rawValue) (b) executor / (a)", mode: format(plain / 1e6, 3) + " M",
+              ratio: format(plain / base))
+    table.add("4 executor", "\(workload.rawValue) (c) executor+watchdog / (a)", mode: format(watched / 1e6, 3) + " M",
+              ratio: format(watched / base), goal: ">= 0.95", met: watched / base >= 0.95)
+}
+
+// MARK: 5. Diagnostics
+
+print("measuring diagnostics ...")
+let helpers = DiagnosticsBench.HelperThreads(sleeping: 19, spinning: 1)
+let sleepingCost = try DiagnosticsBench.captureCost(threadID: helpers.sleepingIDs[0], count: 200)
+let spinningCost = try DiagnosticsBench.captureCost(threadID: helpers.spinningIDs[0], count: 200)
+table.add("5 diagnostics", "stack capture, sleeping thread µs", mode: format(sleepingCost, 1), peer: "design 7-12")
+table.add("5 diagnostics", "stack capture, spinning thread µs", mode: format(spinningCost, 1), peer: "design 25-60")
+let symbolication = try DiagnosticsBench.symbolicationCost(threadID: helpers.sleepingIDs[1], count: 50)
+table.add("5 diagnostics", "symbolication per report µs (first / later)",
+          mode: "\(format(symbolication.first, 0)) / \(format(symbolication.later, 0))")
+_ = DiagnosticsBench.threadDump(symbolicate: true)
+var dumps: [(wall: Double, threads: Int, capture: Int, symbolication: Int)] = []
+for _ in 0..<5 { dumps.append(DiagnosticsBench.threadDump(symbolicate: true)) }
+let dump = dumps.sorted { $0.wall < $1.wall }[dumps.count / 2]
+table.add("5 diagnostics", "thread dump, \(dump.threads) threads ms (capture / total)",
+          mode: "\(format(Double(dump.capture) / 1e3)) / \(format(dump.wall / 1e3))")
+helpers.stop()
+let ps = ConsolePsBench(tasks: 10_000)
+_ = ps.run(count: 1)
+let psCost = ps.run(count: 5)
+ps.finish()
+table.add("5 diagnostics", "console ps, 10,000 tasks ms (\(psCost.lines) lines)", mode: format(psCost.microseconds / 1e3))
+
+// MARK: Report
+
+let info = ProcessInfo.processInfo
+table.notes.append("machine: \(info.activeProcessorCount) CPUs, \(cpuModel()), \(info.operatingSystemVersionString)")
+table.notes.append("SG = swift-service-lifecycle 2.13.0 ServiceGroup (nested groups for trees); medians of \(rounds) rounds")
+print("")
+print(table.rendered())
+
+func cpuModel() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
+    let line = text.split(separator: "\n").first { $0.hasPrefix("model name") }
+    return line.map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+}
