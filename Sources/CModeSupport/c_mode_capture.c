@@ -194,6 +194,15 @@ static uintptr_t c_mode_request_fps[C_MODE_MAX_FRAMES];
 static uintptr_t c_mode_request_async[C_MODE_MAX_FRAMES];
 static int c_mode_request_async_count;
 static int c_mode_request_async_after;
+static uintptr_t c_mode_request_task;
+
+// The Swift task running on the calling thread (a thread-local read in the concurrency runtime, safe in a
+// signal handler). Weak: the C target links without Swift concurrency.
+extern void *swift_task_getCurrent(void) __attribute__((weak));
+
+uintptr_t c_mode_current_swift_task(void) {
+    return swift_task_getCurrent != NULL ? (uintptr_t)swift_task_getCurrent() : 0;
+}
 static sem_t c_mode_request_done;
 static struct sigaction c_mode_previous_sigprof;
 static _Atomic int c_mode_installed;
@@ -225,6 +234,9 @@ static void c_mode_sigprof_handler(int sig, siginfo_t *info, void *uc) {
                 c_mode_request_count = c_mode_unwind_ucontext(uc, c_mode_request_frames, C_MODE_MAX_FRAMES, &unwinder);
                 c_mode_fp_sink = NULL;
                 c_mode_request_unwinder = unwinder;
+                // The job an executor started may have switched inline to another task (a task group's parent
+                // resumed by its finishing child): the runtime's current task is the one whose code runs.
+                c_mode_request_task = c_mode_current_swift_task();
                 c_mode_request_async_count = 0;
                 c_mode_request_async_after = -1;
                 if (unwinder == C_MODE_UNWINDER_LIBUNWIND) {
@@ -370,8 +382,9 @@ int c_mode_capture_thread(int32_t tid, int64_t timeout_ns, uintptr_t *frames, in
 
 int c_mode_capture_thread_async(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count,
                                 int *unwinder, int *errno_out, uintptr_t *async_frames, int async_max,
-                                int *async_count, int *async_after) {
+                                int *async_count, int *async_after, uintptr_t *task_out) {
     *async_count = 0;
+    if (task_out) *task_out = 0;
     *async_after = -1;
     *count = 0;
     *unwinder = C_MODE_UNWINDER_NONE;
@@ -387,6 +400,7 @@ int c_mode_capture_thread_async(int32_t tid, int64_t timeout_ns, uintptr_t *fram
         if (a > 0) memcpy(async_frames, c_mode_request_async, (size_t)a * sizeof(uintptr_t));
         *async_count = a;
         *async_after = c_mode_request_async_after;
+        if (task_out) *task_out = c_mode_request_task;
     }
     pthread_mutex_unlock(&c_mode_request_lock);
     return result;

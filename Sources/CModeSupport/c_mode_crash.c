@@ -84,7 +84,19 @@ int c_mode_label_for_thread(int32_t tid, uintptr_t *job, char *buf, int buflen) 
         found = c_mode_activity_job_for_thread(tid);
     }
     if (job != NULL) *job = found;
-    if (found == 0 || c_mode_task_label_lookup == NULL || buflen <= 0) return -1;
+    if (c_mode_task_label_lookup == NULL || buflen <= 0) return -1;
+    if (tid == c_mode_gettid()) {
+        // The runtime's current task is exact even when the executor's job switched inline to another task.
+        uintptr_t task = c_mode_current_swift_task();
+        if (task != 0) {
+            int length = c_mode_task_label_lookup(task, buf, buflen);
+            if (length >= 0) {
+                if (job != NULL) *job = task;
+                return length;
+            }
+        }
+    }
+    if (found == 0) return -1;
     return c_mode_task_label_lookup(found, buf, buflen);
 }
 

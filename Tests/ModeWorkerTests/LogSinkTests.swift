@@ -71,22 +71,26 @@ struct LogSinkTests {
         }
     }
 
-    @Test func writeGateRunsBeforeEveryWrite() throws {
+    @Test func writeGateWrapsEveryWrite() throws {
         let dir = try LogTestDirectory()
         defer { dir.remove() }
         let path = dir.file("gate.log")
         let sink = try LogSink(path: path)
         let observed = Mutex<[Int]>([])
-        sink.writeGate = {
-            // The gate sees the file as it was before the write it guards.
+        let hold = Mutex(false)
+        sink.writeGate = { write in
+            // The gate sees the file as it was before the write it guards, and decides whether it happens.
             let count = readLogLines(path).count
             observed.withLock { $0.append(count) }
+            if !hold.withLock({ $0 }) { write() }
         }
         sink.write("a\n")
         sink.write("b\n")
+        hold.withLock { $0 = true }
+        sink.write("held back\n")
         sink.writeGate = nil
         sink.write("c\n")
-        #expect(observed.withLock { $0 } == [0, 1])
+        #expect(observed.withLock { $0 } == [0, 1, 2])
         #expect(readLogLines(path) == ["a", "b", "c"])
     }
 

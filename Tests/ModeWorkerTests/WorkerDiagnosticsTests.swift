@@ -6,21 +6,21 @@ import Testing
 struct WorkerDiagnosticsTests {
     @Test("a service blocking in a named function is reported with function, file:line, service and task")
     func stallReport() async throws {
-        let child = try ChildWorker("stall", ["--no-console", "--blocking-timeout", "0.2"])
+        let child = try ChildWorker("stall", ["--no-console", "--blocking-timeout", "0.5"])
         let output = try await child.waitFor("Blocking ended:")
         child.signal(SIGTERM)
         let exit = try await child.waitForExit()
         #expect(exit.status == 0)
-        let reports = output.components(separatedBy: "Blocking detected:")
-        #expect(reports.count == 2, "exactly one report:\n\(output)")
-        let report = try #require(reports.last)
-        #expect(report.contains("service: Worker/AppService/BlockingService"))
+        // On a loaded machine another job can also be starved past the timeout and be reported: look for the
+        // report of the blocking call.
+        let reports = output.components(separatedBy: "Blocking detected:").dropFirst()
+        let report = try #require(reports.first { $0.contains("blockingWork(seconds:)") }, "\(output)")
+        #expect(report.contains("service: Worker/AppService/BlockingService"), "\(report)")
         #expect(report.contains("task: block-once"))
         #expect(report.contains("created at: ModeWorkerFixture/Scenario.swift:"))
-        #expect(report.contains("blockingWork(seconds:) at "), "\(report)")
-        #expect(report.range(of: #"Scenario\.swift:\d+"#, options: .regularExpression) != nil)
+        #expect(report.range(of: #"blockingWork\(seconds:\) at .*Scenario\.swift:\d+"#, options: .regularExpression) != nil)
         #expect(report.range(of: #"\[ModeWorkerFixture\+0x[0-9a-f]+\]"#, options: .regularExpression) != nil)
-        #expect(output.range(of: #"Blocking ended: thread mode-exec-\d+ \(tid \d+\) was busy for 2\.0\d s"#,
+        #expect(output.range(of: #"Blocking ended: thread mode-exec-\d+ \(tid \d+\) was busy for 2\.\d\d s"#,
                              options: .regularExpression) != nil, "\(output)")
     }
 
@@ -66,6 +66,33 @@ struct WorkerCrashTests {
         #expect(log.contains("AppService [running]"), "the service tree section")
         // The Swift runtime's own backtrace still appears on stderr after ours.
         #expect(child.output.contains("Crash"), "\(child.output.prefix(2000))")
+    }
+
+    @Test("a crash report written while four tasks log heavily into the same file is never interleaved")
+    func crashReportNotInterleaved() async throws {
+        let path = ChildWorker.temporaryPath("chatty-crash")
+        let child = try ChildWorker("chatty-crash", ["--no-console", "--logfile", path])
+        let exit = try await child.waitForExit()
+        #expect(exit.signalled && exit.status == SIGILL, "\(exit)")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.filter { $0.contains("chatter ") }.count > 100, "the chatter ran")
+        var inside = false
+        var blocks = 0
+        for line in lines {
+            if line.hasPrefix("=== swift-mode crash report") && line.hasSuffix("begin ===") {
+                inside = true
+                blocks += 1
+            } else if line.hasPrefix("=== swift-mode crash report") && line.hasSuffix("end ===") {
+                inside = false
+            } else if inside {
+                // The report quotes the last log lines itself, indented; a record at column 0 would be an intruder.
+                #expect(!line.hasPrefix("["), "a log record inside the crash report: \(line)")
+            }
+            // Every record is whole: a chatter line always ends with its 200 x's.
+            if line.contains("chatter ") { #expect(line.hasSuffix(String(repeating: "x", count: 200)), "\(line)") }
+        }
+        #expect(blocks >= 1)
+        #expect(!inside, "the report's end marker is there")
     }
 
     @Test("a supervisor restarts a crashing service with backoff, then gives up: Max restarts exceeded, exit 1")

@@ -62,7 +62,11 @@ int c_mode_capture_thread(int32_t tid, int64_t timeout_ns, uintptr_t *frames, in
 /// Candidates only: callers validate them by symbol (a continuation of an async function).
 int c_mode_capture_thread_async(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count,
                                 int *unwinder, int *errno_out, uintptr_t *async_frames, int async_max,
-                                int *async_count, int *async_after);
+                                int *async_count, int *async_after, uintptr_t *task_out);
+
+/// The Swift task running on the calling thread (`swift_task_getCurrent`), 0 outside a task or when the
+/// concurrency runtime is absent. Async-signal-safe (a thread-local read).
+uintptr_t c_mode_current_swift_task(void);
 
 /// Captures the calling thread. Frame 0 is the return address into the caller of this function (the caller's
 /// own frame), then `skip` further frames are dropped. Returns the number of frames.

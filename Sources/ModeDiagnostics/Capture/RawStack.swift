@@ -21,6 +21,10 @@ public struct RawStack: Sendable, Equatable {
     public var asyncCallers: [UInt] = []
     /// Index of the native frame the async callers belong after, `nil` when there are none.
     public var asyncCallersFollowFrame: Int? = nil
+    /// The Swift task that was running on the thread when it was captured (the runtime's current task, read
+    /// in the signal handler), `nil` outside a task. More exact than the executor's job address: a job can
+    /// switch inline to another task (a task group's parent resumed by its last child).
+    public var swiftTask: UInt? = nil
 
     /// Creates a stack from addresses you captured elsewhere.
     ///

@@ -99,6 +99,7 @@ public enum StackCapture {
         var sendErrno: Int32 = 0
         var asyncCount: Int32 = 0
         var asyncAfter: Int32 = -1
+        var task: UInt = 0
         let capacity = Int(C_MODE_MAX_FRAMES)
         let frames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
         let asyncFrames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
@@ -108,7 +109,7 @@ public enum StackCapture {
         }
         let result = c_mode_capture_thread_async(
             threadID, nanoseconds, frames, Int32(capacity), &count, &unwinder, &sendErrno, asyncFrames,
-            Int32(capacity), &asyncCount, &asyncAfter)
+            Int32(capacity), &asyncCount, &asyncAfter, &task)
         let addresses = Array(UnsafeBufferPointer(start: frames, count: Int(max(0, count))))
         count = result
         switch count {
@@ -126,6 +127,7 @@ public enum StackCapture {
             throw StackCaptureError(code: .failed, message: "rt_tgsigqueueinfo failed: errno \(sendErrno)")
         }
         var stack = makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: true)
+        stack.swiftTask = task == 0 ? nil : task
         if asyncCount > 0 && asyncAfter >= 0 {
             stack.asyncCallers = Array(UnsafeBufferPointer(start: asyncFrames, count: Int(asyncCount)))
             stack.asyncCallersFollowFrame = Int(asyncAfter)

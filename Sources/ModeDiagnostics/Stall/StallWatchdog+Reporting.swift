@@ -25,6 +25,13 @@ extension StallWatchdog {
         } else {
             note = "the executor has not run a heartbeat yet: its thread is unknown"
         }
+        // Name the task now, while it is certainly alive: symbolication can take a second (the first time a
+        // large binary is read), long enough for a short stall to end and its task to be unregistered.
+        let resolve: (UInt) -> TaskAttribution? = { [configuration] address in
+            configuration.attributeTask?(address) ?? TaskAttributionTable.shared.lookup(taskAddress: address)
+        }
+        let task = (raw?.swiftTask).flatMap(resolve) ?? stall.job.flatMap(resolve)
+
         var frames: [StackFrame] = []
         var symbolicationTime: Duration?
         if let raw {
@@ -50,7 +57,6 @@ extension StallWatchdog {
             return  // the first report was not logged (debugger, …): do not start with a repeat
         }
 
-        let task = stall.job.flatMap { TaskAttributionTable.shared.lookup(taskAddress: $0) }
         let reportID = state.withLock { state -> UInt64 in
             state.nextReportID += 1
             return state.nextReportID

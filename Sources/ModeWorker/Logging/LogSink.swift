@@ -46,7 +46,7 @@ public final class LogSink: Sendable {
     public let isTerminal: Bool
 
     private let ownsDescriptor: Bool
-    private let gate = Mutex<(@Sendable () -> Void)?>(nil)
+    private let gate = Mutex<(@Sendable (() -> Void) -> Void)?>(nil)
     private let writeLock = Mutex<Void>(())
     private let dropped = Atomic<Int>(0)
 
@@ -99,13 +99,17 @@ public final class LogSink: Sendable {
         }
     }
 
-    /// Called (outside any lock) before every write. The Worker sets it to park writers while a crash report
-    /// is being written to ``fileDescriptor``; `nil` (the default) means no gate.
+    /// Wraps every write (outside the sink's lock): the gate runs the write it is given, or holds it back.
+    /// The Worker sets it to the crash reporter's log gate, so that a crash report written to
+    /// ``fileDescriptor`` by a signal handler waits for writes in flight and no record lands inside it;
+    /// `nil` (the default) means no gate.
     ///
     /// ```swift
-    /// sink.writeGate = { crashReporter.waitUntilIdle() }
+    /// sink.writeGate = { write in
+    ///     while !CrashReporter.withLogGate(write) { usleep(100_000) }   // a crash is being reported
+    /// }
     /// ```
-    public var writeGate: (@Sendable () -> Void)? {
+    public var writeGate: (@Sendable (() -> Void) -> Void)? {
         get { self.gate.withLock { $0 } }
         set { self.gate.withLock { $0 = newValue } }
     }
@@ -126,16 +130,20 @@ public final class LogSink: Sendable {
     /// sink.write("hello\n")
     /// ```
     public func write(_ line: String) {
-        if let gate = self.writeGate {
-            gate()
-        }
         var line = line
-        line.withUTF8 { bytes in
-            self.writeLock.withLock { _ in
-                if !Self.writeAll(self.fileDescriptor, bytes) {
-                    self.dropped.add(1, ordering: .relaxed)
+        let write = {
+            line.withUTF8 { bytes in
+                self.writeLock.withLock { _ in
+                    if !Self.writeAll(self.fileDescriptor, bytes) {
+                        self.dropped.add(1, ordering: .relaxed)
+                    }
                 }
             }
+        }
+        if let gate = self.writeGate {
+            gate(write)
+        } else {
+            write()
         }
     }
 

@@ -68,6 +68,13 @@ final class WorkerRuntime: Sendable {
             watchServiceThreads(heartbeats)
             var configuration = StallWatchdog.Configuration()
             configuration.timeout = timeout
+            configuration.attributeTask = { address in
+                TaskRegistry.shared.liveTask(runtimeAddress: address).map { record in
+                    TaskAttribution(
+                        taskID: record.id, taskName: record.name, servicePath: record.servicePath,
+                        creationSite: record.creationSite)
+                }
+            }
             let metrics = WorkerMetrics.shared
             let candidate = StallWatchdog(
                 configuration: configuration, heartbeats: heartbeats, logger: Logger(label: "mode.watchdog"),
@@ -117,10 +124,11 @@ final class WorkerRuntime: Sendable {
     private static func bootstrapLogging(_ options: ResolvedWorkerOptions) throws -> ModeLogging? {
         do {
             let logging = try ModeLogging.bootstrap(options)
-            logging.sink.writeGate = {
-                // A crash report is being written to this fd: park rather than interleave with it (the
-                // process is about to die with the original signal).
-                while CrashReporter.isCrashInProgress { usleep(100_000) }
+            logging.sink.writeGate = { write in
+                // The crash handler waits for writes in flight, then owns the fd. While a crash report is
+                // being written, park rather than interleave with it: the process is about to die with the
+                // original signal.
+                while !CrashReporter.withLogGate(write) { usleep(100_000) }
             }
             return logging
         } catch let error as ModeLoggingError where error.code == .alreadyBootstrapped {

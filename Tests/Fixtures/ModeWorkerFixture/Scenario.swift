@@ -19,6 +19,7 @@ struct Scenario {
         "block-until-dumped": Scenario { AppService(children: [DumpTarget()]) },
         "supervised": Scenario { Scenario.supervisedRoot() },
         "crash-unwrap": Scenario { AppService(children: [Ticker(), Crasher()]) },
+        "chatty-crash": Scenario { AppService(children: [Chatty(), Crasher()]) },
         "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
     ]
 }
