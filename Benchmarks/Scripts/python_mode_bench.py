@@ -166,6 +166,7 @@ async def main(args):
 
 
 if __name__ == "__main__":
-    print(json.dumps({"suite": "version", "mode": getattr(mode, "__version__", "?"),
+    from importlib.metadata import version
+    print(json.dumps({"suite": "version", "mode": version("mode-streaming"),
                       "python": sys.version.split()[0]}), flush=True)
     asyncio.run(main(sys.argv[1:]))

@@ -7,7 +7,7 @@ import ModeBenchSupport
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .mallocCountTotal, .memoryLeaked],
+        metrics: [.wallClock, .mallocCountTotal],
         warmupIterations: 1,
         maxDuration: .seconds(3),
         maxIterations: 20,
@@ -22,13 +22,15 @@ let benchmarks: @Sendable () -> Void = {
 /// 1. Start+stop of N services, swift-mode and ServiceGroup, for every shape of the issue.
 func registerServiceTreeBenchmarks() {
     for shape in ServiceShape.all {
-        let tags = ["shape": shape.name, "N": "\(shape.count)"]
-        Benchmark("ServiceTree mode start+stop", configuration: .init(tags: tags)) { benchmark in
+        // Names without spaces, slashes or tags: `thresholds check` looks files up by the raw name, while
+        // `thresholds update` writes them with spaces and slashes replaced.
+        let suffix = "\(shape.fanout.map { "tree\($0)" } ?? "flat")_N\(shape.count)"
+        Benchmark("ServiceTree_mode_\(suffix)") { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(try await ModeTreeBench.run(shape))
             }
         }
-        Benchmark("ServiceTree ServiceGroup start+stop", configuration: .init(tags: tags)) { benchmark in
+        Benchmark("ServiceTree_ServiceGroup_\(suffix)") { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(try await ServiceGroupBench.run(shape))
             }
@@ -38,13 +40,13 @@ func registerServiceTreeBenchmarks() {
 
 /// 2. 1,000 crash→supervisor→restart cycles per iteration.
 func registerRestartBenchmarks() {
-    Benchmark("Supervisor restart x1000") { benchmark in
+    Benchmark("Supervisor_restart_x1000") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try await RestartBench.run(restarts: 1_000))
         }
     }
     Benchmark(
-        "SupervisorStateMachine decision",
+        "SupervisorStateMachine_decision",
         configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .kilo)
     ) { benchmark in
         blackHole(RestartBench.decisionCost(count: benchmark.scaledIterations.count, windowEntries: 10))
@@ -57,9 +59,8 @@ func registerExecutorBenchmarks() {
     for workload in ExecutorBench.Workload.allCases {
         for setup in ExecutorBench.Setup.allCases {
             Benchmark(
-                "Executor \(workload.rawValue)",
-                configuration: .init(
-                    metrics: [.wallClock, .throughput], tags: ["on": setup.rawValue], thresholds: [:])
+                "Executor_\(workload.rawValue)_on_\(setup.rawValue)",
+                configuration: .init(metrics: [.wallClock, .throughput], thresholds: [:])
             ) { benchmark in
                 for _ in benchmark.scaledIterations {
                     blackHole(try await environment.throughput(workload, on: setup))
@@ -72,7 +73,7 @@ func registerExecutorBenchmarks() {
 /// 5. Stack capture, symbolication, thread dump, console ps.
 func registerDiagnosticsBenchmarks() {
     Benchmark(
-        "StackCapture sleeping thread",
+        "StackCapture_sleeping_thread",
         configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .kilo, maxIterations: 5)
     ) { benchmark in
         let threads = DiagnosticsBench.HelperThreads(sleeping: 1, spinning: 0)
@@ -82,7 +83,7 @@ func registerDiagnosticsBenchmarks() {
         benchmark.stopMeasurement()
     }
     Benchmark(
-        "ThreadDump 20 extra threads",
+        "ThreadDump_20_extra_threads",
         configuration: .init(metrics: [.wallClock], maxIterations: 10, thresholds: [:])
     ) { benchmark in
         let threads = DiagnosticsBench.HelperThreads(sleeping: 20, spinning: 0)
@@ -93,7 +94,7 @@ func registerDiagnosticsBenchmarks() {
         }
         benchmark.stopMeasurement()
     }
-    Benchmark("Console ps 10000 tasks", configuration: .init(maxIterations: 10)) { benchmark in
+    Benchmark("Console_ps_10000_tasks", configuration: .init(maxIterations: 10)) { benchmark in
         let ps = ConsolePsBench(tasks: 10_000)
         defer { ps.finish() }
         benchmark.startMeasurement()

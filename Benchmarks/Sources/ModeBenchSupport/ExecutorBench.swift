@@ -15,6 +15,9 @@ public enum ExecutorBench {
         case instrumented = "executor"
         /// (c) the Worker's executor with ``StallWatchdog`` running and ``GlobalPoolInstrumentation`` installed.
         case watched = "executor+watchdog"
+        /// (d) the global executor with ``GlobalPoolInstrumentation`` installed and ``StallWatchdog`` running:
+        /// the watchdog without the Worker's executor.
+        case globalWatched = "global+hook+watchdog"
     }
 
     /// A workload.
@@ -94,7 +97,7 @@ public enum ExecutorBench {
             case .instrumented:
                 watchdog.stop()
                 GlobalPoolInstrumentation.uninstall()
-            case .watched:
+            case .watched, .globalWatched:
                 _ = GlobalPoolInstrumentation.install()
                 try watchdog.start()
             }
@@ -102,7 +105,7 @@ public enum ExecutorBench {
             let t0 = clock.now
             let operations: Int
             switch setup {
-            case .global:
+            case .global, .globalWatched:
                 operations = await Task { await workload.run() }.value
             case .instrumented, .watched:
                 operations = await Task(executorPreference: executor) { await workload.run() }.value
