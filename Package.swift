@@ -89,7 +89,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "ModeWorkerFixture",
-            dependencies: ["Mode"],
+            dependencies: [
+                "Mode",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/Fixtures/ModeWorkerFixture",
             swiftSettings: swiftSettings
         ),

@@ -164,7 +164,7 @@ struct StallWatchdogTests {
         healthy.stop()
 
         #expect(report.source == "heartbeat:plain-blocked")
-        #expect(report.executor == "heartbeat")
+        #expect(report.executor == "heartbeat plain-blocked")
         #expect(report.thread.tid == blocked.tid)
         #expect(report.thread.name == "plain-blocked")
         #expect(report.frames.contains { $0.symbol?.contains("blockingWork") == true })

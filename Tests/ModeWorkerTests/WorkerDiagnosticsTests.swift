@@ -24,6 +24,21 @@ struct WorkerDiagnosticsTests {
                              options: .regularExpression) != nil, "\(output)")
     }
 
+    @Test("a blocked SwiftNIO event loop is reported for that loop only")
+    func blockedEventLoop() async throws {
+        let child = try ChildWorker("nio-stall", ["--no-console", "--blocking-timeout", "0.5"])
+        let output = try await child.waitForOutput("the loop's stall report") {
+            $0.contains("Blocking detected:") && $0.contains("fixture-nio-loop-0")
+        }
+        child.signal(SIGTERM)
+        _ = try await child.waitForExit()
+        let reports = output.components(separatedBy: "Blocking detected:").dropFirst()
+        let report = try #require(reports.first { $0.contains("fixture-nio-loop-0") })
+        #expect(report.contains("NIO-ELT"), "the loop's own thread: \(report)")
+        #expect(report.contains("blockingWork(seconds:)"))
+        #expect(!reports.contains { $0.contains("thread mode-exec-") }, "no executor thread was blocked")
+    }
+
     @Test("SIGUSR1 dumps threads, tasks and services while the process keeps running")
     func threadDump() async throws {
         let child = try ChildWorker("block-until-dumped", ["--no-console", "--blocking-timeout", "0"])

@@ -58,7 +58,7 @@ extension StallWatchdog {
                                   busySince: status.outstandingSinceNanoseconds.map(instant),
                                   lastEndedAt: status.lastBeatNanoseconds == 0 ? nil
                                       : instant(status.lastBeatNanoseconds)))
-            sources[source] = SourceInfo(executor: "heartbeat")
+            sources[source] = SourceInfo(executor: "heartbeat \(status.name)")
         }
         return (samples, sources)
     }

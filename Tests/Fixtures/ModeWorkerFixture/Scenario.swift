@@ -1,4 +1,6 @@
 import Mode
+import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -7,6 +9,16 @@ import Glibc
 /// A named service tree for the fixture.
 struct Scenario {
     let makeRoot: @Sendable () -> any Service
+    var configure: @Sendable (Worker) -> Void = { _ in }
+
+    init(makeRoot: @escaping @Sendable () -> any Service, configure: @escaping @Sendable (Worker) -> Void) {
+        self.makeRoot = makeRoot
+        self.configure = configure
+    }
+
+    init(_ makeRoot: @escaping @Sendable () -> any Service) {
+        self.makeRoot = makeRoot
+    }
 
     static let all: [String: Scenario] = [
         "clean": Scenario { AppService(children: [Ticker(), PageViewCache()]) },
@@ -20,6 +32,9 @@ struct Scenario {
         "supervised": Scenario { Scenario.supervisedRoot() },
         "crash-unwrap": Scenario { AppService(children: [Ticker(), Crasher()]) },
         "chatty-crash": Scenario { AppService(children: [Chatty(), Crasher()]) },
+        "nio-stall": Scenario(makeRoot: { AppService(children: [LoopBlocker(loop: NIOStall.group.next())]) }) {
+            $0.watch(eventLoopGroup: NIOStall.group, name: "fixture-nio")
+        },
         "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
     ]
 }
@@ -196,4 +211,22 @@ actor Crasher: Service {
 func crashingWork(_ value: Int?) {
     let forced = value!
     print(forced)
+}
+
+enum NIOStall {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+}
+
+/// Blocks a SwiftNIO event loop (not an executor thread) for 2 s, 300 ms after start.
+actor LoopBlocker: Service {
+    let lifecycle = ServiceLifecycleState()
+    let loop: any EventLoop
+    init(loop: any EventLoop) { self.loop = loop }
+    nonisolated var tasks: [ServiceTask] {
+        [.task("schedule-loop-block") {
+            await self.sleep(for: .milliseconds(300))
+            self.logger.info("Blocking the event loop")
+            self.loop.execute { blockingWork(seconds: 2) }
+        }]
+    }
 }

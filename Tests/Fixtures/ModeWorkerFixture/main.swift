@@ -14,4 +14,6 @@ guard let scenarioName = arguments.first, let scenario = Scenario.all[scenarioNa
     exit(64)
 }
 let options = WorkerOptions.parseOrExit(arguments: Array(arguments.dropFirst()))
-await Worker(scenario.makeRoot(), options: options).run()
+let worker = Worker(scenario.makeRoot(), options: options)
+scenario.configure(worker)
+await worker.run()
