@@ -41,6 +41,7 @@ public final class ServiceLifecycleState: Sendable {
         var taskExecutor: (any TaskExecutor)?
         var baseLogger: Logger?
         var cachedLogger: (path: String, logger: Logger)?
+        var cachedPath: String?
         var backgroundTasks: [UInt64: Task<Void, Never>] = [:]
         var cleanups: [(name: String, body: @Sendable () async throws -> Void)] = []
         var nextWaiterID: UInt64 = 0
@@ -241,7 +242,14 @@ public final class ServiceLifecycleState: Sendable {
         state.withLock { state in
             state.parent = parent
             state.cachedLogger = nil
+            state.cachedPath = nil
         }
+    }
+
+    var cachedPath: String? { state.withLock { $0.cachedPath } }
+
+    func storeCachedPath(_ path: String) {
+        state.withLock { $0.cachedPath = path }
     }
 
     func appendChild(_ child: any Service) -> Bool {
@@ -297,8 +305,12 @@ public final class ServiceLifecycleState: Sendable {
         state.withLock { $0.cachedLogger = (path, logger) }
     }
 
+    /// Forgets the cached path and logger (the service moved in the tree).
     func invalidateLoggerCache() {
-        state.withLock { $0.cachedLogger = nil }
+        state.withLock { state in
+            state.cachedLogger = nil
+            state.cachedPath = nil
+        }
     }
 
     // MARK: - Tasks and cleanups

@@ -33,7 +33,15 @@ extension Service {
     public var depth: Int { ancestry.count }
 
     /// The labels from the root down to this service, joined by `/`: `Worker/AppService/Webserver`.
-    public var path: String { ancestry.reversed().map(\.label).joined(separator: "/") }
+    ///
+    /// Cached, and recomputed after the service (or an ancestor) moves in the tree; a `label` must not
+    /// change while the service is in a tree.
+    public var path: String {
+        if let cached = lifecycle.cachedPath { return cached }
+        let computed = ancestry.reversed().map(\.label).joined(separator: "/")
+        lifecycle.storeCachedPath(computed)
+        return computed
+    }
 
     /// The prefix mode puts on every log line of this service: `[^Worker]`, `[^-AppService]`, `[^--Webserver]`.
     public var logPrefix: String { "[^" + String(repeating: "-", count: depth - 1) + label + "]" }
