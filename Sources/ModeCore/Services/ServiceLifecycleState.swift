@@ -18,10 +18,27 @@ import Synchronization
 /// let cache = Cache(lifecycle: ServiceLifecycleState(clock: ManualClock(), logger: capture.logger))
 /// ```
 public final class ServiceLifecycleState: Sendable {
+    /// What a suspended waiter waits for.
+    enum WakeCondition {
+        /// Stop requested.
+        case stop
+        /// Stop requested or the service crashed.
+        case stopOrCrash
+        /// ``Service/setShutdown()`` called.
+        case shutdownSignal
+
+        func isSatisfied(by state: State) -> Bool {
+            switch self {
+            case .stop: state.stopRequested
+            case .stopOrCrash: state.stopRequested || state.crashed
+            case .shutdownSignal: state.shutdownSignalled
+            }
+        }
+    }
+
     struct Waiter {
         let continuation: CheckedContinuation<Void, Never>
-        /// Woken by crash as well as by stop.
-        let wakeOnCrash: Bool
+        let condition: WakeCondition
     }
 
     struct State {
@@ -46,7 +63,6 @@ public final class ServiceLifecycleState: Sendable {
         var cleanups: [(name: String, body: @Sendable () async throws -> Void)] = []
         var nextWaiterID: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
-        var shutdownWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var stopCompletedWaiters: [CheckedContinuation<Void, Never>] = []
         var runningSince: ContinuousClock.Instant?
         var labelOverride: String?
@@ -108,7 +124,7 @@ public final class ServiceLifecycleState: Sendable {
         let (first, waiters) = state.withLock { state -> (Bool, [Waiter]) in
             if state.stopRequested { return (false, []) }
             state.stopRequested = true
-            return (true, Self.takeWaiters(&state, crash: false))
+            return (true, Self.takeSatisfiedWaiters(&state))
         }
         for waiter in waiters { waiter.continuation.resume() }
         return first
@@ -144,7 +160,7 @@ public final class ServiceLifecycleState: Sendable {
             state.crashed = true
             state.crashReason = reason
             state.crashOrigin = origin
-            return (true, Self.takeWaiters(&state, crash: true))
+            return (true, Self.takeSatisfiedWaiters(&state))
         }
         for waiter in waiters { waiter.continuation.resume() }
         return first
@@ -166,31 +182,33 @@ public final class ServiceLifecycleState: Sendable {
     }
 
     func signalShutdown() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [Waiter] in
             state.shutdownSignalled = true
-            let waiters = Array(state.shutdownWaiters.values)
-            state.shutdownWaiters.removeAll()
-            return waiters
+            return Self.takeSatisfiedWaiters(&state)
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.continuation.resume() }
     }
 
-    private static func takeWaiters(_ state: inout State, crash: Bool) -> [Waiter] {
-        var woken: [Waiter] = []
-        state.waiters = state.waiters.filter { _, waiter in
-            if !crash || waiter.wakeOnCrash {
-                woken.append(waiter)
-                return false
-            }
-            return true
-        }
-        return woken
+    /// Removes and returns the waiters whose condition now holds.
+    private static func takeSatisfiedWaiters(_ state: inout State) -> [Waiter] {
+        let satisfied = state.waiters.filter { $0.value.condition.isSatisfied(by: state) }.keys
+        return satisfied.compactMap { state.waiters.removeValue(forKey: $0) }
     }
 
     // MARK: - Waiting
 
     /// Suspends until stop is requested (or, with `wakeOnCrash`, the service crashed) or the task is cancelled.
     func waitForStop(wakeOnCrash: Bool) async {
+        await wait(for: wakeOnCrash ? .stopOrCrash : .stop)
+    }
+
+    /// Suspends until ``Service/setShutdown()`` is called or the task is cancelled.
+    func waitForShutdownSignal() async {
+        await wait(for: .shutdownSignal)
+    }
+
+    /// Suspends until `condition` holds or the calling task is cancelled.
+    private func wait(for condition: WakeCondition) async {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiterID += 1
             return state.nextWaiterID
@@ -198,8 +216,8 @@ public final class ServiceLifecycleState: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.stopRequested || (wakeOnCrash && state.crashed) || Task.isCancelled { return true }
-                    state.waiters[id] = Waiter(continuation: continuation, wakeOnCrash: wakeOnCrash)
+                    if condition.isSatisfied(by: state) || Task.isCancelled { return true }
+                    state.waiters[id] = Waiter(continuation: continuation, condition: condition)
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -207,27 +225,6 @@ public final class ServiceLifecycleState: Sendable {
         } onCancel: {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
             waiter?.continuation.resume()
-        }
-    }
-
-    /// Suspends until ``Service/setShutdown()`` is called or the task is cancelled.
-    func waitForShutdownSignal() async {
-        let id = state.withLock { state -> UInt64 in
-            state.nextWaiterID += 1
-            return state.nextWaiterID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.shutdownSignalled || Task.isCancelled { return true }
-                    state.shutdownWaiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.shutdownWaiters.removeValue(forKey: id) }
-            waiter?.resume()
         }
     }
 
