@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "ModeConsoleTests",
             dependencies: [
-                "ModeConsole",
+                "ModeConsole", "ModeTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
