@@ -3,16 +3,11 @@
 #ifndef _GNU_SOURCE
 #error You must define _GNU_SOURCE
 #endif
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-#ifndef UNW_LOCAL_ONLY
-#error UNW_LOCAL_ONLY must be defined before including libunwind.h
-#endif
-
 #include "c_mode_capture.h"
 #include "c_mode_io.h"
 #include "c_mode_internal.h"
 #include "c_mode_modules.h"
+#include "c_mode_unwind_abi.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -30,18 +25,20 @@
 
 // MARK: libunwind, resolved at run time
 
-typedef int (*c_mode_unw_init_local2_fn)(unw_cursor_t *, unw_context_t *, int);
-typedef int (*c_mode_unw_init_local_fn)(unw_cursor_t *, unw_context_t *);
-typedef int (*c_mode_unw_step_fn)(unw_cursor_t *);
-typedef int (*c_mode_unw_get_reg_fn)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
-typedef int (*c_mode_unw_getcontext_fn)(unw_context_t *);
-typedef int (*c_mode_unw_set_caching_policy_fn)(unw_addr_space_t, unw_caching_policy_t);
+#if C_MODE_HAVE_LIBUNWIND_ABI
+typedef int (*c_mode_unw_init_local2_fn)(c_mode_unw_cursor_t *, c_mode_unw_context_t *, int);
+typedef int (*c_mode_unw_init_local_fn)(c_mode_unw_cursor_t *, c_mode_unw_context_t *);
+typedef int (*c_mode_unw_step_fn)(c_mode_unw_cursor_t *);
+typedef int (*c_mode_unw_get_reg_fn)(c_mode_unw_cursor_t *, c_mode_unw_regnum_t, c_mode_unw_word_t *);
+typedef int (*c_mode_unw_getcontext_fn)(c_mode_unw_context_t *);
+typedef int (*c_mode_unw_set_caching_policy_fn)(c_mode_unw_addr_space_t, int);
 
 static c_mode_unw_init_local2_fn c_mode_unw_init_local2;
 static c_mode_unw_init_local_fn c_mode_unw_init_local;
 static c_mode_unw_step_fn c_mode_unw_step;
 static c_mode_unw_get_reg_fn c_mode_unw_get_reg;
 static c_mode_unw_getcontext_fn c_mode_unw_getcontext;
+#endif
 static _Atomic int c_mode_unw_loaded;
 static const char *c_mode_unw_status = "not loaded";
 
@@ -50,31 +47,29 @@ static const char *c_mode_unw_status = "not loaded";
 // per capture of the main thread). Stop there instead.
 static uintptr_t c_mode_stop_start, c_mode_stop_end;
 
-#define C_MODE_STR2(x) #x
-#define C_MODE_STR(x) C_MODE_STR2(x)
 
 static void c_mode_load_libunwind(void) {
+#if C_MODE_HAVE_LIBUNWIND_ABI
     void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) {
         c_mode_unw_status = "libunwind.so.8 not found (frame-pointer walk used)";
         return;
     }
-    // Names via the UNW_OBJ macros: _ULx86_64_init_local2, _ULx86_64_step, ...
-    c_mode_unw_init_local2 = (c_mode_unw_init_local2_fn)dlsym(lib, C_MODE_STR(unw_init_local2));
-    c_mode_unw_init_local = (c_mode_unw_init_local_fn)dlsym(lib, C_MODE_STR(unw_init_local));
-    c_mode_unw_step = (c_mode_unw_step_fn)dlsym(lib, C_MODE_STR(unw_step));
-    c_mode_unw_get_reg = (c_mode_unw_get_reg_fn)dlsym(lib, C_MODE_STR(unw_get_reg));
-    c_mode_unw_getcontext = (c_mode_unw_getcontext_fn)dlsym(lib, C_MODE_STR(unw_tdep_getcontext));
+    c_mode_unw_init_local2 = (c_mode_unw_init_local2_fn)dlsym(lib, C_MODE_UNW_SYM_INIT_LOCAL2);
+    c_mode_unw_init_local = (c_mode_unw_init_local_fn)dlsym(lib, C_MODE_UNW_SYM_INIT_LOCAL);
+    c_mode_unw_step = (c_mode_unw_step_fn)dlsym(lib, C_MODE_UNW_SYM_STEP);
+    c_mode_unw_get_reg = (c_mode_unw_get_reg_fn)dlsym(lib, C_MODE_UNW_SYM_GET_REG);
+    c_mode_unw_getcontext = (c_mode_unw_getcontext_fn)dlsym(lib, C_MODE_UNW_SYM_GETCONTEXT);
     c_mode_unw_set_caching_policy_fn set_policy =
-        (c_mode_unw_set_caching_policy_fn)dlsym(lib, C_MODE_STR(unw_set_caching_policy));
-    unw_addr_space_t *local_space = (unw_addr_space_t *)dlsym(lib, C_MODE_STR(unw_local_addr_space));
+        (c_mode_unw_set_caching_policy_fn)dlsym(lib, C_MODE_UNW_SYM_SET_CACHING_POLICY);
+    c_mode_unw_addr_space_t *local_space = (c_mode_unw_addr_space_t *)dlsym(lib, C_MODE_UNW_SYM_LOCAL_ADDR_SPACE);
     if (c_mode_unw_init_local2 == NULL || c_mode_unw_init_local == NULL || c_mode_unw_step == NULL ||
         c_mode_unw_get_reg == NULL || c_mode_unw_getcontext == NULL) {
         c_mode_unw_status = "libunwind.so.8 lacks unw_init_local2 (frame-pointer walk used)";
         return;
     }
     // Per-thread caches: no global lock is taken while unwinding inside a signal handler.
-    if (set_policy != NULL && local_space != NULL) set_policy(*local_space, UNW_CACHE_PER_THREAD);
+    if (set_policy != NULL && local_space != NULL) set_policy(*local_space, C_MODE_UNW_CACHE_PER_THREAD);
     void *start_main = dlsym(RTLD_DEFAULT, "__libc_start_main");
     if (start_main != NULL) {
         c_mode_stop_start = (uintptr_t)start_main;
@@ -82,6 +77,9 @@ static void c_mode_load_libunwind(void) {
     }
     c_mode_unw_status = "";
     atomic_store(&c_mode_unw_loaded, 1);
+#else
+    c_mode_unw_status = "libunwind is not used on this architecture (frame-pointer walk used)";
+#endif
 }
 
 int c_mode_libunwind_loaded(void) { return atomic_load(&c_mode_unw_loaded); }
@@ -91,14 +89,15 @@ const char *c_mode_libunwind_status(void) { return c_mode_unw_status; }
 static __thread __attribute__((tls_model("initial-exec"))) uintptr_t *c_mode_fp_sink;
 static __thread __attribute__((tls_model("initial-exec"))) int c_mode_fp_sink_count;
 
-static int c_mode_unwind_with_libunwind(unw_cursor_t *cursor, uintptr_t *frames, int max) {
+#if C_MODE_HAVE_LIBUNWIND_ABI
+static int c_mode_unwind_with_libunwind(c_mode_unw_cursor_t *cursor, uintptr_t *frames, int max) {
     int n = 0;
     do {
-        unw_word_t ip = 0;
-        if (c_mode_unw_get_reg(cursor, UNW_REG_IP, &ip) < 0 || ip == 0) break;
+        c_mode_unw_word_t ip = 0;
+        if (c_mode_unw_get_reg(cursor, C_MODE_UNW_REG_IP, &ip) < 0 || ip == 0) break;
         if (c_mode_fp_sink != NULL) {
-            unw_word_t fp = 0;
-            c_mode_unw_get_reg(cursor, UNW_X86_64_RBP, &fp);
+            c_mode_unw_word_t fp = 0;
+            c_mode_unw_get_reg(cursor, C_MODE_UNW_X86_64_RBP, &fp);
             c_mode_fp_sink[n] = (uintptr_t)fp;
             c_mode_fp_sink_count = n + 1;
         }
@@ -107,12 +106,14 @@ static int c_mode_unwind_with_libunwind(unw_cursor_t *cursor, uintptr_t *frames,
     } while (n < max && c_mode_unw_step(cursor) > 0);
     return n;
 }
+#endif
 
 int c_mode_unwind_ucontext(void *ucontext, uintptr_t *frames, int max, int *unwinder) {
     ucontext_t *uc = (ucontext_t *)ucontext;
+#if C_MODE_HAVE_LIBUNWIND_ABI
     if (atomic_load(&c_mode_unw_loaded)) {
-        unw_cursor_t cursor;
-        if (c_mode_unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) >= 0) {
+        c_mode_unw_cursor_t cursor;
+        if (c_mode_unw_init_local2(&cursor, (c_mode_unw_context_t *)uc, C_MODE_UNW_INIT_SIGNAL_FRAME) >= 0) {
             int n = c_mode_unwind_with_libunwind(&cursor, frames, max);
             if (n > 1) {
                 *unwinder = C_MODE_UNWINDER_LIBUNWIND;
@@ -120,6 +121,7 @@ int c_mode_unwind_ucontext(void *ucontext, uintptr_t *frames, int max, int *unwi
             }
         }
     }
+#endif
     *unwinder = C_MODE_UNWINDER_FRAME_POINTER;
 #if defined(__x86_64__)
     int n = c_mode_unwind_frame_pointers((uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
@@ -157,15 +159,17 @@ int c_mode_unwind_ucontext(void *ucontext, uintptr_t *frames, int max, int *unwi
 __attribute__((noinline)) int c_mode_capture_current(int skip, uintptr_t *frames, int max, int *unwinder) {
     uintptr_t scratch[C_MODE_MAX_FRAMES + 8];
     int n = 0, drop = 0;
+#if C_MODE_HAVE_LIBUNWIND_ABI
     if (atomic_load(&c_mode_unw_loaded)) {
-        unw_context_t context;
-        unw_cursor_t cursor;
+        c_mode_unw_context_t context;
+        c_mode_unw_cursor_t cursor;
         if (c_mode_unw_getcontext(&context) == 0 && c_mode_unw_init_local(&cursor, &context) >= 0) {
             n = c_mode_unwind_with_libunwind(&cursor, scratch, C_MODE_MAX_FRAMES + 8);
             drop = 1;  // frame 0 is inside this function
             *unwinder = C_MODE_UNWINDER_LIBUNWIND;
         }
     }
+#endif
     if (n <= 1) {
         // The walk starts at our caller's return address: nothing of this function to drop.
         n = c_mode_unwind_frame_pointers(0, (uintptr_t)__builtin_frame_address(0), scratch, C_MODE_MAX_FRAMES + 8);
