@@ -71,13 +71,19 @@ extension StallWatchdog {
         case .repeatReport(let stall):
             report(stall, kind: .repeated, executor: sources[stall.id.source]?.executor ?? "unknown")
         case .ended(let stall, let total):
-            guard let logged = state.withLock({ $0.logged.removeValue(forKey: stall.id) }) else { return }
-            logger.info("\(StallReport.endLine(threadName: logged.threadName, threadID: stall.threadID, total: total))",
-                        metadata: ["mode.stall.tid": "\(stall.threadID)",
-                                   "mode.stall.report_id": "\(logged.reportID)",
-                                   "mode.stall.total_ms": "\(StallReport.milliseconds(total))"])
-            onStallEnded?(StallEnd(reportID: logged.reportID, threadID: stall.threadID,
-                                   threadName: logged.threadName, total: total, task: logged.task))
+            // Measured now (the true duration); logged after the stall's report, which may still be
+            // symbolicating: both go through the symbolication thread, in order.
+            Symbolicator.shared.submit { [self] in logEnd(stall, total: total) }
         }
+    }
+
+    func logEnd(_ stall: StallDetector<ContinuousClock>.Stall, total: Duration) {
+        guard let logged = state.withLock({ $0.logged.removeValue(forKey: stall.id) }) else { return }
+        logger.info("\(StallReport.endLine(threadName: logged.threadName, threadID: stall.threadID, total: total))",
+                    metadata: ["mode.stall.tid": "\(stall.threadID)",
+                               "mode.stall.report_id": "\(logged.reportID)",
+                               "mode.stall.total_ms": "\(StallReport.milliseconds(total))"])
+        onStallEnded?(StallEnd(reportID: logged.reportID, threadID: stall.threadID,
+                               threadName: logged.threadName, total: total, task: logged.task))
     }
 }

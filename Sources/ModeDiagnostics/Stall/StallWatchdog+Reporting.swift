@@ -2,8 +2,10 @@ import Logging
 import Synchronization
 
 extension StallWatchdog {
-    /// Captures the stalled thread once, symbolicates off the signal path, applies rate limiting by site, then
-    /// logs, keeps and hands out the report.
+    /// Captures the stalled thread once, on the watchdog thread, then hands the rest (symbolication, rate
+    /// limiting by site, logging) to the symbolication thread, so the watchdog goes on polling: a second thread
+    /// that stalls meanwhile is still detected and captured on time, and a stall's end is measured when it
+    /// ends. Work handed over is served in order, so a stall's end line always follows its report.
     func report(_ stall: StallDetector<ContinuousClock>.Stall, kind: StallReport.Kind, executor: String) {
         if configuration.suppressWhileDebuggerAttached && ProcessInspection.isDebuggerAttached { return }
         let tid = stall.threadID
@@ -25,16 +27,43 @@ extension StallWatchdog {
         } else {
             note = "the executor has not run a heartbeat yet: its thread is unknown"
         }
-        // Name the task now, while it is certainly alive: symbolication can take a second (the first time a
-        // large binary is read), long enough for a short stall to end and its task to be unregistered.
+        // Name the task now, while it is certainly alive: the stall may end (and its task be unregistered)
+        // before the report is symbolicated.
         let resolve: (UInt) -> TaskAttribution? = { [configuration] address in
             configuration.attributeTask?(address) ?? TaskAttributionTable.shared.lookup(taskAddress: address)
         }
         let task = (raw?.swiftTask).flatMap(resolve) ?? stall.job.flatMap(resolve)
+        let captured = CapturedStall(
+            stall: stall, kind: kind, executor: executor, thread: thread, raw: raw, note: note,
+            captureTime: captureTime, task: task)
+        state.withLock { $0.captureCount += 1 }
+        Symbolicator.shared.submit { [self] in finishReport(captured) }
+    }
 
+    /// What the watchdog thread captured of a stall, for the symbolication thread to finish.
+    struct CapturedStall: Sendable {
+        var stall: StallDetector<ContinuousClock>.Stall
+        var kind: StallReport.Kind
+        var executor: String
+        var thread: ThreadInfo
+        var raw: RawStack?
+        var note: String?
+        var captureTime: Duration?
+        var task: TaskAttribution?
+    }
+
+    /// Symbolicates, applies rate limiting by site, then logs, keeps and hands out the report. Runs on the
+    /// symbolication thread.
+    func finishReport(_ captured: CapturedStall) {
+        let stall = captured.stall
+        let kind = captured.kind
+        let thread = captured.thread
+        let task = captured.task
+        let tid = stall.threadID
+        var note = captured.note
         var frames: [StackFrame] = []
         var symbolicationTime: Duration?
-        if let raw {
+        if let raw = captured.raw {
             let started = clock.now
             frames = Symbolicator.shared.symbolicate(raw)
             symbolicationTime = started.duration(to: clock.now)
@@ -65,12 +94,12 @@ extension StallWatchdog {
             kind: kind, reportID: reportID, timestamp: ProcessInspection.timestamp(),
             processID: ProcessInspection.processID, thread: thread,
             source: { if case .heartbeat(let name) = stall.id.source { "heartbeat:\(name)" } else { "thread" } }(),
-            executor: executor, busyMilliseconds: StallReport.milliseconds(stall.busyFor),
+            executor: captured.executor, busyMilliseconds: StallReport.milliseconds(stall.busyFor),
             timeoutMilliseconds: StallReport.milliseconds(configuration.timeout), repeatIndex: stall.repeatIndex,
             suppressedSinceLastReport: suppressed, site: site,
             jobAddress: stall.job.map { "0x" + String($0, radix: 16) }, task: task,
-            unwinder: raw?.unwinder ?? .none, captureNote: note, frames: frames,
-            captureMicroseconds: captureTime.map(StallReport.microseconds),
+            unwinder: captured.raw?.unwinder ?? .none, captureNote: note, frames: frames,
+            captureMicroseconds: captured.captureTime.map(StallReport.microseconds),
             symbolicationMicroseconds: symbolicationTime.map(StallReport.microseconds))
 
         var metadata: Logger.Metadata = [

@@ -61,6 +61,7 @@ public final class StallWatchdog: Sendable {
         var nextReportID: UInt64 = 0
         var reportCount = 0
         var suppressedCount = 0
+        var captureCount = 0
     }
 
     /// Creates a stopped watchdog.
@@ -69,9 +70,10 @@ public final class StallWatchdog: Sendable {
     ///   - configuration: timeout, repeat threshold, rate limiting, … (see ``Configuration``).
     ///   - heartbeats: executors watched by heartbeat (NIO event loops, the MainActor), if any.
     ///   - logger: where reports go (one WARNING per report, one INFO line per end).
-    ///   - onStall: called on the watchdog thread with each logged report (e.g. to mark the process unhealthy).
-    ///   - onStallEnded: called on the watchdog thread when a reported stall finishes (count and duration
-    ///     metrics).
+    ///   - onStall: called with each logged report (e.g. to mark the process unhealthy), on the
+    ///     symbolication thread (`mode-symbols`), which builds and logs reports while the watchdog polls on.
+    ///   - onStallEnded: called on the symbolication thread when a reported stall finishes, after its report
+    ///     (count and duration metrics).
     public init(configuration: Configuration = Configuration(), heartbeats: HeartbeatMonitor? = nil,
                 logger: Logger = Logger(label: "mode.watchdog"),
                 onStall: (@Sendable (StallReport) -> Void)? = nil,
@@ -88,8 +90,9 @@ public final class StallWatchdog: Sendable {
     }
 
     /// Starts the `mode-watchdog` thread (idempotent). Installs the stack-capture signal handler first, and
-    /// pays the first symbolication (image map, debug info of the executable: 10-300 ms measured, depending on
-    /// the binary's size) here rather than in the first report. Does nothing when the timeout is zero.
+    /// starts the first symbolication (image map, debug info of the executable) on the symbolication thread
+    /// without waiting for it, so that neither start-up nor the first report pays for it. Does nothing when the
+    /// timeout is zero.
     ///
     /// ```swift
     /// try watchdog.start()
@@ -99,7 +102,7 @@ public final class StallWatchdog: Sendable {
     public func start() throws {
         guard configuration.timeout > .zero else { return }
         try StackCapture.install()
-        if !isRunning { _ = Symbolicator.shared.symbolicate(StackCapture.captureCurrentThread()) }
+        if !isRunning { Symbolicator.shared.warmUp() }
         state.withLock { state in
             guard state.thread == nil else { return }
             state.stopping = false
@@ -107,7 +110,8 @@ public final class StallWatchdog: Sendable {
         }
     }
 
-    /// Stops and joins the watchdog thread (idempotent). Called from `onStall`, it stops without joining.
+    /// Stops and joins the watchdog thread (idempotent). Reports already captured are still logged, by the
+    /// symbolication thread.
     ///
     /// ```swift
     /// watchdog.stop()
@@ -120,7 +124,7 @@ public final class StallWatchdog: Sendable {
         }
         guard let thread else { return }
         wakeup.signal()
-        // Called from onStall (the watchdog thread itself): it exits after this poll; joining would deadlock.
+        // Called on the watchdog thread itself: it exits after this poll; joining would deadlock.
         if thread.isCurrent {
             thread.detach()
             return
@@ -143,4 +147,8 @@ public final class StallWatchdog: Sendable {
 
     /// Number of stalls not logged because of rate limiting.
     public var suppressedCount: Int { state.withLock { $0.suppressedCount } }
+
+    /// Number of stalls the watchdog thread has captured (reports and repeats handed to the symbolication
+    /// thread, logged or not yet).
+    package var captureCount: Int { state.withLock { $0.captureCount } }
 }

@@ -9,8 +9,11 @@ import Glibc
 /// Turns ``RawStack`` addresses into ``StackFrame``s: demangled names, file:line:column and inlined frames
 /// (through the toolchain's `Runtime` module, SE-0419), and `module+offset` for every frame.
 ///
-/// The image map is captured once and reused; call ``refreshImages()`` after `dlopen`. Symbolication is
-/// serialised (Runtime's symbol cache is shared) and not async-signal-safe: never call it in a signal handler.
+/// Every symbolication runs on the symbolicator's own thread (`mode-symbols`), one at a time, so the
+/// `Runtime`'s per-thread image caches are filled once and shared by all callers; ``warmUp()`` fills them in the
+/// background. Each address is symbolicated once: its frames are cached (up to ``cacheLimit`` addresses) until
+/// ``refreshImages()``. The image map is captured once; call ``refreshImages()`` after `dlopen`. Not
+/// async-signal-safe: never call it in a signal handler.
 ///
 /// ```swift
 /// let frames = Symbolicator.shared.symbolicate(try StackCapture.capture(threadID: tid))
@@ -20,8 +23,38 @@ public final class Symbolicator: Sendable {
     /// The process-wide symbolicator.
     public static let shared = Symbolicator()
 
-    // Holding the lock during symbolication also serialises Runtime's symbol cache.
-    private let images: Mutex<ImageMap?>
+    /// How many addresses' frames are kept; past it the cache starts afresh.
+    public static let cacheLimit = 16_384
+
+    /// What a cached address was looked up as.
+    enum AddressKind: Hashable {
+        case programCounter, returnAddress, asyncResumePoint
+    }
+
+    struct CacheKey: Hashable {
+        var address: UInt
+        var kind: AddressKind
+    }
+
+    /// What one address symbolicated to.
+    struct Resolved: Sendable {
+        /// The frames of the address (inlined frames first, the physical frame last), `index` left at 0.
+        var frames: [StackFrame]
+        /// The mangled name of the first frame, to recognise async continuations.
+        var mangledName: String?
+    }
+
+    struct Storage {
+        var images: ImageMap?
+        var frames: [CacheKey: Resolved] = [:]
+        var hits = 0
+        var misses = 0
+    }
+
+    // Only the symbolication thread touches the storage while symbolicating; the lock covers refreshes and reads
+    // of the counters from other threads.
+    private let storage: Mutex<Storage>
+    private let thread: SymbolicationThread
     private static let architecture: String = (try? Backtrace.capture(limit: 1).architecture) ?? "x86_64"
 
     /// Creates a symbolicator; the image map is captured on first use.
@@ -30,10 +63,12 @@ public final class Symbolicator: Sendable {
     /// let symbolicator = Symbolicator()
     /// ```
     public init() {
-        images = Mutex(nil)
+        storage = Mutex(Storage())
+        thread = SymbolicationThread()
     }
 
-    /// Re-reads the list of loaded images (after `dlopen`), for both symbolication and crash reports.
+    /// Re-reads the list of loaded images (after `dlopen`), for both symbolication and crash reports, and
+    /// forgets the cached frames (an unloaded image's addresses may be reused).
     ///
     /// ```swift
     /// _ = dlopen("libplugin.so", RTLD_NOW); Symbolicator.shared.refreshImages()
@@ -41,62 +76,164 @@ public final class Symbolicator: Sendable {
     public func refreshImages() {
         let map = ImageMap.capture()
         _ = c_mode_modules_refresh()
-        images.withLock { $0 = map }
+        storage.withLock {
+            $0.images = map
+            $0.frames.removeAll()
+        }
     }
 
-    /// Symbolicates `stack`. Frames Runtime cannot resolve keep their address and `module+offset`; for those a
-    /// `dladdr` lookup supplies the nearest exported symbol.
+    /// Loads the image map and the debug info of the code that runs now, on the symbolication thread, without
+    /// waiting: the first report then finds the caches warm. Call it at start-up (the stall watchdog does).
+    ///
+    /// ```swift
+    /// Symbolicator.shared.warmUp()
+    /// ```
+    public func warmUp() {
+        let stack = StackCapture.captureCurrentThread()
+        thread.submit { [self] in _ = symbolicateOnThread(stack) }
+    }
+
+    /// Symbolicates `stack` (waiting for the symbolication thread). Frames Runtime cannot resolve keep their
+    /// address and `module+offset`; for those a `dladdr` lookup supplies the nearest exported symbol.
     ///
     /// ```swift
     /// let frames = Symbolicator.shared.symbolicate(StackCapture.captureCurrentThread())
     /// ```
     public func symbolicate(_ stack: RawStack) -> [StackFrame] {
         if stack.addresses.isEmpty { return [] }
-        return images.withLock { map in
-            if map == nil {
-                map = ImageMap.capture()
-                _ = c_mode_modules_refresh()
-            }
-            var frames = symbolicate(stack, images: map!)
-            if let after = stack.asyncCallersFollowFrame, !stack.asyncCallers.isEmpty {
-                // The context was found at frame `after` (often a synchronous callee that saved the async
-                // context register); the callers belong where the task's native frames end: before the first
-                // concurrency-runtime frame (swift_job_run and friends) below it.
-                let start = frames.lastIndex { $0.index == after }.map { $0 + 1 } ?? frames.count
-                let position =
-                    frames[start...].firstIndex {
-                        $0.module?.hasPrefix("libswift_Concurrency") == true
-                            || $0.symbol?.contains("runJobInEstablishedExecutorContext") == true
-                    } ?? start
-                let index = position > 0 ? frames[position - 1].index : 0
-                frames.insert(contentsOf: symbolicateAsync(stack.asyncCallers, after: index, images: map!), at: position)
-            }
-            return frames
+        return thread.sync { [self] in symbolicateOnThread(stack) }
+    }
+
+    /// Runs `body` on the symbolication thread after the work queued before it, without waiting. Work queued
+    /// this way is served in order (the stall watchdog logs a stall's end after its report this way).
+    package func submit(_ body: @escaping @Sendable () -> Void) {
+        thread.submit(body)
+    }
+
+    /// Work queued on the symbolication thread and not started yet.
+    package var pendingWork: Int { thread.pending }
+
+    /// Cache figures: addresses kept, lookups answered from the cache, lookups symbolicated.
+    package var cacheStatistics: (addresses: Int, hits: Int, misses: Int) {
+        storage.withLock { ($0.frames.count, $0.hits, $0.misses) }
+    }
+
+    private func symbolicateOnThread(_ stack: RawStack) -> [StackFrame] {
+        let map = storage.withLock { storage -> ImageMap in
+            if let images = storage.images { return images }
+            let map = ImageMap.capture()
+            _ = c_mode_modules_refresh()
+            storage.images = map
+            return map
         }
+        var frames = symbolicate(stack, images: map)
+        if let after = stack.asyncCallersFollowFrame, !stack.asyncCallers.isEmpty {
+            // The context was found at frame `after` (often a synchronous callee that saved the async
+            // context register); the callers belong where the task's native frames end: before the first
+            // concurrency-runtime frame (swift_job_run and friends) below it.
+            let start = frames.lastIndex { $0.index == after }.map { $0 + 1 } ?? frames.count
+            let position =
+                frames[start...].firstIndex {
+                    $0.module?.hasPrefix("libswift_Concurrency") == true
+                        || $0.symbol?.contains("runJobInEstablishedExecutorContext") == true
+                } ?? start
+            let index = position > 0 ? frames[position - 1].index : 0
+            frames.insert(contentsOf: symbolicateAsync(stack.asyncCallers, after: index, images: map), at: position)
+        }
+        return frames
+    }
+
+    /// The frames of each key, from the cache or, for the keys not cached yet, from one `Runtime`
+    /// symbolication of those addresses (each looked up once however often it occurs). `nil` entries: Runtime
+    /// gave nothing for that address (not cached).
+    private func frames(for keys: [CacheKey], images: ImageMap) -> [Resolved?] {
+        var known = storage.withLock { storage -> [CacheKey: Resolved] in
+            var known: [CacheKey: Resolved] = [:]
+            for key in keys where known[key] == nil {
+                if let frames = storage.frames[key] { known[key] = frames }
+            }
+            return known
+        }
+        var missing: [CacheKey] = []
+        var seen = Set(known.keys)
+        for key in keys where seen.insert(key).inserted { missing.append(key) }
+        if !missing.isEmpty {
+            let resolved = lookUp(missing, images: images)
+            storage.withLock { storage in
+                if storage.frames.count + resolved.count > Self.cacheLimit { storage.frames.removeAll() }
+                for (key, frames) in resolved { storage.frames[key] = frames }
+                storage.misses += missing.count
+                storage.hits += keys.count - missing.count
+            }
+            known.merge(resolved) { old, _ in old }
+        } else {
+            storage.withLock { $0.hits += keys.count }
+        }
+        return keys.map { known[$0] }
+    }
+
+    /// One `Runtime` symbolication of distinct addresses, split back into each address's frames.
+    private func lookUp(_ keys: [CacheKey], images: ImageMap) -> [CacheKey: Resolved] {
+        let rich: [RichFrame<UInt>] = keys.map { key in
+            switch key.kind {
+            case .programCounter: .programCounter(key.address)
+            case .returnAddress: .returnAddress(key.address)
+            case .asyncResumePoint: .asyncResumePoint(key.address)
+            }
+        }
+        let backtrace = Backtrace(architecture: Self.architecture, frames: rich, images: images)
+        let async = keys.first?.kind == .asyncResumePoint
+        let options: Backtrace.SymbolicationOptions =
+            async ? [.showSourceLocations, .useSymbolCache] : [.showInlineFrames, .showSourceLocations, .useSymbolCache]
+        guard let symbolicated = backtrace.symbolicated(with: images, options: options) else { return [:] }
+        var result: [CacheKey: Resolved] = [:]
+        var physical = 0
+        var group: [StackFrame] = []
+        var mangled: String?
+        for frame in symbolicated.frames {
+            switch frame.captured {
+            case .omittedFrames, .truncated: continue
+            default: break
+            }
+            guard physical < keys.count else { break }
+            let key = keys[physical]
+            var resolved = Self.fallbackFrame(index: 0, address: key.address, lookUpSymbol: frame.symbol == nil)
+            if let symbol = frame.symbol {
+                resolved.symbol = symbol.name
+                if group.isEmpty { mangled = symbol.rawName }
+                if let location = symbol.sourceLocation {
+                    resolved.file = location.path
+                    resolved.line = location.line
+                    resolved.column = location.column
+                }
+            }
+            resolved.isInlined = frame.inlined
+            resolved.isAsync = key.kind == .asyncResumePoint
+            group.append(resolved)
+            if !frame.inlined || async {
+                result[key] = Resolved(frames: group, mangledName: mangled)
+                group = []
+                mangled = nil
+                physical += 1
+            }
+        }
+        return result
     }
 
     /// Async continuation addresses, kept only when the first one is a Swift async continuation (a
     /// "resume partial function"), which rejects a chain read from a stray pointer.
     private func symbolicateAsync(_ addresses: [UInt], after: Int, images: ImageMap) -> [StackFrame] {
-        let rich: [RichFrame<UInt>] = addresses.map { .asyncResumePoint($0) }
-        let backtrace = Backtrace(architecture: Self.architecture, frames: rich, images: images)
-        guard let symbolicated = backtrace.symbolicated(with: images, options: [.showSourceLocations, .useSymbolCache])
-        else { return [] }
-        var frames: [StackFrame] = []
-        guard let firstRaw = symbolicated.frames.first?.symbol?.rawName, Self.isAsyncContinuation(mangled: firstRaw)
-        else { return [] }
-        for (address, frame) in zip(addresses, symbolicated.frames) {
-            var result = Self.fallbackFrame(index: after, address: address, lookUpSymbol: frame.symbol == nil)
-            result.symbol = frame.symbol?.name ?? result.symbol
-            if let location = frame.symbol?.sourceLocation {
-                result.file = location.path
-                result.line = location.line
-                result.column = location.column
-            }
-            result.isAsync = true
-            frames.append(result)
+        let keys = addresses.map { CacheKey(address: $0, kind: .asyncResumePoint) }
+        let looked = frames(for: keys, images: images)
+        guard let firstRaw = looked.first??.mangledName, Self.isAsyncContinuation(mangled: firstRaw) else {
+            return []
         }
-        return frames
+        return zip(addresses, looked).map { address, resolved in
+            var frame = resolved?.frames.last ?? Self.fallbackFrame(index: after, address: address)
+            frame.index = after
+            frame.isAsync = true
+            return frame
+        }
     }
 
     /// Swift mangles async continuations ("await resume partial function", "suspend resume partial function")
@@ -106,44 +243,21 @@ public final class Symbolicator: Sendable {
     }
 
     private func symbolicate(_ stack: RawStack, images: ImageMap) -> [StackFrame] {
-        let rich: [RichFrame<UInt>] = stack.addresses.enumerated().map { index, address in
-            index == 0 && stack.firstFrameIsExactPC ? .programCounter(address) : .returnAddress(address)
+        let keys = stack.addresses.enumerated().map { index, address in
+            CacheKey(address: address, kind: index == 0 && stack.firstFrameIsExactPC ? .programCounter : .returnAddress)
         }
-        let backtrace = Backtrace(architecture: Self.architecture, frames: rich, images: images)
-        guard
-            let symbolicated = backtrace.symbolicated(
-                with: images, options: [.showInlineFrames, .showSourceLocations, .useSymbolCache])
-        else {
-            return stack.addresses.enumerated().map { Self.fallbackFrame(index: $0, address: $1) }
-        }
+        let resolved = frames(for: keys, images: images)
         var frames: [StackFrame] = []
-        var physicalIndex = 0
-        for frame in symbolicated.frames {
-            let captured = frame.captured
-            guard physicalIndex < stack.addresses.count else { break }
-            switch captured {
-            case .omittedFrames, .truncated: continue
-            default: break
+        for (index, looked) in resolved.enumerated() {
+            guard let looked else {
+                // Anything Runtime dropped is still reported raw.
+                frames.append(Self.fallbackFrame(index: index, address: stack.addresses[index]))
+                continue
             }
-            let address = stack.addresses[physicalIndex]
-            var result = Self.fallbackFrame(index: physicalIndex, address: address, lookUpSymbol: frame.symbol == nil)
-            if let symbol = frame.symbol {
-                result.symbol = symbol.name
-                if let location = symbol.sourceLocation {
-                    result.file = location.path
-                    result.line = location.line
-                    result.column = location.column
-                }
+            for var frame in looked.frames {
+                frame.index = index
+                frames.append(frame)
             }
-            result.isInlined = frame.inlined
-            result.isAsync = { if case .asyncResumePoint = captured { return true } else { return false } }()
-            frames.append(result)
-            if !frame.inlined { physicalIndex += 1 }
-        }
-        // Anything Runtime dropped is still reported raw.
-        while physicalIndex < stack.addresses.count {
-            frames.append(Self.fallbackFrame(index: physicalIndex, address: stack.addresses[physicalIndex]))
-            physicalIndex += 1
         }
         return frames
     }
