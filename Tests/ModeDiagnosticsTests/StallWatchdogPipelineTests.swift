@@ -1,5 +1,7 @@
 import Dispatch
+import Logging
 import ModeDiagnostics
+import ModeTestKit
 import Synchronization
 import Testing
 
@@ -21,9 +23,20 @@ struct StallWatchdogPipelineTests {
         }
     }
 
+    /// The records of the capture that mention `report_id`, as (index, part, message).
+    static func stallRecords(_ capture: LogCapture) -> [(index: Int, reportID: String, part: String?, message: String)] {
+        capture.records.enumerated().compactMap { index, record in
+            guard case .string(let id)? = record.metadata["mode.stall.report_id"] else { return nil }
+            var part: String?
+            if case .string(let value)? = record.metadata["mode.stall.part"] { part = value }
+            return (index, id, part, record.message)
+        }
+    }
+
     @Test func aSecondStallIsCapturedWhileTheFirstReportIsStillBeingBuiltAndEachEndFollowsItsReport()
         async throws
     {
+        let capture = LogCapture()
         let executor = InstrumentedTaskExecutor(threadCount: 2, namePrefix: "blind-exec-")
         defer { executor.shutdown() }
         let reports = StallEventLog<StallReport>()
@@ -33,7 +46,7 @@ struct StallWatchdogPipelineTests {
         let configuration = StallWatchdog.Configuration(
             timeout: .milliseconds(100), rateLimitWindow: .zero, threadFilter: { tids.contains($0.threadID) })
         let watchdog = StallWatchdog(
-            configuration: configuration,
+            configuration: configuration, logger: capture.logger,
             onStall: { report in
                 order.append("report \(report.thread.tid)")
                 reports.append(report)
@@ -73,7 +86,17 @@ struct StallWatchdogPipelineTests {
         }
         // The watchdog did not wait for the first report: it captures the second stall too.
         try await Self.waitUntil("the second stall is captured") { watchdog.captureCount >= 2 }
-        #expect(reports.all.isEmpty, "nothing could be logged yet: the symbolication thread is held")
+        #expect(reports.all.isEmpty, "no complete report yet: the symbolication thread is held")
+        // Each report is due at timeout × 1.1 after its job started: the watchdog logs the core part itself.
+        try await Self.waitUntil("both core parts are logged") {
+            Self.stallRecords(capture).filter { $0.part == "core" }.count == 2
+        }
+        for core in Self.stallRecords(capture) where core.part == "core" {
+            #expect(core.message.hasPrefix("Blocking detected: thread blind-exec-"), "\(core.message)")
+            #expect(core.message.contains("core part (symbols were not ready in time"), "\(core.message)")
+            #expect(core.message.contains("[ModeDiagnosticsTests+0x") || core.message.contains("[swift-modePackageTests"),
+                    "module+offset frames: \(core.message)")
+        }
 
         gateA.signal()
         gateB.signal()
@@ -94,6 +117,17 @@ struct StallWatchdogPipelineTests {
         }
         #expect(reports.all.count == 2)
         #expect(Set(reports.all.map(\.thread.tid)).count == 2)
+        #expect(reports.all.allSatisfy { $0.part == .symbolicated && $0.site.contains("blockingWork") })
+        // In the log: each report's core part, then its symbolicated part (same report id), then its end.
+        let records = Self.stallRecords(capture)
+        for report in reports.all {
+            let id = "\(report.reportID)"
+            let core = try #require(records.first { $0.reportID == id && $0.part == "core" })
+            let full = try #require(records.first { $0.reportID == id && $0.part == "symbolicated" })
+            let end = try #require(records.first { $0.reportID == id && $0.message.hasPrefix("Blocking ended:") })
+            #expect(core.index < full.index && full.index < end.index)
+            #expect(full.message.contains("blockingWork"), "\(full.message)")
+        }
         // Each end is the stall's own duration, measured when it ended, not when its line could be logged.
         let longest = try #require(blockedFor.values.max())
         for end in ends.all {
@@ -133,4 +167,36 @@ final class Recorded<Value: Sendable>: Sendable {
     private let storage = Mutex<[Value]>([])
     func append(_ value: Value) { storage.withLock { $0.append(value) } }
     var values: [Value] { storage.withLock { $0 } }
+}
+
+@Suite("StallWatchdog report deadlines (manual clock)")
+struct StallReportDeadlineTests {
+    @Test func aFirstReportIsDueAtTimeoutTimesOnePointOneAfterItsJobStarted() {
+        let clock = ManualClock()
+        let start = clock.now
+        // Detected exactly at the timeout: 50 ms of budget for the symbols.
+        let onTime = StallWatchdog.reportDeadline(
+            kind: .detected, detectedAt: start.advanced(by: .milliseconds(500)), busyFor: .milliseconds(500),
+            timeout: .milliseconds(500)) as ManualClock.Instant
+        #expect(onTime == start.advanced(by: .milliseconds(550)))
+        // Detected late (the watchdog was descheduled): the deadline stays tied to the job's start.
+        let late = StallWatchdog.reportDeadline(
+            kind: .detected, detectedAt: start.advanced(by: .milliseconds(530)), busyFor: .milliseconds(530),
+            timeout: .milliseconds(500)) as ManualClock.Instant
+        #expect(late == start.advanced(by: .milliseconds(550)))
+        // Detected after the deadline: due at once, never in the past.
+        let overdue = StallWatchdog.reportDeadline(
+            kind: .detected, detectedAt: start.advanced(by: .milliseconds(700)), busyFor: .milliseconds(700),
+            timeout: .milliseconds(500)) as ManualClock.Instant
+        #expect(overdue == start.advanced(by: .milliseconds(700)))
+    }
+
+    @Test func aRepeatIsDueTenPercentOfTheTimeoutAfterItsDetection() {
+        let clock = ManualClock()
+        let detected = clock.now.advanced(by: .seconds(2))
+        let due = StallWatchdog.reportDeadline(
+            kind: .repeated, detectedAt: detected, busyFor: .seconds(2), timeout: .milliseconds(500))
+            as ManualClock.Instant
+        #expect(due == detected.advanced(by: .milliseconds(50)))
+    }
 }

@@ -22,6 +22,12 @@ extension StallReport {
     /// ```
     public func render() -> String {
         var lines = [headline]
+        if part == .core {
+            lines.append("  report: \(reportID), core part (symbols were not ready in time; the symbolicated part follows "
+                + "with this report id)")
+        } else if part == .symbolicated {
+            lines.append("  report: \(reportID), symbolicated part (completes the core part logged before)")
+        }
         if let task {
             lines.append("  service: \(task.servicePath ?? "-")")
             lines.append("  task: \(task.taskName)" + (task.taskID.map { " (id \($0))" } ?? ""))

@@ -30,6 +30,29 @@ public struct StallReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// Which part of a report split in two this record is: `nil` for a whole report (the usual case).
+    ///
+    /// A report is due at `timeout × 1.1` after the job started. When symbolication cannot finish by then (the
+    /// debug info of code never seen before is being read), the watchdog logs the **core** part on time (thread,
+    /// task, service, executor, module+offset frames), and the **symbolicated** part follows as a second
+    /// record with the same ``reportID``, complete.
+    public struct Part: Sendable, Hashable, Codable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+
+        /// Logged on time, before symbolication finished: frames carry module+offset only.
+        public static let core = Part("core")
+        /// The complete report following a core part with the same report id.
+        public static let symbolicated = Part("symbolicated")
+
+        public var description: String { name }
+        public init(from decoder: any Decoder) throws { name = try decoder.singleValueContainer().decode(String.self) }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(name)
+        }
+    }
+
     /// Version of this format (1).
     public var formatVersion: Int
     /// First report or repeat.
@@ -70,6 +93,8 @@ public struct StallReport: Sendable, Codable, Equatable {
     public var captureMicroseconds: Int64?
     /// Time spent symbolicating, microseconds.
     public var symbolicationMicroseconds: Int64?
+    /// `nil` for a whole report; ``Part/core`` or ``Part/symbolicated`` when it was logged in two records.
+    public var part: Part?
 
     /// Creates a report.
     public init(formatVersion: Int = 1, kind: Kind, reportID: UInt64, timestamp: String, processID: Int32,
@@ -77,7 +102,7 @@ public struct StallReport: Sendable, Codable, Equatable {
                 timeoutMilliseconds: Int64, repeatIndex: Int = 0, suppressedSinceLastReport: Int = 0, site: String,
                 jobAddress: String? = nil, task: TaskAttribution? = nil, unwinder: Unwinder,
                 captureNote: String? = nil, frames: [StackFrame], captureMicroseconds: Int64? = nil,
-                symbolicationMicroseconds: Int64? = nil) {
+                symbolicationMicroseconds: Int64? = nil, part: Part? = nil) {
         self.formatVersion = formatVersion
         self.kind = kind
         self.reportID = reportID
@@ -98,5 +123,6 @@ public struct StallReport: Sendable, Codable, Equatable {
         self.frames = frames
         self.captureMicroseconds = captureMicroseconds
         self.symbolicationMicroseconds = symbolicationMicroseconds
+        self.part = part
     }
 }

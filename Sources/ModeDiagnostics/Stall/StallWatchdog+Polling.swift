@@ -19,8 +19,10 @@ extension StallWatchdog {
             let (samples, sources) = collectSamples(now: now, nowNanoseconds: nowNanoseconds)
             let actions = state.withLock { $0.detector.poll(now: now, samples: samples) }
             for action in actions { perform(action, sources: sources) }
+            logOverdueReports(now: clock.now)
             heartbeats?.sendBeats()
-            let delay = state.withLock { $0.detector.nextPollDelay(now: clock.now) }
+            var delay = state.withLock { $0.detector.nextPollDelay(now: clock.now) }
+            if let due = nextReportDeadline { delay = min(delay, max(.zero, clock.now.duration(to: due))) }
             let nanoseconds = max(1_000_000, StallReport.microseconds(delay) * 1_000)
             _ = wakeup.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
         }

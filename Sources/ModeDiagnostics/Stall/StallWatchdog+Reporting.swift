@@ -2,10 +2,22 @@ import Logging
 import Synchronization
 
 extension StallWatchdog {
-    /// Captures the stalled thread once, on the watchdog thread, then hands the rest (symbolication, rate
-    /// limiting by site, logging) to the symbolication thread, so the watchdog goes on polling: a second thread
-    /// that stalls meanwhile is still detected and captured on time, and a stall's end is measured when it
-    /// ends. Work handed over is served in order, so a stall's end line always follows its report.
+    /// A report captured and admitted on the watchdog thread, waiting for its symbols.
+    struct PendingReport: Sendable {
+        /// When the report is due (`timeout × 1.1` after the job started): past it, the core part is logged.
+        var deadline: ContinuousClock.Instant
+        /// The report with module+offset frames only.
+        var core: StallReport
+        /// Whether the core part was logged because the symbols were late.
+        var coreLogged = false
+    }
+
+    /// Captures the stalled thread once and admits the report, on the watchdog thread, then hands the
+    /// symbolication to the symbolication thread, so the watchdog goes on polling: a second thread that stalls
+    /// meanwhile is still detected and captured on time, and a stall's end is measured when it ends. The report
+    /// is logged whole when its symbols are ready by its deadline (`timeout × 1.1` after the job started);
+    /// otherwise the watchdog logs its core part at the deadline and the symbolicated part follows
+    /// (``StallReport/Part``). Work handed over is served in order, so a stall's end line follows its report.
     func report(_ stall: StallDetector<ContinuousClock>.Stall, kind: StallReport.Kind, executor: String) {
         if configuration.suppressWhileDebuggerAttached && ProcessInspection.isDebuggerAttached { return }
         let tid = stall.threadID
@@ -16,68 +28,41 @@ extension StallWatchdog {
         var raw: RawStack?
         var note: String?
         var captureTime: Duration?
+        let detectedAt = clock.now
         if tid > 0 {
-            let started = clock.now
             do {
                 raw = try StackCapture.capture(threadID: tid, timeout: configuration.captureTimeout)
             } catch {
                 note = "stack capture failed: \(error)"
             }
-            captureTime = started.duration(to: clock.now)
+            captureTime = detectedAt.duration(to: clock.now)
         } else {
             note = "the executor has not run a heartbeat yet: its thread is unknown"
         }
+        if let rawNote = raw?.note { note = note.map { "\($0); \(rawNote)" } ?? rawNote }
         // Name the task now, while it is certainly alive: the stall may end (and its task be unregistered)
         // before the report is symbolicated.
         let resolve: (UInt) -> TaskAttribution? = { [configuration] address in
             configuration.attributeTask?(address) ?? TaskAttributionTable.shared.lookup(taskAddress: address)
         }
         let task = (raw?.swiftTask).flatMap(resolve) ?? stall.job.flatMap(resolve)
-        let captured = CapturedStall(
-            stall: stall, kind: kind, executor: executor, thread: thread, raw: raw, note: note,
-            captureTime: captureTime, task: task)
-        state.withLock { $0.captureCount += 1 }
-        Symbolicator.shared.submit { [self] in finishReport(captured) }
-    }
-
-    /// What the watchdog thread captured of a stall, for the symbolication thread to finish.
-    struct CapturedStall: Sendable {
-        var stall: StallDetector<ContinuousClock>.Stall
-        var kind: StallReport.Kind
-        var executor: String
-        var thread: ThreadInfo
-        var raw: RawStack?
-        var note: String?
-        var captureTime: Duration?
-        var task: TaskAttribution?
-    }
-
-    /// Symbolicates, applies rate limiting by site, then logs, keeps and hands out the report. Runs on the
-    /// symbolication thread.
-    func finishReport(_ captured: CapturedStall) {
-        let stall = captured.stall
-        let kind = captured.kind
-        let thread = captured.thread
-        let task = captured.task
-        let tid = stall.threadID
-        var note = captured.note
-        var frames: [StackFrame] = []
-        var symbolicationTime: Duration?
-        if let raw = captured.raw {
-            let started = clock.now
-            frames = Symbolicator.shared.symbolicate(raw)
-            symbolicationTime = started.duration(to: clock.now)
-            if let rawNote = raw.note { note = note.map { "\($0); \(rawNote)" } ?? rawNote }
+        // module+offset needs no debug info: the core part, and the rate-limiting site (the first frame
+        // outside the C library and the runtimes, as module+offset).
+        let rawFrames = (raw?.addresses ?? []).enumerated().map {
+            Symbolicator.fallbackFrame(index: $0, address: $1, lookUpSymbol: false)
         }
-        let site = Self.site(of: frames, fallback: "\(stall.id.source)")
+        let rawSite = Self.site(of: rawFrames, fallback: "\(stall.id.source)")
 
         // Rate limiting: only first reports; a repeat belongs to a stall that was already admitted.
         var suppressed = 0
         if kind == .detected {
-            let admission = state.withLock { $0.detector.admit(stall.id, site: site, now: clock.now) }
+            let admission = state.withLock { $0.detector.admit(stall.id, site: rawSite, now: detectedAt) }
             switch admission {
             case .suppress:
-                state.withLock { $0.suppressedCount += 1 }
+                state.withLock {
+                    $0.suppressedCount += 1
+                    $0.captureCount += 1
+                }
                 return
             case .report(let count):
                 suppressed = count
@@ -86,45 +71,111 @@ extension StallWatchdog {
             return  // the first report was not logged (debugger, …): do not start with a repeat
         }
 
-        let reportID = state.withLock { state -> UInt64 in
-            state.nextReportID += 1
-            return state.nextReportID
-        }
-        let report = StallReport(
-            kind: kind, reportID: reportID, timestamp: ProcessInspection.timestamp(),
+        let core = StallReport(
+            kind: kind, reportID: 0, timestamp: ProcessInspection.timestamp(),
             processID: ProcessInspection.processID, thread: thread,
             source: { if case .heartbeat(let name) = stall.id.source { "heartbeat:\(name)" } else { "thread" } }(),
-            executor: captured.executor, busyMilliseconds: StallReport.milliseconds(stall.busyFor),
+            executor: executor, busyMilliseconds: StallReport.milliseconds(stall.busyFor),
             timeoutMilliseconds: StallReport.milliseconds(configuration.timeout), repeatIndex: stall.repeatIndex,
-            suppressedSinceLastReport: suppressed, site: site,
+            suppressedSinceLastReport: suppressed, site: rawSite,
             jobAddress: stall.job.map { "0x" + String($0, radix: 16) }, task: task,
-            unwinder: captured.raw?.unwinder ?? .none, captureNote: note, frames: frames,
-            captureMicroseconds: captured.captureTime.map(StallReport.microseconds),
-            symbolicationMicroseconds: symbolicationTime.map(StallReport.microseconds))
+            unwinder: raw?.unwinder ?? .none, captureNote: note, frames: rawFrames,
+            captureMicroseconds: captureTime.map(StallReport.microseconds), part: .core)
+        let due = Self.reportDeadline(kind: kind, detectedAt: detectedAt, busyFor: stall.busyFor,
+                                      timeout: configuration.timeout)
+        let reportID = state.withLock { state -> UInt64 in
+            state.nextReportID += 1
+            var pending = core
+            pending.reportID = state.nextReportID
+            state.pending[state.nextReportID] = PendingReport(deadline: due, core: pending)
+            state.captureCount += 1
+            if kind == .detected {
+                state.logged[stall.id] = LoggedStall(reportID: state.nextReportID, threadName: thread.name, task: task)
+            }
+            return state.nextReportID
+        }
+        Symbolicator.shared.submit { [self, raw] in finishReport(reportID, raw: raw) }
+    }
 
+    /// When a report is due: `timeout × 1.1` after its job started (a repeat: 10 % of the timeout after its
+    /// detection), never before its detection.
+    package static func reportDeadline<Instant: InstantProtocol>(
+        kind: StallReport.Kind, detectedAt: Instant, busyFor: Duration, timeout: Duration
+    ) -> Instant where Instant.Duration == Duration {
+        let budget = timeout / 10
+        guard kind == .detected else { return detectedAt.advanced(by: budget) }
+        let due = detectedAt.advanced(by: timeout + budget - busyFor)
+        return max(due, detectedAt)
+    }
+
+    /// Symbolicates a pending report and logs it whole, or as the symbolicated part when its core part was
+    /// logged already; keeps it and hands it to `onStall`. Runs on the symbolication thread.
+    func finishReport(_ reportID: UInt64, raw: RawStack?) {
+        var frames: [StackFrame] = []
+        var symbolicationTime: Duration?
+        if let raw {
+            let started = clock.now
+            frames = Symbolicator.shared.symbolicate(raw)
+            symbolicationTime = started.duration(to: clock.now)
+        }
+        let report: StallReport? = reportOrder.withLock { _ in
+            guard let pending = state.withLock({ $0.pending.removeValue(forKey: reportID) }) else { return nil }
+            var report = pending.core
+            report.frames = raw == nil ? report.frames : frames
+            report.site = Self.site(of: report.frames, fallback: report.site)
+            report.symbolicationMicroseconds = symbolicationTime.map(StallReport.microseconds)
+            report.part = pending.coreLogged ? .symbolicated : nil
+            log(report)
+            state.withLock { state in
+                if !pending.coreLogged { state.reportCount += 1 }
+                state.recent.append(report)
+                if state.recent.count > max(0, configuration.maxReportsKept) {
+                    state.recent.removeFirst(state.recent.count - max(0, configuration.maxReportsKept))
+                }
+            }
+            return report
+        }
+        if let report { onStall?(report) }
+    }
+
+    /// Logs the core part of every report whose symbols missed its deadline. On the watchdog thread, each poll.
+    func logOverdueReports(now: ContinuousClock.Instant) {
+        let overdue = state.withLock { state in
+            state.pending.filter { !$0.value.coreLogged && $0.value.deadline <= now }.keys.sorted()
+        }
+        for reportID in overdue {
+            reportOrder.withLock { _ in
+                let core = state.withLock { state -> StallReport? in
+                    guard var pending = state.pending[reportID], !pending.coreLogged else { return nil }
+                    pending.coreLogged = true
+                    state.pending[reportID] = pending
+                    state.reportCount += 1
+                    return pending.core
+                }
+                if let core { log(core) }
+            }
+        }
+    }
+
+    /// The earliest deadline of a report whose core part is not logged, if any.
+    var nextReportDeadline: ContinuousClock.Instant? {
+        state.withLock { $0.pending.values.filter { !$0.coreLogged }.map(\.deadline).min() }
+    }
+
+    /// One WARNING record with the report's text and its `mode.stall.*` metadata.
+    func log(_ report: StallReport) {
         var metadata: Logger.Metadata = [
-            "mode.stall.tid": "\(tid)",
-            "mode.stall.thread": "\(thread.name)",
+            "mode.stall.tid": "\(report.thread.tid)",
+            "mode.stall.thread": "\(report.thread.name)",
             "mode.stall.busy_ms": "\(report.busyMilliseconds)",
-            "mode.stall.report_id": "\(reportID)",
+            "mode.stall.report_id": "\(report.reportID)",
         ]
-        if let task {
+        if let part = report.part { metadata["mode.stall.part"] = "\(part)" }
+        if let task = report.task {
             metadata["mode.task"] = "\(task.taskName)"
             if let servicePath = task.servicePath { metadata["mode.service"] = "\(servicePath)" }
         }
         logger.warning("\(report.render())", metadata: metadata)
-
-        state.withLock { state in
-            state.reportCount += 1
-            state.recent.append(report)
-            if state.recent.count > max(0, configuration.maxReportsKept) {
-                state.recent.removeFirst(state.recent.count - max(0, configuration.maxReportsKept))
-            }
-            if kind == .detected {
-                state.logged[stall.id] = LoggedStall(reportID: reportID, threadName: thread.name, task: task)
-            }
-        }
-        onStall?(report)
     }
 
     /// Modules whose frames are never the "site" of a stall: the C library, the Swift runtime, libdispatch.
@@ -134,8 +185,9 @@ extension StallWatchdog {
         "libFoundation",
     ]
 
-    /// The rate-limiting key: the first symbolicated frame outside system modules (inlined frames count), else
-    /// the first symbol, else the first module+offset.
+    /// The site of a stall: the first symbolicated frame outside system modules (inlined frames count), else
+    /// the first symbol, else the first module+offset outside system modules (the rate-limiting key, computed
+    /// before symbolication), else the first module+offset.
     static func site(of frames: [StackFrame], fallback: String) -> String {
         func isSystem(_ frame: StackFrame) -> Bool {
             guard let module = frame.module else { return false }
@@ -145,7 +197,9 @@ extension StallWatchdog {
             return symbol
         }
         if let symbol = frames.first(where: { $0.symbol != nil })?.symbol { return symbol }
-        if let frame = frames.first, let module = frame.module, let offset = frame.moduleOffset {
+        if let frame = frames.first(where: { !isSystem($0) && $0.module != nil }) ?? frames.first,
+            let module = frame.module, let offset = frame.moduleOffset
+        {
             return "\(module)+0x\(String(offset, radix: 16))"
         }
         return fallback

@@ -45,6 +45,8 @@ public final class StallWatchdog: Sendable {
     let clock = ContinuousClock()
     let state: Mutex<State>
     let wakeup = DispatchSemaphore(value: 0)
+    /// Held while a report record is logged, so a core part is always logged before its symbolicated part.
+    let reportOrder = Mutex<Void>(())
 
     struct LoggedStall: Sendable {
         var reportID: UInt64
@@ -62,6 +64,7 @@ public final class StallWatchdog: Sendable {
         var reportCount = 0
         var suppressedCount = 0
         var captureCount = 0
+        var pending: [UInt64: PendingReport] = [:]
     }
 
     /// Creates a stopped watchdog.
