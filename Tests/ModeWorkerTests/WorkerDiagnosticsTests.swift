@@ -27,13 +27,17 @@ struct WorkerDiagnosticsTests {
     @Test("a blocked SwiftNIO event loop is reported for that loop only")
     func blockedEventLoop() async throws {
         let child = try ChildWorker("nio-stall", ["--no-console", "--blocking-timeout", "0.5"])
-        let output = try await child.waitForOutput("the loop's stall report") {
-            $0.contains("Blocking detected:") && $0.contains("fixture-nio-loop-0")
+        // The report may come in two records (a core part on time, then the symbolicated part): wait for the
+        // record that names the function.
+        let output = try await child.waitForOutput("the loop's stall report") { output in
+            output.components(separatedBy: "Blocking detected:").contains {
+                $0.contains("fixture-nio-loop-0") && $0.contains("blockingWork(seconds:)")
+            }
         }
         child.signal(SIGTERM)
         _ = try await child.waitForExit()
         let reports = output.components(separatedBy: "Blocking detected:").dropFirst()
-        let report = try #require(reports.first { $0.contains("fixture-nio-loop-0") })
+        let report = try #require(reports.first { $0.contains("fixture-nio-loop-0") && $0.contains("blockingWork") })
         #expect(report.contains("NIO-ELT"), "the loop's own thread: \(report)")
         #expect(report.contains("blockingWork(seconds:)"))
         #expect(!reports.contains { $0.contains("thread mode-exec-") }, "no executor thread was blocked")

@@ -47,9 +47,10 @@ extension StallWatchdog {
         }
         let task = (raw?.swiftTask).flatMap(resolve) ?? stall.job.flatMap(resolve)
         // module+offset needs no debug info: the core part, and the rate-limiting site (the first frame
-        // outside the C library and the runtimes, as module+offset).
+        // outside the C library and the runtimes, as module+offset; `site(of:)` takes the first non-system
+        // frame's symbol when dladdr named one).
         let rawFrames = (raw?.addresses ?? []).enumerated().map {
-            Symbolicator.fallbackFrame(index: $0, address: $1, lookUpSymbol: false)
+            Symbolicator.fallbackFrame(index: $0, address: $1)  // dladdr names exported symbols (libc) for free
         }
         let rawSite = Self.site(of: rawFrames, fallback: "\(stall.id.source)")
 
@@ -186,8 +187,8 @@ extension StallWatchdog {
     ]
 
     /// The site of a stall: the first symbolicated frame outside system modules (inlined frames count), else
-    /// the first symbol, else the first module+offset outside system modules (the rate-limiting key, computed
-    /// before symbolication), else the first module+offset.
+    /// the first module+offset outside system modules (the rate-limiting key, computed before symbolication:
+    /// dladdr names only exported symbols), else the first symbol, else the first module+offset.
     static func site(of frames: [StackFrame], fallback: String) -> String {
         func isSystem(_ frame: StackFrame) -> Bool {
             guard let module = frame.module else { return false }
@@ -196,12 +197,12 @@ extension StallWatchdog {
         if let frame = frames.first(where: { $0.symbol != nil && !isSystem($0) }), let symbol = frame.symbol {
             return symbol
         }
-        if let symbol = frames.first(where: { $0.symbol != nil })?.symbol { return symbol }
-        if let frame = frames.first(where: { !isSystem($0) && $0.module != nil }) ?? frames.first,
-            let module = frame.module, let offset = frame.moduleOffset
-        {
+        func moduleOffset(_ frame: StackFrame) -> String? {
+            guard let module = frame.module, let offset = frame.moduleOffset else { return nil }
             return "\(module)+0x\(String(offset, radix: 16))"
         }
-        return fallback
+        if let site = frames.first(where: { !isSystem($0) && $0.module != nil }).flatMap(moduleOffset) { return site }
+        if let symbol = frames.first(where: { $0.symbol != nil })?.symbol { return symbol }
+        return frames.first.flatMap(moduleOffset) ?? fallback
     }
 }
