@@ -25,8 +25,8 @@ public struct ModeLogging: Sendable {
     private static let bootstrapped = Atomic<Bool>(false)
 
     /// Opens the sink described by `options` (`--logfile` or stderr; `--log-format`), sets the shared level
-    /// to `options.logLevel` and bootstraps swift-log. Colour is used on a terminal unless the `NO_COLOR`
-    /// environment variable is set (https://no-color.org).
+    /// to `options.logLevel` and bootstraps swift-log (with `metadataProvider`, if any). Colour is used on a
+    /// terminal unless the `NO_COLOR` environment variable is set (https://no-color.org).
     ///
     /// ```swift
     /// let logging = try ModeLogging.bootstrap(ResolvedWorkerOptions(logLevel: .debug))
@@ -35,7 +35,8 @@ public struct ModeLogging: Sendable {
     /// - Throws: ``LogSinkError`` if the log file cannot be opened; ``ModeLoggingError`` with code
     ///   ``ModeLoggingError/Code/alreadyBootstrapped`` on a second call.
     public static func bootstrap(
-        _ options: ResolvedWorkerOptions, environment: [String: String]? = nil
+        _ options: ResolvedWorkerOptions, environment: [String: String]? = nil,
+        metadataProvider: Logger.MetadataProvider? = nil
     ) throws -> ModeLogging {
         let sink: LogSink
         if let path = options.logFile {
@@ -49,7 +50,7 @@ public struct ModeLogging: Sendable {
             levelControl: .shared, recentLines: RecentLogLines()
         )
         configuration.levelControl.level = options.logLevel
-        return try Self.bootstrap(configuration)
+        return try Self.bootstrap(configuration, metadataProvider: metadataProvider)
     }
 
     /// Bootstraps swift-log with handlers sharing `configuration`.

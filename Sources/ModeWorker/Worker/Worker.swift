@@ -10,7 +10,8 @@ import Glibc
 
 /// Runs a service tree as a production process: mode's `Worker`, with diagnostics.
 ///
-/// The Worker is the root of the tree (`[^Worker]`). It bootstraps logging (mode's format, or JSON lines),
+/// The Worker is the root of the tree (`[^Worker]`). It bootstraps logging (mode's format, or JSON lines; not
+/// when the application set up its own log handler, see ``WorkerLogging``),
 /// handles SIGINT/SIGTERM (graceful stop; a second signal forces exit), SIGHUP (reopens the log file) and
 /// SIGUSR1 (a thread dump in the log), runs the services on an instrumented executor watched by the stall
 /// watchdog (`--blocking-timeout`), serves the debug console (`telnet 127.0.0.1 50101`), writes crash
@@ -37,6 +38,8 @@ public final class Worker: Service {
     public let services: [any Service]
     /// The settings the Worker runs with.
     public let options: ResolvedWorkerOptions
+    /// Whether and how the Worker sets up swift-log.
+    public let loggingSetup: WorkerLogging
     let runtime: Mutex<WorkerRuntime?> = Mutex(nil)
     /// What wakes the run loop: a stop request (signal or program) or the tree stopping/crashing by itself.
     enum Event: Sendable {
@@ -53,22 +56,34 @@ public final class Worker: Service {
     /// ```swift
     /// let worker = Worker(App(), options: ResolvedWorkerOptions(logLevel: .debug))
     /// ```
-    public convenience init(_ services: any Service..., options: ResolvedWorkerOptions = ResolvedWorkerOptions()) {
-        self.init(services: services, resolved: options)
+    ///
+    /// - Parameters:
+    ///   - services: The services the Worker starts, in order.
+    ///   - options: The settings (defaults: mode's).
+    ///   - logging: Whether the Worker bootstraps swift-log (``WorkerLogging``; by default only when the
+    ///     application has not set up a log handler of its own).
+    public convenience init(
+        _ services: any Service..., options: ResolvedWorkerOptions = ResolvedWorkerOptions(),
+        logging: WorkerLogging = WorkerLogging()
+    ) {
+        self.init(services: services, resolved: options, logging: logging)
     }
 
     /// Creates a Worker over `services` from command-line options (flags, `MODE_*` variables, defaults).
     ///
     /// - Throws: A `ValidationError` naming the bad flag or variable; from an `AsyncParsableCommand`'s
     ///   `run()` it is printed as one line and the process exits with status 64.
-    public convenience init(_ services: any Service..., options: WorkerOptions) throws {
+    public convenience init(
+        _ services: any Service..., options: WorkerOptions, logging: WorkerLogging = WorkerLogging()
+    ) throws {
         let resolved = try options.resolved()
-        self.init(services: services, resolved: resolved)
+        self.init(services: services, resolved: resolved, logging: logging)
     }
 
-    init(services: [any Service], resolved: ResolvedWorkerOptions) {
+    init(services: [any Service], resolved: ResolvedWorkerOptions, logging: WorkerLogging = WorkerLogging()) {
         self.services = services
         self.options = resolved
+        self.loggingSetup = logging
         self.lifecycle = ServiceLifecycleState(label: "Worker")
         (events, eventSink) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
     }

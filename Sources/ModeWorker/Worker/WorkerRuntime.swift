@@ -46,8 +46,15 @@ final class WorkerRuntime: Sendable {
 
     static func setUp(worker: Worker) async throws -> WorkerRuntime {
         let options = worker.options
-        let logging = try bootstrapLogging(options)
-        let logger = Logger(label: "mode")
+        let logging = try bootstrapLogging(options, setup: worker.loggingSetup)
+        var logger = Logger(label: "mode")
+        if logging == nil {
+            // The application's handler: --loglevel applies to the Worker's loggers (its services inherit it).
+            logger.logLevel = options.logLevel
+            if options.logFile != nil || options.logFormat != .text {
+                logger.warning("--logfile and --log-format are not applied: the application's log handler is used")
+            }
+        }
         worker.lifecycle.setLogger(logger)
 
         installCrashReporter(worker: worker, options: options, logging: logging, logger: logger)
@@ -121,9 +128,12 @@ final class WorkerRuntime: Sendable {
         }
     }
 
-    private static func bootstrapLogging(_ options: ResolvedWorkerOptions) throws -> ModeLogging? {
+    /// Bootstraps mode's handler when ``WorkerLogging`` says so; `nil` when the Worker logs through the
+    /// application's handler (or through the handler a first Worker in this process bootstrapped).
+    private static func bootstrapLogging(_ options: ResolvedWorkerOptions, setup: WorkerLogging) throws -> ModeLogging? {
+        guard setup.shouldBootstrap() else { return nil }
         do {
-            let logging = try ModeLogging.bootstrap(options)
+            let logging = try ModeLogging.bootstrap(options, metadataProvider: setup.metadataProvider)
             logging.sink.writeGate = { write in
                 // The crash handler waits for writes in flight, then owns the fd. While a crash report is
                 // being written, park rather than interleave with it: the process is about to die with the

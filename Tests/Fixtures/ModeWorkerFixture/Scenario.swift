@@ -10,6 +10,7 @@ import Glibc
 struct Scenario {
     let makeRoot: @Sendable () -> any Service
     var configure: @Sendable (Worker) -> Void = { _ in }
+    var logging = WorkerLogging()
 
     init(makeRoot: @escaping @Sendable () -> any Service, configure: @escaping @Sendable (Worker) -> Void) {
         self.makeRoot = makeRoot
@@ -36,6 +37,8 @@ struct Scenario {
             $0.watch(eventLoopGroup: NIOStall.group, name: "fixture-nio")
         },
         "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
+        "app-logging": .appLogging,
+        "metadata-provider": .metadataProvider,
     ]
 }
 
