@@ -117,5 +117,7 @@ struct AuthenticationThrottleTests {
         #expect(ConsoleDuration.text(.milliseconds(201)) == "0.3 s")
         #expect(ConsoleDuration.text(.milliseconds(1)) == "0.1 s")
         #expect(ConsoleDuration.text(.zero) == "0.0 s")
+        #expect(ConsoleDuration.text(.milliseconds(10_040), roundingUp: false) == "10.0 s")
+        #expect(ConsoleDuration.text(.milliseconds(10_050), roundingUp: false) == "10.1 s")
     }
 }

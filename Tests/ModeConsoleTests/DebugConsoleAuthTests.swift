@@ -43,7 +43,7 @@ struct DebugConsoleAuthTests {
         // The oldest squatters were closed to make room, each with a message; the newest three still wait.
         for squatter in squatters.prefix(13) {
             #expect(try squatter.readUntilClosed()
-                == "error: too many unauthenticated console clients (max 4); closing the oldest, this one\r\n")
+                == "error: too many unauthenticated console clients (max 4); closing this one, the oldest\r\n")
         }
         #expect(console.connectedClients == 4)  // the holder and the three newest squatters
     }

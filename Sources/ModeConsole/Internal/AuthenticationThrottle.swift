@@ -62,7 +62,7 @@ struct AuthenticationThrottle<C: Clock>: Sendable where C.Duration == Duration, 
             let total = failed + refused
             var text = "debug console authentication failed"
             text += total == 1 ? " from \(address)" : " \(total) times from \(address)"
-            if let interval { text += " in the last \(ConsoleDuration.text(interval))" }
+            if let interval { text += " in the last \(ConsoleDuration.text(interval, roundingUp: false))" }
             if refused > 0 { text += " (\(refused) refused unchecked while throttled)" }
             if let backoff { text += "; next attempt allowed in \(ConsoleDuration.text(backoff))" }
             return text

@@ -114,7 +114,7 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
         if event is Displaced {
             logger.debug("debug console session displaced by a newer unauthenticated one")
             send(
-                "error: too many unauthenticated console clients (max \(configuration.maxUnauthenticatedClients)); closing the oldest, this one",
+                "error: too many unauthenticated console clients (max \(configuration.maxUnauthenticatedClients)); closing this one, the oldest",
                 context: context)
             close(context: context)
             return
