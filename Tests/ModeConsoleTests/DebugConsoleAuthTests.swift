@@ -49,22 +49,22 @@ struct DebugConsoleAuthTests {
     }
 
     @Test func anUnauthenticatedSessionIsClosedAtItsDeadlineAndAnAuthenticatedOneIsNot() throws {
-        let console = try start { $0.authenticationTimeout = .milliseconds(200) }
+        let console = try start { $0.authenticationTimeout = .seconds(2) }  // the holder must make it in time
         defer { try? console.shutdown() }
         let port = try #require(console.port)
         let holder = try ConsoleTestClient(port: port)
-        #expect(try holder.readBanner().contains("within 0.2 s."))
+        #expect(try holder.readBanner().contains("within 2.0 s."))
         #expect(try holder.command("auth s3cret-token") == "ok: authenticated")
         let squatter = try ConsoleTestClient(port: port)  // connected after the holder: its deadline is later
         try squatter.readBanner()
-        #expect(try squatter.readUntilClosed() == "error: not authenticated within 0.2 s; closing the session\r\n")
+        #expect(try squatter.readUntilClosed() == "error: not authenticated within 2.0 s; closing the session\r\n")
         #expect(try holder.command("echo still here") == "still here")
     }
 
     @Test func guessesAreThrottledPerAddressAndTheTokenHolderGetsInAfterTheWait() throws {
-        let console = try start {
-            $0.authBackoff = .milliseconds(100)
-            $0.maxAuthBackoff = .milliseconds(100)
+        let console = try start {  // long enough for the next line to arrive within it on a busy machine
+            $0.authBackoff = .seconds(2)
+            $0.maxAuthBackoff = .seconds(2)
         }
         defer { try? console.shutdown() }
         let port = try #require(console.port)
@@ -79,7 +79,7 @@ struct DebugConsoleAuthTests {
         try second.readBanner()
         #expect(try second.command("auth guess-4") == "error: authentication failed")  // starts the wait
         let refused = try second.command("auth s3cret-token")  // refused unchecked, even the right token
-        #expect(refused.hasPrefix("error: too many failed authentication attempts from 127.0.0.1; try again in 0."))
+        #expect(refused.hasPrefix("error: too many failed authentication attempts from 127.0.0.1; try again in "))
 
         var answer = ""
         let deadline = ContinuousClock.now + .seconds(60)
@@ -89,14 +89,18 @@ struct DebugConsoleAuthTests {
             try holder.readBanner()
             answer = try holder.command("auth s3cret-token")
             attempts += 1
-            if answer.hasPrefix("ok") { #expect(try holder.command("echo in") == "in") }
+            if answer.hasPrefix("ok") {
+                #expect(try holder.command("echo in") == "in")
+            } else {
+                Thread.sleep(forTimeInterval: 0.05)  // polls for the end of the wait; asserts no timing
+            }
         }
         #expect(answer == "ok: authenticated", "after \(attempts) attempts")
     }
 
     @Test func repeatedFailuresAreLoggedOncePerIntervalWithACount() throws {
         let capture = LogCapture(level: .warning)
-        let interval = Duration.milliseconds(300)
+        let interval = Duration.milliseconds(500)
         let console = try start(logger: capture.logger) { $0.authFailureLogInterval = interval }
         defer { try? console.shutdown() }
         let port = try #require(console.port)
@@ -125,7 +129,7 @@ struct DebugConsoleAuthTests {
         #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("debug console authentication failed ") && $0.contains(" times from 127.0.0.1 in the last ") })
         let intervals = Int((elapsed / interval).rounded(.up))
         #expect(lines.count <= intervals + 2, "\(lines.count) lines for \(attempts) attempts in \(elapsed)")
-        #expect(lines.count < attempts / 3)
+        #expect(lines.count < attempts)  // not a line per attempt
     }
 }
 }

@@ -17,8 +17,10 @@
 ///
 /// ```swift
 /// var queue = ConsoleWorkQueue<String>(limits: [.ordinary: 2, .expensive: 1])
-/// let actions = queue.submit(1, lane: .expensive, key: "stacks", payload: "stacks")  // [.start(job, "stacks")]
+/// let actions = queue.submit(1, lane: .expensive, key: "stacks", payload: "stacks")  // [.start(job, ...)]
 /// _ = queue.submit(2, lane: .expensive, key: "stacks", payload: "stacks")            // [] (joined)
+/// guard case .start(let job, _, let line) = actions.first else { return }
+/// run(line)                                                                          // on a thread of the lane
 /// queue.finish(job)                                                                   // [.deliver(job, [1, 2])]
 /// ```
 struct ConsoleWorkQueue<Payload> {
