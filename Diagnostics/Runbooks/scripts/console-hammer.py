@@ -28,41 +28,8 @@ def command(sock, line, timeout=120):
     sock.sendall(line.encode() + b"\r\n")
     return read_until(sock, b"\r\nmode> ", time.time() + timeout)
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("binary")
-    ap.add_argument("--clients", type=int, default=100)
-    ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--mode", default="rst")
-    ap.add_argument("--probe-interval", type=float, default=0.1)
-    ap.add_argument("--patience", type=float, default=60, help="longest wait for one ps answer")
-    args = ap.parse_args()
-
-    child = subprocess.Popen([args.binary, "clean", "--console-port", "0", "--blocking-timeout", "0"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             preexec_fn=lambda: os.setpriority(os.PRIO_PROCESS, 0, 0))
-    port = None
-    for line in child.stdout:
-        m = re.search(r"telnet 127\.0\.0\.1 (\d+)\)", line)
-        if m:
-            port = int(m.group(1)); break
-    threading.Thread(target=lambda: [None for _ in child.stdout], daemon=True).start()
-    time.sleep(1.0)
-    pid = child.pid
-    probe = socket.create_connection(("127.0.0.1", port))
-    read_until(probe, b"mode> ", time.time() + 10)
-    command(probe, "ps")
-    rss_start = rss_kb(pid)
-    t = time.time(); command(probe, "stacks"); first_stacks = time.time() - t
-    rss_after_one = rss_kb(pid)
-
-    quiet = []
-    for _ in range(50):
-        t = time.time(); command(probe, "ps"); quiet.append((time.time() - t) * 1000); time.sleep(0.02)
-    quiet.sort()
-    print(f"ps before the hammer: n=50 median {quiet[25]:.1f} ms p90 {quiet[45]:.1f} ms max {quiet[-1]:.1f} ms")
-    with open("/proc/loadavg") as f: print("loadavg", f.read().strip())
-    stop = time.time() + args.seconds
+def run_hammer(args, port, stop):
+    """args.clients threads send `stacks` in a loop until `stop`; returns the counts."""
     counts = {"sent": 0, "answered": 0, "rejected": 0, "errors": 0}
     lock = threading.Lock()
 
@@ -91,9 +58,64 @@ def main():
                 with lock: counts["errors"] += 1
             finally:
                 if s is not None: s.close()
-
     threads = [threading.Thread(target=hammer, daemon=True) for _ in range(args.clients)]
     for th in threads: th.start()
+    for th in threads: th.join(timeout=200)
+    return counts
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--mode", default="rst")
+    ap.add_argument("--probe-interval", type=float, default=0.1)
+    ap.add_argument("--patience", type=float, default=60, help="longest wait for one ps answer")
+    ap.add_argument("--hammer-nice", type=int, default=0,
+                    help="run the hammer clients in a separate process at this nice level (keeps the load "
+                         "generator from competing with the console and the ps probe)")
+    ap.add_argument("--hammer-only-port", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.hammer_only_port:
+        counts = run_hammer(args, args.hammer_only_port, time.time() + args.seconds)
+        print(f"hammer: {counts}")
+        return
+
+    child = subprocess.Popen([args.binary, "clean", "--console-port", "0", "--blocking-timeout", "0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             preexec_fn=lambda: os.setpriority(os.PRIO_PROCESS, 0, 0))
+    port = None
+    for line in child.stdout:
+        m = re.search(r"telnet 127\.0\.0\.1 (\d+)\)", line)
+        if m:
+            port = int(m.group(1)); break
+    threading.Thread(target=lambda: [None for _ in child.stdout], daemon=True).start()
+    time.sleep(1.0)
+    pid = child.pid
+    probe = socket.create_connection(("127.0.0.1", port))
+    read_until(probe, b"mode> ", time.time() + 10)
+    command(probe, "ps")
+    rss_start = rss_kb(pid)
+    t = time.time(); command(probe, "stacks"); first_stacks = time.time() - t
+    rss_after_one = rss_kb(pid)
+
+    quiet = []
+    for _ in range(50):
+        t = time.time(); command(probe, "ps"); quiet.append((time.time() - t) * 1000); time.sleep(0.02)
+    quiet.sort()
+    print(f"ps before the hammer: n=50 median {quiet[25]:.1f} ms p90 {quiet[45]:.1f} ms max {quiet[-1]:.1f} ms")
+    with open("/proc/loadavg") as f: print("loadavg", f.read().strip())
+    stop = time.time() + args.seconds
+    if args.hammer_nice:
+        hammer_process = subprocess.Popen(
+            ["nice", "-n", str(args.hammer_nice), sys.executable, __file__, args.binary, "--hammer-only-port", str(port),
+             "--clients", str(args.clients), "--seconds", str(args.seconds), "--mode", args.mode])
+        threads = []
+    else:
+        hammer_process = None
+        result = {}
+        threads = [threading.Thread(target=lambda: result.update(run_hammer(args, port, stop)), daemon=True)]
+        for th in threads: th.start()
     latencies = []
     rss_peak = 0
     while time.time() < stop:
@@ -108,6 +130,8 @@ def main():
         rss_peak = max(rss_peak, rss_kb(pid))
         time.sleep(args.probe_interval)
     for th in threads: th.join(timeout=200)
+    if hammer_process: hammer_process.wait(timeout=300)
+    counts = result if not hammer_process else "(printed by the hammer process)"
     lat = sorted(latencies)
     def pct(p): return lat[min(len(lat) - 1, int(len(lat) * p))] if lat else float("nan")
     print(f"mode={args.mode} clients={args.clients} seconds={args.seconds}")
