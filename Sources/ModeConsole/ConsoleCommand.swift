@@ -4,6 +4,12 @@
 /// when every thread of Swift's cooperative pool is blocked. A handler must not wait for async work; it
 /// reads state kept behind a `Mutex` or an atomic, and may throw ``ConsoleError`` for a clean error line.
 ///
+/// Mark a command ``isExpensive`` when one run costs more than a few milliseconds of CPU (a stack dump,
+/// anything that symbolicates): expensive commands run on their own thread, one at a time
+/// (``DebugConsole/Configuration/expensiveCommandThreads``), so they never delay cheap ones like `ps`, and
+/// clients asking for the same expensive command (same name, arguments and format) while it is queued or
+/// running share its answer instead of running it again.
+///
 /// ```swift
 /// let uptime = ConsoleCommand(
 ///     name: "uptime", aliases: ["up"], summary: "How long the process has run",
@@ -30,6 +36,9 @@ public struct ConsoleCommand: Sendable {
     public var help: String
     /// Hidden commands work but are not listed by `help`.
     public var isHidden: Bool
+    /// Expensive commands run on the console's expensive lane and share one answer among the clients that
+    /// ask at once (see the type's documentation). Their answer must not depend on the session that asked.
+    public var isExpensive: Bool
     /// Runs the command.
     public var handler: Handler
 
@@ -41,6 +50,7 @@ public struct ConsoleCommand: Sendable {
         usage: String? = nil,
         help: String = "",
         isHidden: Bool = false,
+        isExpensive: Bool = false,
         handler: @escaping Handler
     ) {
         self.name = name
@@ -49,6 +59,7 @@ public struct ConsoleCommand: Sendable {
         self.usage = usage ?? name
         self.help = help
         self.isHidden = isHidden
+        self.isExpensive = isExpensive
         self.handler = handler
     }
 }

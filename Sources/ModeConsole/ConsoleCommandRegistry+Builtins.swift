@@ -62,7 +62,8 @@ extension ConsoleCommandRegistry {
             let inner = invocation.registry.run(
                 words: invocation.arguments,
                 format: .json,
-                session: invocation.session
+                session: invocation.session,
+                cancellation: invocation.cancellation
             )
             let document = inner.jsonDocument
             return ConsoleOutput(

@@ -87,23 +87,32 @@ public final class ConsoleCommandRegistry: Sendable {
 
     /// Parses and runs one command line in text mode (`json <command>` switches to JSON).
     ///
-    /// Never throws: errors come back as an ``ConsoleOutput/error(_:)`` answer. An empty line gives an empty
-    /// output. The console calls it on a command thread for every line; tests and tools may call it directly.
+    /// Never throws: errors come back as an ``ConsoleOutput/error(_:)`` answer, as one JSON document when the
+    /// line starts with `json` (even when the line cannot be parsed). An empty line gives an empty output.
+    /// The console calls it on a command thread for every line; tests and tools may call it directly.
     ///
     /// ```swift
-    /// registry.execute(line: "pss").text   // "error: unknown command 'pss'. Did you mean 'ps'?"
+    /// registry.execute(line: "pss").text                  // "error: unknown command 'pss'. Did you mean 'ps'?"
+    /// registry.execute(line: "json ps 'unterminated").text // {"error":"unterminated quote in command line"}
     /// ```
     public func execute(
         line: String,
         session: ConsoleSessionInfo = ConsoleSessionInfo(id: 0, remoteAddress: "local")
     ) -> ConsoleOutput {
+        execute(line: line, session: session, cancellation: nil)
+    }
+
+    func execute(line: String, session: ConsoleSessionInfo, cancellation: ConsoleCancellation?) -> ConsoleOutput {
         let words: [String]
         do {
             words = try CommandLineTokenizer.split(line)
         } catch {
-            return .error(Self.message(of: error))
+            let output = ConsoleOutput.error(Self.message(of: error))
+            let first = line.split(whereSeparator: \.isWhitespace).first.map(String.init)
+            guard let first, command(named: first)?.name == "json" else { return output }
+            return ConsoleOutput(text: output.jsonDocument.rendered(), json: output.json, isError: true)
         }
-        return run(words: words, format: .text, session: session)
+        return run(words: words, format: .text, session: session, cancellation: cancellation)
     }
 
     /// Runs a command given as words (name first) in the given format. Empty words give an empty output.
@@ -112,22 +121,46 @@ public final class ConsoleCommandRegistry: Sendable {
     /// let output = registry.run(words: ["ps", "Cache"], format: .json, session: invocation.session)
     /// ```
     public func run(words: [String], format: ConsoleInvocation.Format, session: ConsoleSessionInfo) -> ConsoleOutput {
+        run(words: words, format: format, session: session, cancellation: nil)
+    }
+
+    func run(
+        words: [String], format: ConsoleInvocation.Format, session: ConsoleSessionInfo,
+        cancellation: ConsoleCancellation?
+    ) -> ConsoleOutput {
         guard let name = words.first else { return ConsoleOutput(text: "") }
         guard let command = command(named: name) else {
             return .error(unknownCommandMessage(name))
         }
-        let invocation = ConsoleInvocation(
+        var invocation = ConsoleInvocation(
             command: command.name,
             arguments: Array(words.dropFirst()),
             format: format,
             session: session,
             registry: self
         )
+        invocation.cancellation = cancellation
         do {
             return try command.handler(invocation)
         } catch {
             return .error(Self.message(of: error))
         }
+    }
+
+    /// Where a command line runs, and the key under which clients share an expensive command's answer:
+    /// its canonical name, arguments and format (`json stacks` and `json st` share; `stacks` does not).
+    func schedulingClass(of line: String) -> (lane: ConsoleLane, key: String?) {
+        guard var words = try? CommandLineTokenizer.split(line) else { return (.ordinary, nil) }
+        var format = ConsoleInvocation.Format.text
+        while words.count > 1, command(named: words[0])?.name == "json" {
+            words.removeFirst()
+            format = .json
+        }
+        guard let name = words.first, let command = command(named: name), command.isExpensive else {
+            return (.ordinary, nil)
+        }
+        let key = ([format == .json ? "json" : "text", command.name] + words.dropFirst()).joined(separator: "\u{0}")
+        return (.expensive, key)
     }
 
     /// `unknown command 'pss'. Did you mean 'ps'?`

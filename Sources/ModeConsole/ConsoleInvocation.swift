@@ -25,6 +25,21 @@ public struct ConsoleInvocation: Sendable {
     public var session: ConsoleSessionInfo
     /// The registry the command was found in, for commands that call other commands (`help`, `json`).
     public var registry: ConsoleCommandRegistry
+    /// Set by the console when every client waiting for this run's answer has gone.
+    var cancellation: ConsoleCancellation?
+
+    /// Whether every client waiting for this command's answer has disconnected.
+    ///
+    /// The console never starts a command whose client has gone, but one already running is left to finish;
+    /// a long handler may check this between steps and return early (its answer is discarded).
+    ///
+    /// ```swift
+    /// for shard in shards {
+    ///     if invocation.isCancelled { return ConsoleOutput(text: "cancelled") }
+    ///     lines.append(shard.describe())
+    /// }
+    /// ```
+    public var isCancelled: Bool { cancellation?.isCancelled ?? false }
 
     /// Creates an invocation; the console does this for every command line.
     public init(

@@ -17,11 +17,11 @@ extension DebugConsole {
     ///
     /// - Important: Must not be called from a command handler (it waits for the threads that run it).
     public func shutdown(commandDeadline: Duration = .seconds(2)) throws {
-        guard let (group, pool, channel) = takeRunning() else { return }
+        guard let (group, scheduler, channel) = takeRunning() else { return }
         try? channel.close().wait()
         try? closeSessions(on: channel.eventLoop).wait()
         let stopped = DispatchSemaphore(value: 0)
-        pool.shutdownGracefully { _ in stopped.signal() }
+        scheduler.shutdownGracefully { stopped.signal() }
         guard stopped.wait(timeout: .now() + Self.dispatchInterval(commandDeadline)) == .success else {
             logStuckCommand(commandDeadline)
             return
@@ -38,13 +38,13 @@ extension DebugConsole {
     /// try await console.shutdownGracefully()
     /// ```
     public func shutdownGracefully(commandDeadline: Duration = .seconds(2)) async throws {
-        guard let (group, pool, channel) = takeRunning() else { return }
+        guard let (group, scheduler, channel) = takeRunning() else { return }
         try? await channel.close()
         try? await closeSessions(on: channel.eventLoop).get()
         let stopped: Bool = await withCheckedContinuation { continuation in
             let once = Mutex<CheckedContinuation<Bool, Never>?>(continuation)
             let resume: @Sendable (Bool) -> Void = { value in once.withLock { $0.take() }?.resume(returning: value) }
-            pool.shutdownGracefully { _ in resume(true) }
+            scheduler.shutdownGracefully { resume(true) }
             DispatchQueue.global().asyncAfter(deadline: .now() + Self.dispatchInterval(commandDeadline)) { resume(false) }
         }
         guard stopped else {

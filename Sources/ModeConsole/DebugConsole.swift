@@ -3,12 +3,19 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// A TCP debug console (`telnet 127.0.0.1 50101`) for inspecting a running process.
 ///
-/// The console owns its threads: one event-loop thread (`mode-console`) that does all network I/O and a
-/// small pool (`mode-console-w`, see ``Configuration/commandThreads``) that runs command handlers. Neither
-/// is a thread of Swift's cooperative pool, and no handler awaits, so the console answers while every
-/// thread the process runs its tasks on is blocked — which is when it is needed.
+/// The console owns its threads: one event-loop thread (`mode-console`) that does all network I/O, a
+/// small pool (`mode-console-w`, see ``Configuration/commandThreads``) that runs command handlers, and one
+/// thread (`mode-console-x`) for expensive commands such as stack dumps. None is a thread of Swift's
+/// cooperative pool, and no handler awaits, so the console answers while every thread the process runs its
+/// tasks on is blocked — which is when it is needed.
 ///
 /// ```swift
 /// let console = DebugConsole(configuration: .init(port: 50101))
@@ -22,11 +29,17 @@ import Synchronization
 ///
 /// Protocol: a banner and the prompt `mode> `; one command per line (CR LF, LF or CR end a line); telnet
 /// negotiation is consumed, so `telnet` and `nc` both work; `exit`, `quit` or Ctrl-D end the session.
-/// Limits (clients, line length, idle time, buffered output) are in ``Configuration``.
+/// Limits (clients, line length, idle time, buffered output, authentication deadline and throttling) are in
+/// ``Configuration``.
+///
+/// Console work is bounded whatever the clients do: each session runs one command at a time; a command
+/// whose client has gone before it started is never run; clients asking for the same expensive command at
+/// once share one run (``ConsoleCommand/isExpensive``); and expensive commands have their own thread, so
+/// `ps` never waits behind a stack dump.
 public final class DebugConsole: Sendable {
     private enum State {
         case idle
-        case running(group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, channel: any Channel)
+        case running(group: MultiThreadedEventLoopGroup, scheduler: ConsoleCommandScheduler, channel: any Channel)
         case stopped
     }
 
@@ -38,9 +51,11 @@ public final class DebugConsole: Sendable {
     private let state = Mutex(State.idle)
     /// Open sessions by id, so that shutdown closes them even when a stuck command keeps the threads alive.
     let sessions = Mutex<[Int: any Channel]>([:])
+    /// Who holds a session slot, authenticated or not.
+    private let slots: Mutex<ConsoleSessionSlots>
+    /// Token checks, their throttle and log lines; `nil` without ``Configuration/authToken``.
+    private let authenticator: ConsoleAuthenticator?
     private let boundAddress = Mutex<SocketAddress?>(nil)
-    private let clients = Atomic<Int>(0)
-    private let sessionCounter = Atomic<Int>(0)
 
     /// Creates a console; it listens only after ``start()``.
     ///
@@ -56,6 +71,11 @@ public final class DebugConsole: Sendable {
         self.configuration = configuration
         self.registry = registry
         self.logger = logger
+        self.slots = Mutex(ConsoleSessionSlots(
+            maxClients: configuration.maxClients, maxUnauthenticated: configuration.maxUnauthenticatedClients))
+        self.authenticator = configuration.authToken.map {
+            ConsoleAuthenticator(token: $0, policy: configuration.authThrottlePolicy, logger: logger)
+        }
     }
 
     /// The address the console listens on once started (with the real port when ``Configuration/port`` is 0).
@@ -74,9 +94,15 @@ public final class DebugConsole: Sendable {
         localAddress?.port
     }
 
-    /// Sessions open right now (rejected connections are not counted).
+    /// Sessions open right now (rejected connections are not counted; a closed session stops counting at once,
+    /// and a command it left queued is dropped).
     public var connectedClients: Int {
-        clients.load(ordering: .relaxed)
+        slots.withLock { $0.count }
+    }
+
+    /// Sessions open right now that have not authenticated (always 0 without ``Configuration/authToken``).
+    public var unauthenticatedClients: Int {
+        slots.withLock { $0.unauthenticatedCount }
     }
 
     /// Binds the listening socket and starts the console's threads.
@@ -98,25 +124,29 @@ public final class DebugConsole: Sendable {
         }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let pool = NIOThreadPool(numberOfThreads: max(1, configuration.commandThreads))
-        pool.start()
+        let scheduler = ConsoleCommandScheduler(
+            registry: registry,
+            threads: [.ordinary: configuration.commandThreads, .expensive: configuration.expensiveCommandThreads],
+            maxAnswerBytes: configuration.maxOutputBuffered
+        )
+        scheduler.start()
         let channel: any Channel
         do {
             try group.next().submit { ConsoleThreadName.set("mode-console") }.wait()
-            channel = try makeBootstrap(group: group, pool: pool)
+            channel = try makeBootstrap(group: group, scheduler: scheduler)
                 .bind(host: configuration.host, port: configuration.port)
                 .wait()
         } catch {
             try? group.syncShutdownGracefully()
-            try? pool.syncShutdownGracefully()
+            scheduler.shutdownGracefully {}
             throw ConsoleError(
                 code: .bindFailed,
-                message: "cannot start the debug console on \(configuration.host):\(configuration.port): \(error)"
+                message: "cannot listen on \(configuration.host):\(configuration.port): " + Self.describe(bindError: error)
             )
         }
         let address = channel.localAddress
         boundAddress.withLock { $0 = address }
-        state.withLock { $0 = .running(group: group, pool: pool, channel: channel) }
+        state.withLock { $0 = .running(group: group, scheduler: scheduler, channel: channel) }
 
         let shown = address.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" }
             ?? "\(configuration.host):\(configuration.port)"
@@ -133,18 +163,43 @@ public final class DebugConsole: Sendable {
         return address
     }
 
-    func takeRunning() -> (MultiThreadedEventLoopGroup, NIOThreadPool, any Channel)? {
+    func takeRunning() -> (MultiThreadedEventLoopGroup, ConsoleCommandScheduler, any Channel)? {
         state.withLock { state in
-            guard case .running(let group, let pool, let channel) = state else {
+            guard case .running(let group, let scheduler, let channel) = state else {
                 state = .stopped
                 return nil
             }
             state = .stopped
-            return (group, pool, channel)
+            return (group, scheduler, channel)
         }
     }
 
-    private func makeBootstrap(group: MultiThreadedEventLoopGroup, pool: NIOThreadPool) -> ServerBootstrap {
+    /// Commands waiting for a thread of `lane` (for tests).
+    func queuedCommands(_ lane: ConsoleLane) -> Int {
+        runningScheduler?.queuedCount(lane) ?? 0
+    }
+
+    /// Command lines sent by clients and not answered yet, shared ones counted per client (for tests).
+    var pendingCommands: Int {
+        runningScheduler?.pendingCount ?? 0
+    }
+
+    private var runningScheduler: ConsoleCommandScheduler? {
+        state.withLock { state in
+            guard case .running(_, let scheduler, _) = state else { return nil }
+            return scheduler
+        }
+    }
+
+    /// A bind failure in one clause: `address already in use (errno 98)`. NIO's own description of an
+    /// `IOError` carries a stray parenthesis (`...: Address already in use) (errno: 98)`).
+    static func describe(bindError error: any Error) -> String {
+        guard let error = error as? IOError else { return "\(error)" }
+        let reason = strerror(error.errnoCode).map { String(cString: $0) } ?? "unknown error"
+        return "\(reason.prefix(1).lowercased() + reason.dropFirst()) (errno \(error.errnoCode))"
+    }
+
+    private func makeBootstrap(group: MultiThreadedEventLoopGroup, scheduler: ConsoleCommandScheduler) -> ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
@@ -152,15 +207,15 @@ public final class DebugConsole: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelOption(.allowRemoteHalfClosure, value: true)  // answer `printf 'ps\n' | nc` fully
             .childChannelInitializer { channel in
-                self.initializeSession(channel, pool: pool)
+                self.initializeSession(channel, scheduler: scheduler)
             }
     }
 
-    private func initializeSession(_ channel: any Channel, pool: NIOThreadPool) -> EventLoopFuture<Void> {
+    private func initializeSession(_ channel: any Channel, scheduler: ConsoleCommandScheduler) -> EventLoopFuture<Void> {
+        let peerAddress = channel.remoteAddress?.ipAddress ?? "unknown"
         let peer = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
-        let open = clients.add(1, ordering: .relaxed).newValue
-        guard open <= configuration.maxClients else {
-            clients.subtract(1, ordering: .relaxed)
+        let decision = slots.withLock { $0.admit(authenticated: authenticator == nil) }
+        guard case .admit(let id, let evicted) = decision else {
             logger.notice(
                 "debug console rejected a client: too many clients",
                 metadata: ["mode.console.peer": "\(peer)", "mode.console.max_clients": "\(configuration.maxClients)"]
@@ -170,27 +225,25 @@ public final class DebugConsole: Sendable {
                 try channel.pipeline.syncOperations.addHandler(RejectingHandler(message: message))
             }
         }
-        let session = ConsoleSessionInfo(id: sessionCounter.add(1, ordering: .relaxed).newValue, remoteAddress: peer)
+        if let evicted, let displaced = sessions.withLock({ $0[evicted] }) {
+            displaced.pipeline.fireUserInboundEventTriggered(ConsoleSessionHandler.Displaced())
+        }
+        let session = ConsoleSessionInfo(id: id, remoteAddress: peer)
         sessions.withLock { $0[session.id] = channel }
         channel.closeFuture.whenComplete { _ in
-            self.clients.subtract(1, ordering: .relaxed)
+            self.slots.withLock { $0.release(session.id) }
             self.sessions.withLock { $0[session.id] = nil }
         }
         var logger = self.logger
         logger[metadataKey: "mode.console.session"] = "\(session.id)"
         logger[metadataKey: "mode.console.peer"] = "\(peer)"
-        let configuration = self.configuration
-        let registry = self.registry
+        let services = ConsoleSessionServices(
+            configuration: configuration, scheduler: scheduler, authenticator: authenticator,
+            authenticated: { [weak self] id in self?.slots.withLock { $0.authenticate(id) } })
         return channel.eventLoop.makeCompletedFuture { [logger] in
             try channel.pipeline.syncOperations.addHandlers(
                 IdleStateHandler(readTimeout: TimeAmount(configuration.idleTimeout)),
-                ConsoleSessionHandler(
-                    configuration: configuration,
-                    registry: registry,
-                    pool: pool,
-                    session: session,
-                    logger: logger
-                )
+                ConsoleSessionHandler(services: services, session: session, peerAddress: peerAddress, logger: logger)
             )
         }
     }

@@ -36,8 +36,20 @@ final class ConsoleTestClient {
         }
     }
 
+    private var isClosed = false
+
     deinit {
+        if !isClosed { Glibc.close(descriptor) }
+    }
+
+    /// Closes the connection with a reset (SO_LINGER 0), as a client that crashes or gives up does: the
+    /// console learns at once that the client has gone.
+    func reset() {
+        guard !isClosed else { return }
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         Glibc.close(descriptor)
+        isClosed = true
     }
 
     /// Sends raw bytes; returns false when the peer has gone (EPIPE, ECONNRESET).

@@ -101,23 +101,23 @@ struct ConsoleUnitTests {
     }
 
     @Test func answersGetCRLFLineEnds() {
-        for (text, expected) in [("a", "a\r\n"), ("a\nb\n", "a\r\nb\r\n"), ("a\r\nb", "a\r\nb\r\n"), ("\n\n", "\r\n\r\n")] {
-            var text = text
-            let encoded = text.withUTF8 { utf8 -> String in
-                let size = ConsoleSessionHandler.crlfEncodedSize(of: utf8)
-                var bytes = [UInt8](repeating: 0, count: size)
-                let written = bytes.withUnsafeMutableBytes { ConsoleSessionHandler.crlfEncode(utf8, into: $0) }
-                #expect(written == size)
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            #expect(encoded == expected)
+        for (text, expected) in [("a", "a\r\n"), ("a\nb\n", "a\r\nb\r\n"), ("a\r\nb", "a\r\nb\r\n"), ("\n\n", "\r\n\r\n"), ("", "")] {
+            let encoded = ConsoleAnswer.encode(text)
+            #expect(String(buffer: encoded) == expected)
+            #expect(encoded.readableBytes == expected.utf8.count)
         }
+        let tooLarge = ConsoleAnswer(ConsoleOutput(text: String(repeating: "x\n", count: 10)), maxBytes: 29)
+        guard case .tooLarge(let size) = tooLarge.body else {
+            Issue.record("expected tooLarge")
+            return
+        }
+        #expect(size == 30)
     }
 
     @Test func constantTimeComparison() {
-        #expect(ConsoleSessionHandler.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
-        #expect(!ConsoleSessionHandler.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
-        #expect(!ConsoleSessionHandler.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
-        #expect(!ConsoleSessionHandler.constantTimeEquals([], Array("a".utf8)))
+        #expect(ConsoleAuthenticator.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!ConsoleAuthenticator.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!ConsoleAuthenticator.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
+        #expect(!ConsoleAuthenticator.constantTimeEquals([], Array("a".utf8)))
     }
 }

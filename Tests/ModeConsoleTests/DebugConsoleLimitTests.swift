@@ -40,7 +40,7 @@ struct DebugConsoleLimitTests {
         let port = try #require(console.port)
 
         let client = try ConsoleTestClient(port: port)
-        #expect(try client.readBanner().contains("Authentication required: send 'auth <token>'."))
+        #expect(try client.readBanner().contains("Authentication required: send 'auth <token>' within 30.0 s."))
         #expect(try client.command("echo hi") == "error: authentication required: send 'auth <token>'")
         #expect(try client.command("json echo hi") == #"{"error":"authentication required: send 'auth <token>'"}"#)
         #expect(try client.command("auth wrong") == "error: authentication failed")

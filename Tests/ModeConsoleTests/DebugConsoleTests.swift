@@ -186,6 +186,9 @@ struct DebugConsoleTests {
         let port = try #require(console.port)
         let second = DebugConsole(configuration: .init(port: port))
         #expect { try second.start() } throws: { ($0 as? ConsoleError)?.code == .bindFailed }
+        let message = try #require(#expect(throws: ConsoleError.self) { try DebugConsole(configuration: .init(port: port)).start() })
+            .message
+        #expect(message == "cannot listen on 127.0.0.1:\(port): address already in use (errno \(EADDRINUSE))")
         try console.shutdown()
         try console.shutdown()  // idempotent
         #expect(throws: (any Error).self) { try ConsoleTestClient(port: port, timeout: 5) }

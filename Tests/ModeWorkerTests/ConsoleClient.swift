@@ -4,9 +4,11 @@ import Foundation
 /// A line-oriented TCP client for the debug console. Blocking socket calls run on a private dispatch
 /// queue (with a receive timeout as the deadline), never on a cooperative thread.
 final class ConsoleClient: @unchecked Sendable {
-    // @unchecked: `fd` is written once in init; every socket call runs on the serial `queue`.
+    // @unchecked: `fd` is written once in init; every socket call and every access to `closed` runs on the
+    // serial `queue` (deinit runs when no other reference, hence no queued work, is left).
     private let fd: Int32
     private let queue = DispatchQueue(label: "console-test-client")
+    private var closed = false
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -33,7 +35,18 @@ final class ConsoleClient: @unchecked Sendable {
         }
     }
 
-    deinit { close(fd) }
+    deinit { if !closed { close(fd) } }
+
+    /// Closes the connection with a reset (SO_LINGER 0), as a client that gives up does.
+    func reset() async throws {
+        try await onQueue {
+            guard !self.closed else { return }
+            var option = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(self.fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+            close(self.fd)
+            self.closed = true
+        }
+    }
 
     /// Reads until the prompt `mode> ` (or EOF); returns what came before it, with CRLF turned into LF
     /// (the console writes CRLF for telnet; "\r\n" is one Character in Swift).

@@ -139,6 +139,64 @@ struct WorkerConsoleTests {
         _ = try await child.waitForExit()
     }
 
+    @Test("100 clients that send stacks and leave do not delay ps")
+    func stacksOfClientsThatLeft() async throws {
+        let (child, port) = try await startWorker()
+        let watcher = try ConsoleClient(port: port)
+        _ = try await watcher.readUntilPrompt()
+
+        // 100 clients, 14 at a time (16 slots minus the watcher and `patient`), send `stacks` and reset.
+        for batch in stride(from: 0, to: 100, by: 14) {
+            var clients: [ConsoleClient] = []
+            for _ in batch..<min(100, batch + 14) {
+                let client = try ConsoleClient(port: port)
+                _ = try await client.readUntilPrompt()
+                try await client.send(Array("stacks\r\n".utf8))
+                clients.append(client)
+            }
+            for client in clients { try await client.reset() }
+        }
+        // `patient` asks for stacks and waits; then the watcher asks for ps. Before this fix ps queued behind
+        // every dump the 100 clients had asked for (about a second each in a debug build), after `patient`'s.
+        let patient = try ConsoleClient(port: port)
+        _ = try await patient.readUntilPrompt()
+        try await patient.send(Array("stacks\r\n".utf8))
+        let started = ContinuousClock.now
+        async let stacks = patient.readUntilPrompt()
+        let ps = try await watcher.command("ps")
+        let psTook = started.duration(to: .now)
+        let stacksAnswer = try await stacks
+        let stacksTook = started.duration(to: .now)
+        #expect(ps.contains("PageViewCache.poll"))
+        #expect(stacksAnswer.contains("mode-console-x"), "\(stacksAnswer.prefix(2000))")  // the dump's own thread
+        #expect(psTook < stacksTook, "ps \(psTook), stacks \(stacksTook)")  // ps did not wait for a dump
+        print("ps answered in \(psTook) while a stack dump took \(stacksTook)")
+        try await stop(child)
+    }
+
+    @Test("a console port in use is reported in one clean line")
+    func portInUse() async throws {
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(holder, pointer, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, pointer, &length) == 0
+            }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let child = try ChildWorker("clean", ["--console-port", "\(port)", "--blocking-timeout", "0"])
+        let expected = "Debug console is off: cannot listen on 127.0.0.1:\(port): address already in use (errno \(EADDRINUSE))"
+        let output = try await child.waitFor(expected)
+        #expect(!output.contains(") (errno"))
+        try await child.waitFor("[^--PageViewCache]: Starting...")  // the Worker runs without its console
+        try await stop(child)
+    }
+
     /// Connects, retrying while the server is still closing the rejected connections.
     func retryingClient(port: Int) async throws -> ConsoleClient {
         for _ in 0..<100 {

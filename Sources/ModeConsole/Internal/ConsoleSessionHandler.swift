@@ -1,47 +1,46 @@
 import Logging
 import NIOCore
-import NIOPosix
 
-/// One console session: decodes lines, enforces authentication and limits, runs commands on the command
-/// pool one at a time, and writes their answers followed by the prompt.
+/// One console session: decodes lines, enforces authentication and limits, hands commands to the
+/// console's ``ConsoleCommandScheduler`` one at a time, and writes their answers followed by the prompt.
 ///
 /// Everything here runs on the console's event loop. While a command runs, the handler holds back `read`
-/// (TCP back-pressure), so a client that pipelines many lines cannot queue unbounded work.
+/// (TCP back-pressure), so a client that pipelines many lines cannot queue unbounded work; when the client
+/// goes, its command is abandoned (dropped if it has not started).
 final class ConsoleSessionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let configuration: DebugConsole.Configuration
-    private let registry: ConsoleCommandRegistry
-    private let pool: NIOThreadPool
+    /// Sent to the oldest unauthenticated session when a newer connection needs its slot.
+    struct Displaced {}
+
+    private let services: ConsoleSessionServices
+    private var configuration: DebugConsole.Configuration { services.configuration }
     private let session: ConsoleSessionInfo
+    /// The peer's IP address without port: the key of the authentication throttle.
+    private let peerAddress: String
     private let logger: Logger
 
     private var decoder: TelnetLineDecoder
     private var pending: [TelnetLineDecoder.Event] = []
     private var pendingIndex = 0
-    private var commandRunning = false
+    private var ticket: ConsoleCommandScheduler.Queue.Ticket?
+    private var commandRunning: Bool { ticket != nil }
     private var readHeld = false
     private var closing = false
     private var inputClosed = false
     private var authenticated: Bool
     private var authFailures = 0
+    private var authenticationDeadline: Scheduled<Void>?
 
-    init(
-        configuration: DebugConsole.Configuration,
-        registry: ConsoleCommandRegistry,
-        pool: NIOThreadPool,
-        session: ConsoleSessionInfo,
-        logger: Logger
-    ) {
-        self.configuration = configuration
-        self.registry = registry
-        self.pool = pool
+    init(services: ConsoleSessionServices, session: ConsoleSessionInfo, peerAddress: String, logger: Logger) {
+        self.services = services
         self.session = session
+        self.peerAddress = peerAddress
         self.logger = logger
-        self.decoder = TelnetLineDecoder(maxLineLength: configuration.maxLineLength)
-        self.authenticated = configuration.authToken == nil
+        self.decoder = TelnetLineDecoder(maxLineLength: services.configuration.maxLineLength)
+        self.authenticated = services.authenticator == nil
     }
 
     // MARK: Channel events
@@ -62,7 +61,13 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
         greeted = true
         logger.debug("debug console session opened")
         var banner = configuration.banner
-        if !authenticated { banner += "\nAuthentication required: send 'auth <token>'." }
+        if !authenticated {
+            banner += "\nAuthentication required: send 'auth <token>' within \(ConsoleDuration.text(configuration.authenticationTimeout))."
+            let timeout = configuration.authenticationTimeout
+            authenticationDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
+                self.authenticationTimedOut(context: context)
+            }
+        }
         send(banner, context: context)
         sendPrompt(context: context)
         context.flush()
@@ -89,6 +94,11 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
+        authenticationDeadline?.cancel()
+        if let ticket {
+            self.ticket = nil
+            services.scheduler.abandon(ticket)  // not started: dropped; shared or running: left
+        }
         logger.debug("debug console session closed")
         context.fireChannelInactive()
     }
@@ -98,6 +108,14 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
             guard !commandRunning else { return }  // the client waits for a slow answer; that is not idleness
             logger.debug("debug console session idle, closing")
             send("idle for \(configuration.idleTimeout); closing the session", context: context)
+            close(context: context)
+            return
+        }
+        if event is Displaced {
+            logger.debug("debug console session displaced by a newer unauthenticated one")
+            send(
+                "error: too many unauthenticated console clients (max \(configuration.maxUnauthenticatedClients)); closing this one, the oldest",
+                context: context)
             close(context: context)
             return
         }
@@ -178,24 +196,21 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
     }
 
     private func run(line: String, context: ChannelHandlerContext) {
-        commandRunning = true
-        let registry = self.registry
-        let session = self.session
-        pool.runIfActive(eventLoop: context.eventLoop) { () -> ConsoleOutput in
-            ConsoleThreadName.set("mode-console-w")
-            return registry.execute(line: line, session: session)
-        }.assumeIsolated().whenComplete { result in
+        let (ticket, answer) = services.scheduler.submit(line: line, session: session, on: context.eventLoop)
+        self.ticket = ticket
+        answer.assumeIsolated().whenComplete { result in
+            guard self.ticket == ticket else { return }  // abandoned: the session has closed
+            self.ticket = nil
             self.commandFinished(result, context: context)
         }
     }
 
-    private func commandFinished(_ result: Result<ConsoleOutput, any Error>, context: ChannelHandlerContext) {
-        commandRunning = false
+    private func commandFinished(_ result: Result<ConsoleAnswer, any Error>, context: ChannelHandlerContext) {
         guard !closing else { return }
         switch result {
-        case .success(let output):
-            send(output.text, context: context)
-            if output.closesSession {
+        case .success(let answer):
+            write(answer, context: context)
+            if answer.closesSession {
                 close(context: context)
                 return
             }
@@ -209,42 +224,55 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
     // MARK: Authentication
 
     private func authenticate(token: String, context: ChannelHandlerContext) {
-        guard let expected = configuration.authToken else {
+        guard let authenticator = services.authenticator else {
             send("ok: this console needs no authentication", context: context)
             sendPrompt(context: context)
             return
         }
-        if Self.constantTimeEquals(Array(token.utf8), Array(expected.utf8)) {
+        if authenticated {
+            send("ok: already authenticated", context: context)
+            sendPrompt(context: context)
+            return
+        }
+        let outcome = authenticator.authenticate(token, from: peerAddress, eventLoop: context.eventLoop)
+        switch outcome {
+        case .accepted:
             authenticated = true
             authFailures = 0
+            authenticationDeadline?.cancel()
+            authenticationDeadline = nil
+            services.authenticated(session.id)
             logger.debug("debug console session authenticated")
             send("ok: authenticated", context: context)
             sendPrompt(context: context)
             return
+        case .rejected:
+            authFailures += 1
+            if authFailures < configuration.maxAuthFailures {
+                send("error: authentication failed", context: context)
+            }
+        case .throttled(let delay):
+            authFailures += 1
+            send(
+                "error: too many failed authentication attempts from \(peerAddress); try again in \(ConsoleDuration.text(delay))",
+                context: context)
         }
-        authFailures += 1
-        logger.warning(
-            "debug console authentication failed",
-            metadata: ["mode.console.auth_failures": "\(authFailures)"]
-        )
         if authFailures >= configuration.maxAuthFailures {
             send("error: authentication failed; too many failures, closing the session", context: context)
             close(context: context)
         } else {
-            send("error: authentication failed", context: context)
             sendPrompt(context: context)
         }
     }
 
-    /// Compares without an early exit, so the time taken does not reveal how much of the token matched.
-    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        var difference: UInt8 = lhs.count == rhs.count ? 0 : 1
-        for index in 0..<max(lhs.count, rhs.count) {
-            let left = index < lhs.count ? lhs[index] : 0
-            let right = index < rhs.count ? rhs[index] : 0
-            difference |= left ^ right
-        }
-        return difference == 0
+    private func authenticationTimedOut(context: ChannelHandlerContext) {
+        authenticationDeadline = nil
+        guard !authenticated, !closing else { return }
+        logger.debug("debug console session did not authenticate in time, closing")
+        send(
+            "error: not authenticated within \(ConsoleDuration.text(configuration.authenticationTimeout)); closing the session",
+            context: context)
+        close(context: context)
     }
 
     // MARK: Output
@@ -259,13 +287,13 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
     /// Writes `text` with CR LF line ends (what telnet expects), adding a final line end.
     private func send(_ text: String, context: ChannelHandlerContext) {
         guard !closing, !text.isEmpty else { return }
-        var text = text
-        text.withUTF8 { sendLines($0, context: context) }
+        write(ConsoleAnswer(ConsoleOutput(text: text), maxBytes: configuration.maxOutputBuffered), context: context)
     }
 
-    private func sendLines(_ utf8: UnsafeBufferPointer<UInt8>, context: ChannelHandlerContext) {
-        let size = Self.crlfEncodedSize(of: utf8)
-        if size > configuration.maxOutputBuffered {
+    private func write(_ answer: ConsoleAnswer, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        switch answer.body {
+        case .tooLarge(let size):
             logger.warning(
                 "debug console answer too large, not sent",
                 metadata: ["mode.console.bytes": "\(size)", "mode.console.max_output": "\(configuration.maxOutputBuffered)"]
@@ -274,53 +302,20 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
                 "error: the answer is too large (\(size) bytes, max \(configuration.maxOutputBuffered)); narrow it with a filter",
                 context: context
             )
-            return
-        }
-        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        if buffered + size > configuration.maxOutputBuffered {
-            logger.warning(
-                "debug console client reads too slowly, closing the session",
-                metadata: ["mode.console.buffered": "\(buffered)", "mode.console.max_output": "\(configuration.maxOutputBuffered)"]
-            )
-            closing = true
-            context.close(promise: nil)
-            return
-        }
-        var buffer = context.channel.allocator.buffer(capacity: size)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { Self.crlfEncode(utf8, into: $0) }
-        context.write(wrapOutboundOut(buffer), promise: nil)
-    }
-
-    /// The size of `utf8` once every bare LF is CR LF and a final CR LF is ensured.
-    static func crlfEncodedSize(of utf8: UnsafeBufferPointer<UInt8>) -> Int {
-        var size = utf8.count
-        var previous: UInt8 = 0
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") { size += 1 }
-            previous = byte
-        }
-        return utf8.last == UInt8(ascii: "\n") ? size : size + 2
-    }
-
-    /// Copies `utf8` into `destination` with CR LF line ends; returns the bytes written.
-    static func crlfEncode(_ utf8: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutableRawBufferPointer) -> Int {
-        var index = 0
-        var previous: UInt8 = 0
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") {
-                destination[index] = UInt8(ascii: "\r")
-                index += 1
+        case .bytes(let buffer):
+            guard buffer.readableBytes > 0 else { return }
+            let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+            if buffered + buffer.readableBytes > configuration.maxOutputBuffered {
+                logger.warning(
+                    "debug console client reads too slowly, closing the session",
+                    metadata: ["mode.console.buffered": "\(buffered)", "mode.console.max_output": "\(configuration.maxOutputBuffered)"]
+                )
+                closing = true
+                context.close(promise: nil)
+                return
             }
-            destination[index] = byte
-            index += 1
-            previous = byte
+            context.write(wrapOutboundOut(buffer), promise: nil)
         }
-        if utf8.last != UInt8(ascii: "\n") {
-            destination[index] = UInt8(ascii: "\r")
-            destination[index + 1] = UInt8(ascii: "\n")
-            index += 2
-        }
-        return index
     }
 
     private func close(context: ChannelHandlerContext) {
@@ -329,4 +324,14 @@ final class ConsoleSessionHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated()
             .whenComplete { _ in context.close(promise: nil) }
     }
+}
+
+/// What every session of one console shares: its configuration, command scheduler and authenticator, and
+/// the slot bookkeeping it reports authentication to.
+struct ConsoleSessionServices: Sendable {
+    let configuration: DebugConsole.Configuration
+    let scheduler: ConsoleCommandScheduler
+    let authenticator: ConsoleAuthenticator?
+    /// Called when a session has authenticated (it leaves the unauthenticated quota).
+    let authenticated: @Sendable (Int) -> Void
 }

@@ -35,7 +35,8 @@ extension WorkerConsoleCommands {
         registry.register(
             ConsoleCommand(
                 name: "stacks", aliases: ["st", "stacktrace"],
-                summary: "Native stack of every thread, symbolicated (same data as kill -USR1)"
+                summary: "Native stack of every thread, symbolicated (same data as kill -USR1)",
+                isExpensive: true  // captures and symbolicates every thread: shared by concurrent callers
             ) { _ in
                 let dump = ThreadDump.capture(reason: "console")
                 let json: JSONValue = .array(dump.threads.map { thread in

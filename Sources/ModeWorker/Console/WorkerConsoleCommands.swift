@@ -41,7 +41,8 @@ enum WorkerConsoleCommands {
                 name: "where", aliases: ["w"], summary: "Everything known about one task, with its stack if running",
                 usage: "where <task-id>",
                 help: "Service path, creation site, state, timings, parent and children; when the task is on a "
-                    + "thread right now, that thread's native stack."
+                    + "thread right now, that thread's native stack.",
+                isExpensive: true  // symbolicates a stack
             ) { invocation in
                 try whereTask(invocation.arguments)
             })

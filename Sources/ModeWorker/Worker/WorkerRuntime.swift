@@ -220,7 +220,7 @@ final class WorkerRuntime: Sendable {
             worker.logger.info("Debug console listening on \(address) (telnet \(options.consoleHost) \(console.port ?? options.consolePort))")
             return console
         } catch {
-            worker.logger.warning("Debug console is off: cannot listen on \(options.consoleHost):\(options.consolePort): \(error)")
+            worker.logger.warning("Debug console is off: \(error)")  // "cannot listen on HOST:PORT: <reason>"
             return nil
         }
     }
