@@ -92,7 +92,7 @@ extension StallWatchdog {
                 state.recent.removeFirst(state.recent.count - max(0, configuration.maxReportsKept))
             }
             if kind == .detected {
-                state.logged[stall.id] = LoggedStall(reportID: reportID, threadName: thread.name, task: task)
+                state.logged[stall.id] = LoggedStall(reportID: reportID, threadName: thread.displayName, task: task)
             }
         }
         onStall?(report)
