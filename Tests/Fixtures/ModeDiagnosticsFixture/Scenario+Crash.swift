@@ -130,7 +130,9 @@ func fixtureBadPointerWrite(_ address: UInt) {
     pointer.pointee = 42
 }
 
+/// Unoptimized even in a release build: the optimizer turned the recursion into a loop that never overflows.
 @inline(never)
+@_optimize(none)
 func fixtureRecurse(_ depth: Int) -> Int {
     var padding = (depth, depth &+ 1, depth &+ 2, depth &+ 3)
     withUnsafeMutablePointer(to: &padding) { _ in }
