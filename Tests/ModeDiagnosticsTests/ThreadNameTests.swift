@@ -40,5 +40,8 @@ struct ThreadNameTests {
     func decodesOldRecords() throws {
         let info = try JSONDecoder().decode(ThreadInfo.self, from: Data(#"{"tid":1,"name":"a","state":"S"}"#.utf8))
         #expect(info == ThreadInfo(tid: 1, name: "a", state: "S"))
+        let inherited = ThreadInfo(tid: 2, name: "mode-exec-1", state: "S", nameIsInherited: true)
+        #expect(try JSONDecoder().decode(ThreadInfo.self, from: JSONEncoder().encode(inherited)) == inherited)
+        #expect(!String(decoding: try JSONEncoder().encode(info), as: UTF8.self).contains("nameIsInherited"))
     }
 }

@@ -39,6 +39,20 @@ public struct ThreadInfo: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case tid, name, state, wchan, nameIsInherited }
 
+    /// Encodes a thread; `nameIsInherited` only when `true`, so other records keep their earlier shape.
+    ///
+    /// ```swift
+    /// let json = try JSONEncoder().encode(ThreadInfo(tid: 1, name: "a", state: "S"))
+    /// ```
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tid, forKey: .tid)
+        try container.encode(name, forKey: .name)
+        try container.encode(state, forKey: .state)
+        try container.encodeIfPresent(wchan, forKey: .wchan)
+        if nameIsInherited { try container.encode(true, forKey: .nameIsInherited) }
+    }
+
     /// Decodes a thread; `nameIsInherited` is optional (absent in records written before it existed).
     ///
     /// ```swift
