@@ -197,8 +197,6 @@ static void c_mode_die_by(int sig, const siginfo_t *info) {
     syscall(SYS_tgkill, (long)getpid(), (long)c_mode_gettid(), (long)sig);
 }
 
-static void c_mode_reset_and_reraise(int sig, siginfo_t *info) { c_mode_die_by(sig, info); }
-
 // The watchdog: a kernel timer that sends `sig` to this thread at the deadline (and every 250 ms after), so
 // the process dies by the original signal even if a chained handler hangs or returns without ending it.
 // Raw system calls: async-signal-safe, and glibc's timer_create may allocate. The signal is blocked while
@@ -250,7 +248,7 @@ static void c_mode_crash_handler(int sig, siginfo_t *info, void *uc) {
             }
         }
         // A crash inside our own handler (or a second crash): no report, straight to the default action.
-        c_mode_reset_and_reraise(sig, info);
+        c_mode_die_by(sig, info);
         errno = saved_errno;
         return;
     }
