@@ -36,6 +36,16 @@ struct ThreadNameTests {
         #expect(dump.contains("--- thread \(parent.tid) \"mode-inh-test\" state:"))
     }
 
+    @Test("a stall report's headline marks a thread whose name is inherited")
+    func stallHeadline() {
+        let thread = ThreadInfo(tid: 4242, name: "mode-exec-1", state: "S", nameIsInherited: true)
+        let report = StallReport(kind: .detected, reportID: 1, timestamp: "t", processID: 1, thread: thread,
+                                 source: "thread", executor: "mode-exec", busyMilliseconds: 512,
+                                 timeoutMilliseconds: 500, site: "s", unwinder: .libunwind, frames: [])
+        #expect(report.headline == "Blocking detected: thread mode-exec-1 (inherited name) (tid 4242) busy for 512 ms "
+                + "(timeout 500 ms)")
+    }
+
     @Test("ThreadInfo decodes records written before nameIsInherited existed")
     func decodesOldRecords() throws {
         let info = try JSONDecoder().decode(ThreadInfo.self, from: Data(#"{"tid":1,"name":"a","state":"S"}"#.utf8))
