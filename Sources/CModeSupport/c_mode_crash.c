@@ -4,6 +4,8 @@
 #error You must define _GNU_SOURCE
 #endif
 #include "c_mode_crash.h"
+#include "c_mode_dump.h"
+#include "c_mode_thread_names.h"
 #include "c_mode_capture.h"
 #include "c_mode_io.h"
 #include "c_mode_modules.h"
@@ -26,7 +28,9 @@ extern uintptr_t c_mode_activity_current_job(void) __attribute__((weak));
 extern uintptr_t c_mode_activity_job_for_thread(int32_t tid) __attribute__((weak));
 extern int c_mode_task_label_lookup(uintptr_t task, char *buf, int buflen) __attribute__((weak));
 
-static const int c_mode_fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT};
+// SIGQUIT too: the Swift runtime's backtracer handles it, and a sent SIGQUIT must end the process as its default
+// action would (with a report) instead of leaving it alive after the runtime's backtrace.
+static const int c_mode_fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT, SIGQUIT};
 #define C_MODE_FATAL_COUNT ((int)(sizeof c_mode_fatal_signals / sizeof c_mode_fatal_signals[0]))
 
 static struct sigaction c_mode_crash_previous[65];
@@ -35,6 +39,7 @@ static _Atomic int c_mode_crash_fd_count;
 static _Atomic int c_mode_crash_format;
 static _Atomic(c_mode_crash_callback) c_mode_crash_cb;
 static _Atomic int64_t c_mode_crash_timeout_ns = 3000000000;
+static _Atomic int64_t c_mode_crash_chain_timeout_ns = 10000000000;
 static _Atomic int c_mode_crash_is_installed;
 static pthread_mutex_t c_mode_crash_install_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(const char *) *c_mode_swift_message_buffer;
@@ -110,6 +115,7 @@ static void c_mode_fill_common(c_mode_crash_info *info) {
     info->tid = c_mode_gettid();
     memset(info->thread_name, 0, sizeof info->thread_name);
     prctl(PR_GET_NAME, info->thread_name, 0, 0, 0);
+    info->name_inherited = c_mode_thread_name_is_inherited(info->tid, info->thread_name);
     uintptr_t job = 0;
     int length = c_mode_label_for_thread(info->tid, &job, info->task_label, C_MODE_CRASH_LABEL_SIZE);
     info->job = job;
@@ -145,7 +151,7 @@ void c_mode_crash_fill_current(c_mode_crash_info *info) {
 
 static void *c_mode_crash_helper(void *unused) {
     (void)unused;
-    prctl(PR_SET_NAME, "mode-crash", 0, 0, 0);
+    c_mode_set_thread_name("mode-crash");
     for (;;) {
         if (sem_wait(&c_mode_crash_request) != 0) continue;
         c_mode_crash_callback callback = atomic_load(&c_mode_crash_cb);
@@ -160,15 +166,72 @@ static void c_mode_write_everywhere(const char *data, size_t length) {
     for (int i = 0; i < count; i++) c_mode_write_all(c_mode_crash_fds[i], data, length);
 }
 
-static void c_mode_reset_and_reraise(int sig, siginfo_t *info) {
+static void c_mode_set_default(int sig) {
     struct sigaction fallback;
     memset(&fallback, 0, sizeof fallback);
     fallback.sa_handler = SIG_DFL;
     sigemptyset(&fallback.sa_mask);
     sigaction(sig, &fallback, NULL);
-    // A fault re-executes the faulting instruction on return and dies of it; a sent signal (kill, abort's
-    // raise) is raised again and delivered, with the default action, when this handler returns.
-    if (info->si_code <= 0) syscall(SYS_tgkill, (long)getpid(), (long)c_mode_gettid(), (long)sig);
+}
+
+static void c_mode_unblock(int sig) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+// A fault the CPU raises again when the handler returns (the faulting instruction is re-executed). A trap
+// (int3 leaves the PC after the instruction) or a sent signal is not: those must be raised again.
+static int c_mode_refaults(int sig, const siginfo_t *info) {
+    return info->si_code > 0 && info->si_code != SI_KERNEL &&
+           (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE);
+}
+
+// Ends the process by `sig` with its default action: from a handler, the signal is raised again now (it is
+// unblocked, so it is delivered before tgkill returns); a re-executed fault dies on return instead.
+static void c_mode_die_by(int sig, const siginfo_t *info) {
+    c_mode_set_default(sig);
+    if (c_mode_refaults(sig, info)) return;
+    c_mode_unblock(sig);
+    syscall(SYS_tgkill, (long)getpid(), (long)c_mode_gettid(), (long)sig);
+}
+
+// The watchdog: a kernel timer that sends `sig` to this thread at the deadline (and every 250 ms after), so
+// the process dies by the original signal even if a chained handler hangs or returns without ending it.
+// Raw system calls: async-signal-safe, and glibc's timer_create may allocate. The signal is blocked while
+// this handler runs; it stays pending until the chain unblocks it with the default action installed.
+static void c_mode_arm_watchdog(int sig, int64_t after_ns) {
+    struct sigevent event;
+    memset(&event, 0, sizeof event);
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = sig;
+    event._sigev_un._tid = c_mode_gettid();
+    int timer = 0;
+    if (syscall(SYS_timer_create, (long)CLOCK_MONOTONIC, &event, &timer) != 0) return;
+    struct itimerspec when;
+    memset(&when, 0, sizeof when);
+    when.it_value.tv_sec = (time_t)(after_ns / 1000000000);
+    when.it_value.tv_nsec = (long)(after_ns % 1000000000);
+    when.it_interval.tv_nsec = 250000000;
+    syscall(SYS_timer_settime, (long)timer, 0L, &when, NULL);
+}
+
+// Calls the previous handler (the Swift runtime's backtracer) directly, with the original siginfo and
+// context so its backtrace starts at the crash. `sig` is unblocked first and its disposition is the default
+// one: a fault inside the runtime's handler (or in its memory server thread) and the watchdog's signal end
+// the process instead of hanging it.
+static void c_mode_call_previous(int sig, siginfo_t *info, void *uc, const struct sigaction *previous) {
+    sigset_t mask;
+    memcpy(&mask, &previous->sa_mask, sizeof mask);
+    for (int i = 0; i < C_MODE_FATAL_COUNT; i++) sigdelset(&mask, c_mode_fatal_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    c_mode_unblock(sig);
+    if (previous->sa_flags & SA_SIGINFO) {
+        previous->sa_sigaction(sig, info, uc);
+    } else {
+        previous->sa_handler(sig);
+    }
 }
 
 static void c_mode_crash_handler(int sig, siginfo_t *info, void *uc) {
@@ -185,10 +248,13 @@ static void c_mode_crash_handler(int sig, siginfo_t *info, void *uc) {
             }
         }
         // A crash inside our own handler (or a second crash): no report, straight to the default action.
-        c_mode_reset_and_reraise(sig, info);
+        c_mode_die_by(sig, info);
         errno = saved_errno;
         return;
     }
+    // From here the process dies by `sig` within best-effort timeout + chain timeout (+ 100 ms of log gate).
+    c_mode_arm_watchdog(sig, atomic_load(&c_mode_crash_timeout_ns) + atomic_load(&c_mode_crash_chain_timeout_ns) +
+                                 100000000);
     // Close the log gate and let in-flight log writes finish (bounded: the crashing thread may be one).
     for (int i = 0; i < 20 && atomic_load(&c_mode_log_writers) > 0; i++) c_mode_sleep_ns(5000000);
 
@@ -231,27 +297,34 @@ static void c_mode_crash_handler(int sig, siginfo_t *info, void *uc) {
         }
     }
 
-    // 3. Chain to the previous handler (the Swift runtime's backtracer): reinstall it and let the signal happen
-    //    again, so it runs as a real signal handler (calling it from here made the runtime's swift-backtrace
-    //    helper hang on a dead process). A fault re-executes the faulting instruction when this handler
-    //    returns; a sent signal is raised again and delivered on return. The runtime's handler ends with the
-    //    default action. Without a previous handler: the default action directly.
+    // 3. Chain to the previous handler (the Swift runtime's backtracer, which prints its backtrace and
+    //    RETURNS: for a sent signal the process would live on, its memory server thread spinning). Then die
+    //    by the signal: the default action is installed and the signal raised again (a fault re-executes the
+    //    faulting instruction instead). The watchdog armed above bounds all of it.
     struct sigaction *previous = &c_mode_crash_previous[sig];
     int has_previous = (previous->sa_flags & SA_SIGINFO) ? previous->sa_sigaction != NULL
                                                          : (previous->sa_handler != SIG_DFL &&
                                                             previous->sa_handler != SIG_IGN &&
                                                             previous->sa_handler != NULL);
-    if (has_previous) {
-        sigaction(sig, previous, NULL);
-        if (info->si_code <= 0) syscall(SYS_tgkill, (long)getpid(), (long)c_mode_gettid(), (long)sig);
-    } else {
-        c_mode_reset_and_reraise(sig, info);
-    }
+    c_mode_set_default(sig);
+    if (has_previous) c_mode_call_previous(sig, info, uc, previous);
+    c_mode_die_by(sig, info);
     errno = saved_errno;
 }
 
+// SIGQUIT is taken only from its default action or from the Swift runtime's backtracer (which installs one
+// handler for all its signals, so it is the one SIGABRT has): an application that ignores or handles SIGQUIT
+// itself keeps it.
+static int c_mode_quit_is_ours_to_take(void) {
+    struct sigaction quit;
+    const struct sigaction *abort_previous = &c_mode_crash_previous[SIGABRT];  // SIGABRT is installed first
+    if (sigaction(SIGQUIT, NULL, &quit) != 0) return 0;
+    if (!(quit.sa_flags & SA_SIGINFO)) return quit.sa_handler == SIG_DFL;
+    return (abort_previous->sa_flags & SA_SIGINFO) && quit.sa_sigaction == abort_previous->sa_sigaction;
+}
+
 int c_mode_crash_install(const int *fds, int fd_count, int format, c_mode_crash_callback callback,
-                         int64_t best_effort_timeout_ns) {
+                         int64_t best_effort_timeout_ns, int64_t chain_timeout_ns) {
     pthread_mutex_lock(&c_mode_crash_install_lock);
     if (fd_count > C_MODE_CRASH_MAX_FDS) fd_count = C_MODE_CRASH_MAX_FDS;
     atomic_store(&c_mode_crash_fd_count, 0);
@@ -260,6 +333,7 @@ int c_mode_crash_install(const int *fds, int fd_count, int format, c_mode_crash_
     atomic_store(&c_mode_crash_format, format);
     atomic_store(&c_mode_crash_cb, callback);
     atomic_store(&c_mode_crash_timeout_ns, best_effort_timeout_ns > 0 ? best_effort_timeout_ns : 3000000000);
+    atomic_store(&c_mode_crash_chain_timeout_ns, chain_timeout_ns > 0 ? chain_timeout_ns : 10000000000);
     if (atomic_load(&c_mode_crash_is_installed)) {
         pthread_mutex_unlock(&c_mode_crash_install_lock);
         return 0;
@@ -299,6 +373,7 @@ int c_mode_crash_install(const int *fds, int fd_count, int format, c_mode_crash_
     sigemptyset(&action.sa_mask);
     for (int i = 0; i < C_MODE_FATAL_COUNT; i++) {
         int sig = c_mode_fatal_signals[i];
+        if (sig == SIGQUIT && !c_mode_quit_is_ours_to_take()) continue;
         if (sigaction(sig, &action, &c_mode_crash_previous[sig]) != 0) {
             int error = errno;
             pthread_mutex_unlock(&c_mode_crash_install_lock);

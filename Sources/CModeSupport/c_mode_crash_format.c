@@ -91,7 +91,7 @@ static void c_mode_format_text(const c_mode_crash_info *info, c_mode_buf *b) {
     c_mode_buf_hex(b, info->pc, 1);
     c_mode_buf_str(b, "\nthread: \"");
     c_mode_buf_str(b, info->thread_name);
-    c_mode_buf_str(b, "\" tid: ");
+    c_mode_buf_str(b, info->name_inherited ? "\" (inherited name) tid: " : "\" tid: ");
     c_mode_buf_dec(b, info->tid);
     c_mode_buf_str(b, "\ntask: ");
     if (info->job != 0) {
@@ -188,6 +188,7 @@ static void c_mode_format_json(const c_mode_crash_info *info, c_mode_buf *b) {
     c_mode_json_key(b, "tid");
     c_mode_buf_dec(b, info->tid);
     c_mode_json_string(b, "thread", info->thread_name);
+    if (info->name_inherited) c_mode_buf_str(b, ",\"threadNameInherited\":true");
     if (info->job != 0) {
         c_mode_json_key(b, "task");
         c_mode_buf_dec(b, (int64_t)info->job);

@@ -4,6 +4,7 @@
 #error You must define _GNU_SOURCE
 #endif
 #include "c_mode_dump.h"
+#include "c_mode_thread_names.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,7 +105,7 @@ typedef struct c_mode_thread_start {
 static void *c_mode_thread_main(void *argument) {
     c_mode_thread_start start = *(c_mode_thread_start *)argument;
     free(argument);
-    pthread_setname_np(pthread_self(), start.name);
+    c_mode_set_thread_name(start.name);
     start.body(start.context);
     return NULL;
 }
@@ -136,6 +137,7 @@ void c_mode_set_thread_name(const char *name) {
     strncpy(truncated, name, sizeof truncated - 1);
     truncated[sizeof truncated - 1] = '\0';
     pthread_setname_np(pthread_self(), truncated);
+    c_mode_thread_name_record(truncated);  // so a thread this one creates is not taken for it
 }
 
 #else

@@ -138,3 +138,38 @@ struct OfflineSymbolicationTests {
         #expect(text.contains("Scenario+Crash.swift:"))
     }
 }
+
+@Suite("Crash reports: repeated frames and thread names (child processes)")
+struct CrashReportShapeTests {
+    @Test("a stack overflow always has its symbolicated block, with the recursion collapsed (5 runs)")
+    func stackOverflowSymbolicatedEveryTime() throws {
+        for run in 1...5 {
+            let log = ChildProcess.temporaryFile("overflow-\(run)")
+            let exit = try ChildProcess(["crash-overflow", log]).wait()
+            #expect(exit.signal == SIGSEGV, "run \(run): \(exit)")
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            let begin = "=== swift-mode crash report (symbolicated) begin ==="
+            let end = "=== swift-mode crash report (symbolicated) end ==="
+            guard let start = text.range(of: begin), let stop = text.range(of: end) else {
+                Issue.record("run \(run): no symbolicated block\n\(text.suffix(800))")
+                continue
+            }
+            let block = text[start.upperBound..<stop.lowerBound]
+            // One line for the run, naming the function and its source line; not 128 frame lines.
+            #expect(block.contains(/… \d+ more frames of fixtureRecurse\(_:\) at .*Scenario\+Crash\.swift:\d+/),
+                    "run \(run): \(block.prefix(1500))")
+            #expect(block.split(separator: "\n").filter { $0.contains("fixtureRecurse") }.count < 10)
+        }
+    }
+
+    @Test("a crash on a plain Thread started from an executor task names the thread as inherited")
+    func inheritedThreadName() throws {
+        let log = ChildProcess.temporaryFile("plain-thread")
+        let exit = try ChildProcess(["crash-plain-thread", log]).wait()
+        #expect(exit.signal == SIGILL, "\(exit)")
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        // Both records: the async-signal-safe core and the symbolicated one.
+        #expect(text.contains(/thread: "mode-exec-0" \(inherited name\) tid: \d+\n/), "\(text.prefix(600))")
+        #expect(text.contains(/thread: "mode-exec-0" \(inherited name\) tid: \d+ pid:/))
+    }
+}

@@ -1,7 +1,10 @@
-// Fatal-signal crash reporter: handlers for SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE and SIGABRT installed on
-// top of the Swift runtime's, an async-signal-safe first record written with ONE write(2) per output fd, a
-// best-effort part produced by a helper thread under a deadline, then the previous handler, then the default
-// action so the process dies of the original signal. Plus the log gate that keeps log records out of a report.
+// Fatal-signal crash reporter: handlers for SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT and SIGQUIT
+// installed on top of the Swift runtime's, an async-signal-safe first record written with ONE write(2) per
+// output fd, a best-effort part produced by a helper thread under a deadline, then the previous handler, then
+// the default action so the process dies of the original signal, whether a fault raised it or kill(2) sent it.
+// A watchdog timer armed when the handler starts sends the signal again at best-effort timeout + chain timeout
+// (+ 100 ms), so the process dies even if the previous handler hangs. Plus the log gate that keeps log records
+// out of a report.
 #pragma once
 
 #include <stddef.h>
@@ -37,6 +40,7 @@ typedef struct c_mode_crash_info {
     int32_t frame_count;
     int32_t has_label;
     int32_t has_message;
+    int32_t name_inherited;                       // thread_name is one the library gave another thread
     char thread_name[C_MODE_CRASH_NAME_SIZE];
     char task_label[C_MODE_CRASH_LABEL_SIZE];
     char fatal_message[C_MODE_CRASH_MESSAGE_SIZE];  // the Swift runtime's "Fatal error: ..." when present
@@ -48,9 +52,11 @@ typedef struct c_mode_crash_info {
 typedef void (*c_mode_crash_callback)(const c_mode_crash_info *info);
 
 /// Installs (or reconfigures) the handlers. `fds` are written in order (e.g. the O_APPEND log fd, then 2).
-/// `callback` may be NULL. Returns 0 or an errno value.
+/// `callback` may be NULL. `chain_timeout_ns` bounds the previous handler (the runtime's backtrace): the process
+/// dies by the signal at most best_effort + chain + 100 ms after the crash (<= 0: defaults 3 s and 10 s).
+/// Returns 0 or an errno value.
 int c_mode_crash_install(const int *fds, int fd_count, int format, c_mode_crash_callback callback,
-                         int64_t best_effort_timeout_ns);
+                         int64_t best_effort_timeout_ns, int64_t chain_timeout_ns);
 
 /// 1 once installed.
 int c_mode_crash_installed(void);

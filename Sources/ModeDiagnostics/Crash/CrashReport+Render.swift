@@ -16,6 +16,7 @@ extension CrashReport {
         case 5: "trace/breakpoint trap"
         case 8: "arithmetic exception"
         case 6: "abort"
+        case 3: "quit"
         default: "signal"
         }
     }
@@ -28,7 +29,7 @@ extension CrashReport {
     public func render() -> String {
         let marker = part == "core" ? "" : " (\(part))"
         var lines = ["=== swift-mode crash report\(marker) begin ===", headline]
-        lines.append("thread: \"\(thread)\" tid: \(tid) pid: \(pid)")
+        lines.append("thread: \"\(thread)\"\(threadNameInherited == true ? " (inherited name)" : "") tid: \(tid) pid: \(pid)")
         if let task {
             lines.append("task: \(StackFrame.hex(task, width: 0))" + (taskLabel.map { " \"\($0)\"" } ?? " (unlabelled)"))
         } else {
@@ -37,7 +38,7 @@ extension CrashReport {
         if let fatalError { lines.append("message: " + fatalError.replacingNewlines()) }
         lines.append("unwinder: \(unwinder)")
         lines.append("frames:")
-        lines.append(contentsOf: frames.map { "  " + $0.render() })
+        lines.append(contentsOf: renderFrames())
         lines.append("images:")
         lines.append(contentsOf: images.map { "  \($0.name) load-bias \(StackFrame.hex($0.loadBias, width: 0)) \($0.path)" })
         for section in sections ?? [] {
@@ -46,6 +47,22 @@ extension CrashReport {
         }
         lines.append("=== swift-mode crash report\(marker) end ===")
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension CrashReport {
+    /// The frame lines, with `… 120 more frames of f() at file:line` after the last kept frame of each run.
+    fileprivate func renderFrames() -> [String] {
+        var lines: [String] = []
+        for (position, frame) in frames.enumerated() {
+            lines.append("  " + frame.render())
+            let isLastOfIndex = position + 1 == frames.count || frames[position + 1].index != frame.index
+            guard isLastOfIndex, let run = repeatedFrames?.first(where: { $0.afterIndex == frame.index }) else {
+                continue
+            }
+            lines.append("  " + run.render(innermost: frames.first { $0.index == frame.index } ?? frame))
+        }
+        return lines
     }
 }
 

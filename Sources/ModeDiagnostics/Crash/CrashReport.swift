@@ -49,8 +49,11 @@ public struct CrashReport: Sendable, Codable, Equatable {
     public var pid: Int32
     /// Crashing thread id.
     public var tid: Int32
-    /// Crashing thread's name.
+    /// Crashing thread's name (the kernel's `comm`).
     public var thread: String
+    /// `true` when ``thread`` is a name swift-mode gave to another thread, so this thread inherited it from the
+    /// thread that created it (a plain `Thread` started from a task on `mode-exec-1`). `nil` otherwise.
+    public var threadNameInherited: Bool? = nil
     /// Address of the job/task running on the thread, if known.
     public var task: UInt?
     /// The task's registered label (service path, task name, creation site), if known.
@@ -61,6 +64,9 @@ public struct CrashReport: Sendable, Codable, Equatable {
     public var unwinder: Unwinder
     /// Native frames, innermost first (`core`: module+offset only; `symbolicated`: with names and lines).
     public var frames: [StackFrame]
+    /// Runs of repeated frames left out of ``frames`` (`symbolicated` only; `nil` when none): the 120 copies of
+    /// one frame in a stack overflow are one frame and one run, and are symbolicated once.
+    public var repeatedFrames: [RepeatedFrames]? = nil
     /// Images mentioned by the frames.
     public var images: [Image]
     /// Sections added by the owner (service tree, last log lines). Only in `symbolicated`.

@@ -17,13 +17,15 @@ extension CrashReporter {
         let frames = addresses.enumerated().map {
             Symbolicator.fallbackFrame(index: $0, address: $1, lookUpSymbol: false)
         }
-        return CrashReport(
+        var report = CrashReport(
             part: "core", signal: String(cString: c_mode_signal_name(record.signal)), signalNumber: record.signal,
             code: record.code, faultAddress: UInt(record.fault_address), pc: UInt(record.pc), pid: record.pid,
             tid: record.tid, thread: string(info, \.thread_name), task: record.job == 0 ? nil : UInt(record.job),
             taskLabel: record.has_label != 0 ? string(info, \.task_label) : nil,
             fatalError: record.has_message != 0 ? string(info, \.fatal_message) : nil,
             unwinder: Unwinder(cValue: record.unwinder), frames: frames, images: images(of: addresses))
+        report.threadNameInherited = record.name_inherited != 0 ? true : nil
+        return report
     }
 
     private static func string<T>(_ info: UnsafePointer<c_mode_crash_info>, _ field: KeyPath<c_mode_crash_info, T>)
@@ -55,9 +57,18 @@ extension CrashReporter {
         }
         var report = coreReport(info)
         report.part = "symbolicated"
+        // Repeated frames (a stack overflow) are symbolicated once: 128 copies overran the time budget.
+        let (kept, runs) = RepeatedFrames.collapse(report.frames.map(\.address))
+        report.repeatedFrames = runs.isEmpty ? nil : runs
         if configuration.symbolicate {
-            let stack = RawStack(addresses: report.frames.map(\.address), unwinder: report.unwinder)
-            report.frames = Symbolicator.shared.symbolicate(stack)
+            let stack = RawStack(addresses: kept.map(\.address), unwinder: report.unwinder)
+            report.frames = Symbolicator.shared.symbolicate(stack).map { frame in
+                var frame = frame
+                if frame.index < kept.count { frame.index = kept[frame.index].index }
+                return frame
+            }
+        } else {
+            report.frames = kept.map { report.frames[$0.index] }
         }
         report.sections = configuration.sections?(report) ?? []
         let text: String

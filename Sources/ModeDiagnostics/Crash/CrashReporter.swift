@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// Writes a crash report to the log when the process dies of SIGSEGV, SIGBUS, SIGILL (every Swift trap on
-/// x86_64), SIGTRAP, SIGFPE or SIGABRT, then lets it die of the same signal.
+/// x86_64), SIGTRAP, SIGFPE, SIGABRT or SIGQUIT, then makes it die of the same signal, whether a fault raised
+/// it or `kill` sent it.
 ///
 /// Order of events in the handler (installed on top of the Swift runtime's backtracer):
 /// 1. the log gate closes (``isCrashInProgress``), in-flight log writes get up to 100 ms to finish;
@@ -15,7 +16,11 @@ import Glibc
 /// 3. the best-effort `symbolicated` record (names, file:line, your sections) is built on the `mode-crash`
 ///    helper thread, bounded by ``Configuration/bestEffortTimeout`` (a crash inside `malloc` cannot hang);
 /// 4. the previous handler runs (the runtime's backtrace still appears on stderr), then the default action:
-///    the process exits by the original signal (shell status 132 / 134 / 139).
+///    the process exits by the original signal (shell status 128 + N: 131 / 132 / 133 / 134 / 135 / 136 / 139).
+///
+/// A watchdog timer armed when the handler starts raises the signal again with its default action after
+/// ``Configuration/bestEffortTimeout`` + ``Configuration/chainTimeout`` + 100 ms, so the process dies by the
+/// signal within that bound (13.1 s with the defaults) even when a chained handler hangs or returns.
 ///
 /// ```swift
 /// var configuration = CrashReporter.Configuration()
@@ -48,6 +53,9 @@ public enum CrashReporter {
         public var symbolicate: Bool = true
         /// Bound of the best-effort part. Default: 3 s.
         public var bestEffortTimeout: Duration = .seconds(3)
+        /// Bound of the previous handler (the Swift runtime's backtrace on stderr). The process dies by the
+        /// signal at most ``bestEffortTimeout`` + `chainTimeout` + 100 ms after the crash. Default: 10 s.
+        public var chainTimeout: Duration = .seconds(10)
         /// Give every thread existing at install an alternate signal stack (default `true`), so that a stack
         /// overflow on a pool thread is reported too.
         public var armExistingThreads: Bool = true
@@ -96,12 +104,11 @@ public enum CrashReporter {
         let callback: c_mode_crash_callback = { info in
             if let info { CrashReporter.writeBestEffort(info) }
         }
-        let (seconds, attoseconds) = configuration.bestEffortTimeout.components
         let result = fds.withUnsafeBufferPointer { buffer in
             c_mode_crash_install(
                 buffer.baseAddress, Int32(buffer.count),
                 configuration.format == .json ? Int32(C_MODE_CRASH_FORMAT_JSON) : Int32(C_MODE_CRASH_FORMAT_TEXT),
-                callback, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+                callback, nanoseconds(configuration.bestEffortTimeout), nanoseconds(configuration.chainTimeout))
         }
         guard result == 0 else {
             throw StackCaptureError(code: .failed, message: "cannot install crash handlers: errno \(result)")
@@ -141,6 +148,11 @@ public enum CrashReporter {
         defer { c_mode_log_gate_exit() }
         write()
         return true
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     static var current: (configuration: Configuration, fds: [Int32])? {

@@ -17,7 +17,7 @@ extension ThreadDump {
             "pid: \(pid) reason: \(reason) threads: \(threads.count) capture: \(captureMicroseconds) us"
                 + " symbolication: \(symbolicationMicroseconds) us")
         for thread in threads {
-            var header = "--- thread \(thread.info.tid) \"\(thread.info.name)\" state: \(thread.info.state)"
+            var header = "--- thread \(thread.info.tid) \"\(thread.info.name)\"\(thread.info.nameIsInherited ? " (inherited name)" : "") state: \(thread.info.state)"
             if let wchan = thread.info.wchan { header += " wchan: \(wchan)" }
             if let unwinder = thread.unwinder { header += " unwinder: \(unwinder)" }
             if thread.isCurrent { header += " (dumping thread)" }

@@ -6,7 +6,7 @@ extension StallReport {
     /// health.markDegraded(reason: report.headline)
     /// ```
     public var headline: String {
-        let who = "thread \(thread.name.isEmpty ? "?" : thread.name) (tid \(thread.tid))"
+        let who = "thread \(thread.name.isEmpty ? "?" : thread.displayName) (tid \(thread.tid))"
         if kind == .repeated {
             return "Blocking still detected: \(who) busy for \(busyMilliseconds) ms "
                 + "(timeout \(timeoutMilliseconds) ms, repeat \(repeatIndex))"

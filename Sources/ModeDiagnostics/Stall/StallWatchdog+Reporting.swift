@@ -91,7 +91,8 @@ extension StallWatchdog {
             state.pending[state.nextReportID] = PendingReport(deadline: due, core: pending)
             state.captureCount += 1
             if kind == .detected {
-                state.logged[stall.id] = LoggedStall(reportID: state.nextReportID, threadName: thread.name, task: task)
+                state.logged[stall.id] = LoggedStall(
+                    reportID: state.nextReportID, threadName: thread.displayName, task: task)
             }
             return state.nextReportID
         }

@@ -54,10 +54,12 @@ public enum ThreadInventory {
         while name.hasSuffix("\n") { name.removeLast() }
         var wchan = ProcFile.read("\(base)/wchan")
         if wchan == "0" || wchan?.isEmpty == true { wchan = nil }
-        return ThreadInfo(tid: threadID, name: name, state: state, wchan: wchan)
+        let inherited = c_mode_thread_name_is_inherited(threadID, name) != 0
+        return ThreadInfo(tid: threadID, name: name, state: state, wchan: wchan, nameIsInherited: inherited)
     }
 
-    /// Names the calling thread (the kernel keeps 15 bytes).
+    /// Names the calling thread (the kernel keeps 15 bytes), and records that swift-mode gave it this name: a
+    /// thread it creates starts with the same name and is then listed as ``ThreadInfo/nameIsInherited``.
     ///
     /// ```swift
     /// ThreadInventory.setCurrentThreadName("mode-dumper")

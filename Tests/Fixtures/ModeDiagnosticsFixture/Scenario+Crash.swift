@@ -40,6 +40,37 @@ extension Scenario {
             go.signal()
             while true { sleep(10) }
         },
+        "crash-idle": { arguments in
+            // Idle, waiting to be sent a fatal signal with kill(1): "ready" in the log when the handlers are in.
+            try installReporter(arguments)
+            Scenario.append("ready pid \(getpid())\n", to: arguments[0])
+            while true { sleep(10) }
+        },
+        "crash-idle-hanging-previous": { arguments in
+            // A previous SIGSEGV handler that never returns (a hung runtime backtracer): the reporter's watchdog
+            // must still end the process by SIGSEGV, here after 1 s + 1 s + 100 ms.
+            let fd = open(arguments[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            dup2(fd, hangingHandlerFD)
+            signal(SIGSEGV) { _ in
+                let note = "previous handler entered\n"
+                _ = note.withCString { write(hangingHandlerFD, $0, strlen($0)) }
+                while true { pause() }
+            }
+            try installReporter(arguments, bestEffort: .seconds(1), chain: .seconds(1))
+            Scenario.append("ready pid \(getpid())\n", to: arguments[0])
+            while true { sleep(10) }
+        },
+        "crash-plain-thread": { arguments in
+            // A task on the instrumented executor starts a plain Thread, which crashes: the new thread carries
+            // its creator's name (mode-exec-N) and the report must say it is inherited.
+            try installReporter(arguments)
+            let executor = InstrumentedTaskExecutor(threadCount: 1)
+            await Task(executorPreference: executor) {
+                let thread = Thread { fixtureForceUnwrapNil(nil) }
+                thread.start()
+            }.value
+            while true { sleep(10) }
+        },
         "crash-interleave": { arguments in
             let path = arguments[0]
             try installReporter(arguments)
@@ -64,8 +95,12 @@ extension Scenario {
         },
     ]
 
-    static func installReporter(_ arguments: [String]) throws {
+    static func installReporter(
+        _ arguments: [String], bestEffort: Duration = .seconds(3), chain: Duration = .seconds(10)
+    ) throws {
         var configuration = CrashReporter.Configuration()
+        configuration.bestEffortTimeout = bestEffort
+        configuration.chainTimeout = chain
         configuration.logFilePath = arguments[0]
         configuration.outputFileDescriptors = [STDERR_FILENO]
         if arguments.contains("json") { configuration.format = .json }
@@ -75,6 +110,9 @@ extension Scenario {
         try CrashReporter.install(configuration)
     }
 }
+
+/// The fd the hanging SIGSEGV handler of `crash-idle-hanging-previous` writes to (a handler captures nothing).
+let hangingHandlerFD: Int32 = 100
 
 @inline(never)
 func fixtureForceUnwrapNil(_ value: Int?) {
@@ -92,7 +130,9 @@ func fixtureBadPointerWrite(_ address: UInt) {
     pointer.pointee = 42
 }
 
+/// Unoptimized even in a release build: the optimizer turned the recursion into a loop that never overflows.
 @inline(never)
+@_optimize(none)
 func fixtureRecurse(_ depth: Int) -> Int {
     var padding = (depth, depth &+ 1, depth &+ 2, depth &+ 3)
     withUnsafeMutablePointer(to: &padding) { _ in }
