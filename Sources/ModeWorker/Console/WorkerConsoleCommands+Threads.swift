@@ -24,9 +24,10 @@ extension WorkerConsoleCommands {
                         let task = TaskRegistry.shared.liveTask(runtimeAddress: address)
                         job = (task.map { "#\($0.id) \($0.name)" } ?? "job") + " busy \((now &- slot.startNanoseconds) / 1_000_000) ms"
                     }
-                    table.append(["\(info.tid)", info.name, info.state, info.wchan ?? "-", job])
+                    table.append(["\(info.tid)", info.displayName, info.state, info.wchan ?? "-", job])
                     rows.append(.object([
                         ("tid", .int(Int(info.tid))), ("name", .string(info.name)), ("state", .string(info.state)),
+                        ("nameIsInherited", .bool(info.nameIsInherited)),
                         ("wchan", info.wchan.map(JSONValue.string) ?? .null), ("job", .string(job)),
                     ]))
                 }
