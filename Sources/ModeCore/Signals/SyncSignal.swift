@@ -96,13 +96,42 @@ public struct SyncSignal<Sender: Sendable, Value: Sendable>: Sendable, CustomStr
         return id
     }
 
+    /// Connects `receiver` for as long as `owner` lives (mode's `connect(..., weak=True)`): the signal holds
+    /// `owner` weakly and passes it to the receiver; once `owner` is gone the receiver is no longer called
+    /// and is pruned from the signal. The receiver must not capture `owner` strongly.
+    ///
+    /// ```swift
+    /// final class Dashboard: Sendable {
+    ///     init(jobs: SyncSignal<Job, Int>) {
+    ///         jobs.connect(owner: self) { dashboard, job, result in dashboard.show(job, result) }
+    ///     }
+    /// }
+    /// ```
+    @discardableResult
+    public func connect<Owner: AnyObject & Sendable>(
+        owner: Owner, id: SignalReceiverID = SignalReceiverID(), from sender: Sender? = nil,
+        _ receiver: @escaping @Sendable (Owner, Sender, Value) throws -> Void
+    ) -> SignalReceiverID {
+        let weakOwner = WeakOwner(owner)
+        let filter: SenderFilter<Sender> =
+            (sender ?? defaultSender).flatMap(SenderIdentity.of).map { .identity($0) } ?? .any
+        store.connect(
+            id: id, filter: filter,
+            receiver: { sender, value in
+                guard let owner = weakOwner.object else { return }
+                try receiver(owner, sender, value)
+            },
+            isAlive: { weakOwner.object != nil })
+        return id
+    }
+
     /// Disconnects a receiver; unknown identifiers are ignored.
     public func disconnect(_ id: SignalReceiverID) { store.disconnect(id) }
 
     /// Whether a receiver with this identifier is connected.
     public func isConnected(_ id: SignalReceiverID) -> Bool { store.contains(id) }
 
-    /// Number of connected receivers (shared by all copies).
+    /// Number of connected receivers (shared by all copies); receivers whose owner is gone are pruned first.
     public var receiverCount: Int { store.count }
 
     /// Sends `value` from `sender` to every accepting receiver, in connection order, synchronously.
