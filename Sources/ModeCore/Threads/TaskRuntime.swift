@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The few Swift concurrency runtime entry points a ``ServiceThread`` needs to find and cancel the tasks
+/// started on its thread. They are exported ABI of `libswift_Concurrency` (the runtime's own Swift code
+/// calls them); there is no public API that names the task behind an `ExecutorJob`.
+enum TaskRuntime {
+    /// `JobKind::Task` in the low byte of the job flags: the job *is* an `AsyncTask`.
+    private static let taskKind = 0
+
+    static func isTask(_ job: UnownedJob) -> Bool {
+        swiftTaskGetJobFlags(job) & 0xFF == taskKind
+    }
+
+    /// The task's id (unique for the process's lifetime, unlike its address).
+    static func taskID(of job: UnownedJob) -> UInt64 {
+        swiftTaskGetJobTaskId(job)
+    }
+
+    static func pointer(of job: UnownedJob) -> UnsafeRawPointer {
+        unsafeBitCast(job, to: UnsafeRawPointer.self)
+    }
+
+    /// Cancels the task at `task` (which the caller keeps alive), as `Task.cancel()` would.
+    ///
+    /// `swift_task_cancel(AsyncTask *)` is looked up with `dlsym` (the compiler reserves the name for its
+    /// own use): a swiftcc function whose only parameter is a pointer is called like a C function on the
+    /// supported platforms (the argument travels in the first integer register either way).
+    static func cancel(_ task: UnsafeRawPointer) {
+        #if os(Linux)
+        let everywhere: UnsafeMutableRawPointer? = nil  // RTLD_DEFAULT
+        #else
+        let everywhere = UnsafeMutableRawPointer(bitPattern: -2)  // RTLD_DEFAULT
+        #endif
+        guard let symbol = dlsym(everywhere, "swift_task_cancel") else { return }
+        let function = unsafeBitCast(symbol, to: (@convention(c) (UnsafeRawPointer) -> Void).self)
+        function(task)
+    }
+}
+
+@_silgen_name("swift_task_getJobFlags")
+private func swiftTaskGetJobFlags(_ job: UnownedJob) -> Int
+
+@_silgen_name("swift_task_getJobTaskId")
+private func swiftTaskGetJobTaskId(_ job: UnownedJob) -> UInt64
