@@ -37,6 +37,10 @@ public final class Worker: Service {
     public let services: [any Service]
     /// The settings the Worker runs with.
     public let options: ResolvedWorkerOptions
+    /// Whether the Worker runs until stopped (`true`, the default) or stops as soon as the tree has started
+    /// (mode's `daemon=False`, for CLI-style programs). See ``onStarted()``.
+    public let daemon: Bool
+    let workerShutdownHooks = Mutex<[@Sendable (WorkerExit) async -> Void]>([])
     let runtime: Mutex<WorkerRuntime?> = Mutex(nil)
     /// What wakes the run loop: a stop request (signal or program) or the tree stopping/crashing by itself.
     enum Event: Sendable {
@@ -52,23 +56,30 @@ public final class Worker: Service {
     ///
     /// ```swift
     /// let worker = Worker(App(), options: ResolvedWorkerOptions(logLevel: .debug))
+    /// let once = Worker(Migration(), daemon: false)     // start, stop, exit 0
     /// ```
-    public convenience init(_ services: any Service..., options: ResolvedWorkerOptions = ResolvedWorkerOptions()) {
-        self.init(services: services, resolved: options)
+    ///
+    /// - Parameter daemon: `false` stops the tree as soon as it has started (mode's `daemon=False`).
+    public convenience init(
+        _ services: any Service..., options: ResolvedWorkerOptions = ResolvedWorkerOptions(), daemon: Bool = true
+    ) {
+        self.init(services: services, resolved: options, daemon: daemon)
     }
 
     /// Creates a Worker over `services` from command-line options (flags, `MODE_*` variables, defaults).
     ///
+    /// - Parameter daemon: `false` stops the tree as soon as it has started (mode's `daemon=False`).
     /// - Throws: A `ValidationError` naming the bad flag or variable; from an `AsyncParsableCommand`'s
     ///   `run()` it is printed as one line and the process exits with status 64.
-    public convenience init(_ services: any Service..., options: WorkerOptions) throws {
+    public convenience init(_ services: any Service..., options: WorkerOptions, daemon: Bool = true) throws {
         let resolved = try options.resolved()
-        self.init(services: services, resolved: resolved)
+        self.init(services: services, resolved: resolved, daemon: daemon)
     }
 
-    init(services: [any Service], resolved: ResolvedWorkerOptions) {
+    init(services: [any Service], resolved: ResolvedWorkerOptions, daemon: Bool = true) {
         self.services = services
         self.options = resolved
+        self.daemon = daemon
         self.lifecycle = ServiceLifecycleState(label: "Worker")
         (events, eventSink) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
     }
@@ -106,7 +117,9 @@ public final class Worker: Service {
             runtime.tearDown()
             self.runtime.withLock { $0 = nil }
         }
-        return await runTree(runtime)
+        let exit = await runTree(runtime)
+        await runWorkerShutdownHooks(exit)
+        return exit
     }
 
     /// Asks a running Worker to stop gracefully, as SIGTERM does. Safe to call from any thread.

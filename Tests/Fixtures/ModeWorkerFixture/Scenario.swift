@@ -10,6 +10,8 @@ import Glibc
 struct Scenario {
     let makeRoot: @Sendable () -> any Service
     var configure: @Sendable (Worker) -> Void = { _ in }
+    /// `false`: the Worker stops as soon as the tree has started (mode's `daemon=False`).
+    var daemon = true
 
     init(makeRoot: @escaping @Sendable () -> any Service, configure: @escaping @Sendable (Worker) -> Void) {
         self.makeRoot = makeRoot
@@ -36,6 +38,7 @@ struct Scenario {
             $0.watch(eventLoopGroup: NIOStall.group, name: "fixture-nio")
         },
         "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
+        "run-once": Scenario.runOnce,
     ]
 }
 
