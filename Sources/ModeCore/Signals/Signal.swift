@@ -112,16 +112,11 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
         owner: Owner, id: SignalReceiverID = SignalReceiverID(), from sender: Sender? = nil,
         _ receiver: @escaping @Sendable (Owner, Sender, Value) async throws -> Void
     ) -> SignalReceiverID {
-        let weakOwner = WeakOwner(owner)
-        let filter: SenderFilter<Sender> =
-            (sender ?? defaultSender).flatMap(SenderIdentity.of).map { .identity($0) } ?? .any
-        store.connect(
-            id: id, filter: filter,
-            receiver: { sender, value in
-                guard let owner = weakOwner.object else { return }
-                try await receiver(owner, sender, value)
-            },
-            isAlive: { weakOwner.object != nil })
+        store.connect(id: id, from: sender ?? defaultSender, owner: owner) { weakOwner in
+            { sender, value in
+                if let owner = weakOwner.object { try await receiver(owner, sender, value) }
+            }
+        }
         return id
     }
 

@@ -56,6 +56,17 @@ final class SignalReceiverStore<Sender: Sendable, Receiver: Sendable>: Sendable 
         }
     }
 
+    /// Connects a receiver tied to `owner`'s lifetime: `makeReceiver` wraps the user's receiver around the
+    /// weak reference; the entry is pruned once `owner` is gone. `sender` filters as `connect(from:)` does.
+    func connect<Owner: AnyObject & Sendable>(
+        id: SignalReceiverID, from sender: Sender?, owner: Owner,
+        makeReceiver: (WeakOwner<Owner>) -> Receiver
+    ) {
+        let weakOwner = WeakOwner(owner)
+        let filter: SenderFilter<Sender> = sender.flatMap(SenderIdentity.of).map { .identity($0) } ?? .any
+        connect(id: id, filter: filter, receiver: makeReceiver(weakOwner), isAlive: { weakOwner.object != nil })
+    }
+
     private static func prune(_ entries: inout [Entry]) {
         if entries.contains(where: \.isDead) { entries.removeAll(where: \.isDead) }
     }

@@ -112,16 +112,11 @@ public struct SyncSignal<Sender: Sendable, Value: Sendable>: Sendable, CustomStr
         owner: Owner, id: SignalReceiverID = SignalReceiverID(), from sender: Sender? = nil,
         _ receiver: @escaping @Sendable (Owner, Sender, Value) throws -> Void
     ) -> SignalReceiverID {
-        let weakOwner = WeakOwner(owner)
-        let filter: SenderFilter<Sender> =
-            (sender ?? defaultSender).flatMap(SenderIdentity.of).map { .identity($0) } ?? .any
-        store.connect(
-            id: id, filter: filter,
-            receiver: { sender, value in
-                guard let owner = weakOwner.object else { return }
-                try receiver(owner, sender, value)
-            },
-            isAlive: { weakOwner.object != nil })
+        store.connect(id: id, from: sender ?? defaultSender, owner: owner) { weakOwner in
+            { sender, value in
+                if let owner = weakOwner.object { try receiver(owner, sender, value) }
+            }
+        }
         return id
     }
 
