@@ -194,15 +194,23 @@ actor UntrackedTaskStarter: Service {
     }
 }
 
+/// A started ServiceThread on thread `name` hosting what `make` builds, logging nowhere.
+private func startedThread<Hosted: Service>(
+    _ name: String, _ make: (ServiceThreadExecutor) -> Hosted
+) async throws -> ServiceThread<Hosted> {
+    let threaded = ServiceThread(threadName: name, make)
+    threaded.lifecycle.setLogger(LogCapture().logger)
+    try await threaded.start()
+    return threaded
+}
+
 @Suite("ServiceThread: no task is left behind")
 struct ServiceThreadSweepTests {
     @Test("tasks started on the thread outside the service API are cancelled and finish before stop returns")
     func untrackedTasksAreSwept() async throws {
         let events = EventRecorder()
         let name = "mode-svc-swp1"
-        let threaded = ServiceThread(threadName: name) { UntrackedTaskStarter(thread: $0, events: events) }
-        threaded.lifecycle.setLogger(LogCapture().logger)
-        try await threaded.start()
+        let threaded = try await startedThread(name) { UntrackedTaskStarter(thread: $0, events: events) }
         await events.waitFor("isolated.started")
         await events.waitFor("preferring.started")
         let isolated = try #require(await threaded.service.isolated)
@@ -223,10 +231,7 @@ struct ServiceThreadSweepTests {
     @Test("callers of the hosted actor are visitors: stopping the thread never cancels them")
     func visitorsAreNotCancelled() async throws {
         let events = EventRecorder()
-        let name = "mode-svc-swp2"
-        let threaded = ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: events) }
-        threaded.lifecycle.setLogger(LogCapture().logger)
-        try await threaded.start()
+        let threaded = try await startedThread("mode-svc-swp2") { ThreadedRecorder(thread: $0, events: events) }
         #expect(await threaded.service.blockingWork(2) == 4)   // this test's task visited the thread
         await threaded.stop()
         #expect(!Task.isCancelled)
