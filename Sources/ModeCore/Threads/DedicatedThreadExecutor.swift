@@ -110,13 +110,15 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
         }
     }
 
-    /// Cancels every task started from the thread (see ``StartedTaskLedger``) and waits until each has
-    /// finished or run again on the thread, then until the thread is quiet; repeats while the tasks keep
-    /// running (at most `maxRounds` rounds). A task that neither finishes nor comes back to the thread within
-    /// `patience` is not waited for further. Returns the number of tasks cancelled. Call it from another
-    /// thread, before ``shutdown()``.
+    /// Cancels every task started from the thread that nobody has cancelled yet (see ``StartedTaskLedger``)
+    /// and waits until each has finished or run again on the thread, then until the thread is quiet; repeats while the tasks keep
+    /// running (at most `maxRounds` rounds). A cancelled task that resumes elsewhere first (a nonisolated
+    /// `Task.sleep`) comes back within microseconds; one that neither finishes nor comes back within
+    /// `patience` is not waited for further (the runtime cannot tell a finished task that is still referenced
+    /// from one suspended elsewhere). Returns the number of tasks cancelled. Call it from another thread,
+    /// before ``shutdown()``.
     @discardableResult
-    func cancelStartedTasks(maxRounds: Int = 100, patience: Duration = .seconds(1)) async -> Int {
+    func cancelStartedTasks(maxRounds: Int = 100, patience: Duration = .milliseconds(50)) async -> Int {
         precondition(!isCurrentThread, "cancelStartedTasks() called on the executor's own thread \(threadName)")
         var cancelled = Set<UInt>()
         let clock = ContinuousClock()
@@ -126,8 +128,13 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
             var pending: [UInt: UInt64] = [:]
             for task in tasks {
                 let pointer = UnsafeRawPointer(task.reference.toOpaque())
-                if cancelled.insert(task.key).inserted { TaskRuntime.cancel(pointer) }
-                pending[task.key] = task.jobsRun
+                // A task cancelled by someone else (the service API cancels its own tasks before this
+                // runs) is its canceller's to await; the sweep waits only for those it cancels itself.
+                if !cancelled.contains(task.key) && !TaskRuntime.isCancelled(pointer) {
+                    cancelled.insert(task.key)
+                    TaskRuntime.cancel(pointer)
+                }
+                if cancelled.contains(task.key) { pending[task.key] = task.jobsRun }
                 task.reference.release()
             }
             // Each cancelled task either finishes or is scheduled again; one that resumes elsewhere first

@@ -30,14 +30,26 @@ enum TaskRuntime {
     /// own use): a swiftcc function whose only parameter is a pointer is called like a C function on the
     /// supported platforms (the argument travels in the first integer register either way).
     static func cancel(_ task: UnsafeRawPointer) {
+        guard let symbol = runtimeSymbol("swift_task_cancel") else { return }
+        let function = unsafeBitCast(symbol, to: (@convention(c) (UnsafeRawPointer) -> Void).self)
+        function(task)
+    }
+
+    /// Whether the task at `task` (which the caller keeps alive) has been cancelled (`swift_task_isCancelled`,
+    /// looked up like ``cancel(_:)``).
+    static func isCancelled(_ task: UnsafeRawPointer) -> Bool {
+        guard let symbol = runtimeSymbol("swift_task_isCancelled") else { return false }
+        let function = unsafeBitCast(symbol, to: (@convention(c) (UnsafeRawPointer) -> Bool).self)
+        return function(task)
+    }
+
+    private static func runtimeSymbol(_ name: String) -> UnsafeMutableRawPointer? {
         #if os(Linux)
         let everywhere: UnsafeMutableRawPointer? = nil  // RTLD_DEFAULT
         #else
         let everywhere = UnsafeMutableRawPointer(bitPattern: -2)  // RTLD_DEFAULT
         #endif
-        guard let symbol = dlsym(everywhere, "swift_task_cancel") else { return }
-        let function = unsafeBitCast(symbol, to: (@convention(c) (UnsafeRawPointer) -> Void).self)
-        function(task)
+        return dlsym(everywhere, name)
     }
 }
 
