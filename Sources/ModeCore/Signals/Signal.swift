@@ -63,8 +63,7 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
     /// ```
     @discardableResult
     public func connect(id: SignalReceiverID = SignalReceiverID(), _ receiver: @escaping Receiver) -> SignalReceiverID {
-        let filter: SenderFilter<Sender> = defaultSender.flatMap(SenderIdentity.of).map { .identity($0) } ?? .any
-        store.connect(id: id, filter: filter, receiver: receiver)
+        store.connect(id: id, from: defaultSender, receiver: receiver)
         return id
     }
 
@@ -78,7 +77,7 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
     public func connect(
         id: SignalReceiverID = SignalReceiverID(), from sender: Sender, _ receiver: @escaping Receiver
     ) -> SignalReceiverID {
-        store.connect(id: id, filter: SenderIdentity.of(sender).map { .identity($0) } ?? .any, receiver: receiver)
+        store.connect(id: id, from: sender, receiver: receiver)
         return id
     }
 
@@ -147,11 +146,7 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
     /// - Throws: ``SignalError`` with ``SignalError/Code/missingSender`` if there is no default sender, or
     ///   the first receiver error.
     public func send(_ value: Value) async throws {
-        guard let defaultSender else {
-            throw SignalError(
-                .missingSender,
-                "Signal \(name) has no default sender: use send(_:from:) or withDefaultSender(_:)")
-        }
+        guard let defaultSender else { throw SignalError.missingSender(signal: name) }
         try await send(value, from: defaultSender)
     }
 

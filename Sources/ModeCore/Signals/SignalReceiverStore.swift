@@ -56,6 +56,15 @@ final class SignalReceiverStore<Sender: Sendable, Receiver: Sendable>: Sendable 
         }
     }
 
+    /// Connects `receiver` for sends from `sender` (every sender when `nil`, or when `sender` has no identity).
+    func connect(id: SignalReceiverID, from sender: Sender?, receiver: Receiver) {
+        connect(id: id, filter: Self.filter(from: sender), receiver: receiver)
+    }
+
+    private static func filter(from sender: Sender?) -> SenderFilter<Sender> {
+        sender.flatMap(SenderIdentity.of).map { .identity($0) } ?? .any
+    }
+
     /// Connects a receiver tied to `owner`'s lifetime: `makeReceiver` wraps the user's receiver around the
     /// weak reference; the entry is pruned once `owner` is gone. `sender` filters as `connect(from:)` does.
     func connect<Owner: AnyObject & Sendable>(
@@ -63,8 +72,9 @@ final class SignalReceiverStore<Sender: Sendable, Receiver: Sendable>: Sendable 
         makeReceiver: (WeakOwner<Owner>) -> Receiver
     ) {
         let weakOwner = WeakOwner(owner)
-        let filter: SenderFilter<Sender> = sender.flatMap(SenderIdentity.of).map { .identity($0) } ?? .any
-        connect(id: id, filter: filter, receiver: makeReceiver(weakOwner), isAlive: { weakOwner.object != nil })
+        connect(
+            id: id, filter: Self.filter(from: sender), receiver: makeReceiver(weakOwner),
+            isAlive: { weakOwner.object != nil })
     }
 
     private static func prune(_ entries: inout [Entry]) {
