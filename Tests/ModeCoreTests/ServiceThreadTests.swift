@@ -162,3 +162,80 @@ struct ServiceThreadTests {
         #expect(seen.events.last == "stopping")
     }
 }
+
+/// mode's `UntrackedTaskThread`: the hosted actor starts tasks from its own thread without the service API
+/// (as a driver library would): one isolated to the actor, one only preferring the thread's executor.
+actor UntrackedTaskStarter: Service {
+    let lifecycle: ServiceLifecycleState
+    let thread: ServiceThreadExecutor
+    let events: EventRecorder
+    private(set) var isolated: Task<Void, any Error>?
+    private(set) var preferring: Task<Void, any Error>?
+    nonisolated var unownedExecutor: UnownedSerialExecutor { thread.unownedExecutor }
+
+    init(thread: ServiceThreadExecutor, events: EventRecorder) {
+        self.lifecycle = ServiceLifecycleState(logger: LogCapture().logger, label: "Untracked")
+        self.thread = thread
+        self.events = events
+    }
+
+    func onStart() async throws {
+        let events = self.events
+        isolated = Task {  // uses `self`: isolated to the actor, so it runs on the service's thread
+            self.events.record("isolated.started")
+            defer { self.events.record("isolated.finished@\(currentThreadName())") }
+            try await Task.sleep(for: .seconds(3600))
+        }
+        preferring = Task(executorPreference: thread.executor) {
+            events.record("preferring.started")
+            defer { events.record("preferring.finished@\(currentThreadName())") }
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+
+/// A started ServiceThread on thread `name` hosting what `make` builds, logging nowhere.
+private func startedThread<Hosted: Service>(
+    _ name: String, _ make: (ServiceThreadExecutor) -> Hosted
+) async throws -> ServiceThread<Hosted> {
+    let threaded = ServiceThread(threadName: name, make)
+    threaded.lifecycle.setLogger(LogCapture().logger)
+    try await threaded.start()
+    return threaded
+}
+
+@Suite("ServiceThread: no task is left behind")
+struct ServiceThreadSweepTests {
+    @Test("tasks started on the thread outside the service API are cancelled and finish before stop returns")
+    func untrackedTasksAreSwept() async throws {
+        let events = EventRecorder()
+        let name = "mode-svc-swp1"
+        let threaded = try await startedThread(name) { UntrackedTaskStarter(thread: $0, events: events) }
+        await events.waitFor("isolated.started")
+        await events.waitFor("preferring.started")
+        let isolated = try #require(await threaded.service.isolated)
+        let preferring = try #require(await threaded.service.preferring)
+        #expect(!isolated.isCancelled && !preferring.isCancelled)
+
+        await threaded.stop()
+        // The task preferring the thread finished (not merely was cancelled) before stop() returned.
+        #expect(events.events.contains("preferring.finished@\(name)"))
+        #expect(isolated.isCancelled && preferring.isCancelled)
+        if isolated.isCancelled {  // without the sweep this would wait an hour
+            await #expect(throws: CancellationError.self) { try await isolated.value }
+            // The isolated one resumed from its sleep elsewhere, then finished on the service's thread.
+            #expect(events.events.contains("isolated.finished@\(name)"))
+        }
+        #expect(threads(named: name).isEmpty)
+    }
+
+    @Test("callers of the hosted actor are visitors: stopping the thread never cancels them")
+    func visitorsAreNotCancelled() async throws {
+        let events = EventRecorder()
+        let threaded = try await startedThread("mode-svc-swp2") { ThreadedRecorder(thread: $0, events: events) }
+        #expect(await threaded.service.blockingWork(2) == 4)   // this test's task visited the thread
+        await threaded.stop()
+        #expect(!Task.isCancelled)
+        #expect(!withUnsafeCurrentTask { $0?.isCancelled ?? false })
+    }
+}

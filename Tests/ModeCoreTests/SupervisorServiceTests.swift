@@ -53,8 +53,9 @@ struct SupervisorServiceTests {
         #expect(fixture.children.allSatisfy { $0.state == .running })
         #expect(fixture.children[1].restartCount == 1)
         #expect(fixture.root.state == .running)
-        let line = "Restarting Root/OneForOneSupervisor/B (attempt 1, backoff 0 ms)"
-        #expect(fixture.capture.lines.contains { $0.contains(line) })
+        // mode: INFO "Restarting dead %r! Last crash reason: %r" (plus the attempt and backoff).
+        let line = "Restarting dead Root/OneForOneSupervisor/B! Last crash reason: boom (attempt 1, backoff 0 ms)"
+        #expect(fixture.capture.records.contains { $0.level == .info && $0.message == line })
         await fixture.root.stop()
     }
 
@@ -92,6 +93,10 @@ struct SupervisorServiceTests {
         #expect(fixture.childEvents == ["B.onStop"])
         #expect(fixture.children[0].state == .running && fixture.children[2].state == .running)
         #expect(fixture.root.state == .running)
+        // mode: CRITICAL "Giving up on crashed services: %r".
+        let giving = fixture.capture.records.filter { $0.message.hasPrefix("Giving up") }
+        #expect(giving.map(\.level) == [.critical])
+        #expect(giving.first?.message == "Giving up on crashed services: [Root/ForfeitOneForOneSupervisor/B]")
         await fixture.root.stop()
     }
 
@@ -103,6 +108,12 @@ struct SupervisorServiceTests {
         await waitUntil { fixture.supervisor.children.isEmpty }
         #expect(fixture.childEvents == ["C.onStop", "B.onStop", "A.onStop"])
         #expect(fixture.supervisor.state == .running)
+        // mode: CRITICAL "Giving up on all services in group because %r crashed".
+        let giving = fixture.capture.records.filter { $0.message.hasPrefix("Giving up") }
+        #expect(giving.map(\.level) == [.critical])
+        #expect(
+            giving.first?.message
+                == "Giving up on all services in group because [Root/ForfeitOneForAllSupervisor/A] crashed")
         await fixture.root.stop()
     }
 
@@ -148,7 +159,8 @@ struct SupervisorServiceTests {
         #expect(reason.childIndex == 0)
         #expect(fixture.root.crashOrigin == "Root/OneForOneSupervisor")
         #expect(
-            fixture.capture.records.contains { $0.level == .error && $0.message.hasPrefix("Max restarts exceeded") })
+            fixture.capture.records.contains { $0.level == .warning && $0.message.hasPrefix("Max restarts exceeded: ") })
+        #expect(!fixture.capture.records.contains { $0.level == .error && $0.message.hasPrefix("Max restarts") })
         #expect(fixture.supervisor.restartsPerformed == 2)
         await fixture.root.stop()
     }
@@ -177,7 +189,7 @@ struct SupervisorServiceTests {
         fixture.children[0].crash(Boom())
         await fixture.clock.waitForSleepers(count: 1)
         #expect(fixture.clock.nextDeadline == fixture.clock.now.advanced(by: .milliseconds(200)))
-        let line = "Restarting Root/OneForOneSupervisor/A (attempt 2, backoff 200 ms)"
+        let line = "Restarting dead Root/OneForOneSupervisor/A! Last crash reason: boom (attempt 2, backoff 200 ms)"
         #expect(fixture.capture.lines.contains { $0.contains(line) })
         fixture.clock.advance(by: .milliseconds(200))
         await fixture.events.waitFor("A.onStarted")

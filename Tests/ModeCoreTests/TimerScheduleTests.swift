@@ -135,23 +135,33 @@ struct TimerScheduleTests {
         #expect(warnings.map(\.suppressedCount) == [0, 9, 9])
         #expect(warnings.allSatisfy { $0.kind == .lateWakeup && $0.amount == .milliseconds(30) })
         #expect(warnings[1].message.contains("Timer poll woke up too late"))
-        #expect(warnings[1].message.contains("9 similar warnings suppressed"))
+        #expect(warnings[1].message.hasSuffix(" (9 similar lines suppressed)"))
     }
 
-    @Test func earlyWakeUpsAreCounted() {
+    @Test func earlyWakeUpsAreCountedFromTheThresholdOn() {
         let clock = ManualClock()
         var schedule = Schedule(configuration: TimerConfiguration(interval: .seconds(1)), startingAt: clock.now)
         clock.advance(by: .milliseconds(990))
         let start = schedule.tickStarted(at: clock.now)
         #expect(start.lateness == .milliseconds(-10))
+        #expect(start.warning == nil)
+        #expect(schedule.statistics.early == 0)            // 10 ms is under mode's 300 ms threshold
+        _ = schedule.tickFinished(at: clock.now)
+        clock.advance(to: schedule.nextDeadline().advanced(by: .milliseconds(-400)))
+        #expect(schedule.tickStarted(at: clock.now).warning?.kind == .earlyWakeup)
         #expect(schedule.statistics.early == 1)
         #expect(schedule.statistics.maxLateness == .zero)
     }
 
-    @Test func defaultLateThresholdFollowsModeWithAFloor() {
-        #expect(TimerConfiguration(interval: .milliseconds(10)).effectiveLateWarningThreshold == .milliseconds(100))
+    @Test func defaultThresholdIsModes() {
+        #expect(TimerConfiguration(interval: .milliseconds(10)).effectiveLateWarningThreshold == .milliseconds(3))
+        #expect(!TimerConfiguration(interval: .milliseconds(999)).judgesDrift)
+        #expect(TimerConfiguration(interval: .seconds(1)).judgesDrift)
         #expect(TimerConfiguration(interval: .seconds(1)).effectiveLateWarningThreshold == .milliseconds(300))
         #expect(TimerConfiguration(interval: .seconds(10)).effectiveLateWarningThreshold == .milliseconds(1_200))
+        var explicit = TimerConfiguration(interval: .milliseconds(10))
+        explicit.lateWarningThreshold = .milliseconds(5)
+        #expect(explicit.judgesDrift)
     }
 
     @Test func drivesAnAsyncLoopOnTheManualClock() async throws {

@@ -61,6 +61,9 @@ struct StallWatchdogPipelineTests {
 
         // Hold the symbolication thread: nothing can be symbolicated or logged until the gate opens.
         let symbolication = DispatchSemaphore(value: 0)
+        let released = StallFlag()
+        // Whatever happens below, the shared symbolication thread is given back (other suites need it).
+        defer { if !released.value.exchange(true, ordering: .sequentiallyConsistent) { symbolication.signal() } }
         let holding = StallFlag()
         Symbolicator.shared.submit {
             holding.value.store(true, ordering: .sequentiallyConsistent)
@@ -109,7 +112,7 @@ struct StallWatchdogPipelineTests {
         // at least 1.5 s longer than the block.
         let endedAt = clock.now
         try await Self.waitUntil("1.5 s have passed since the jobs ended") { clock.now - endedAt >= .milliseconds(1_500) }
-        symbolication.signal()
+        if !released.value.exchange(true, ordering: .sequentiallyConsistent) { symbolication.signal() }
 
         let endA = try #require(await ends.first { _ in true })
         _ = try #require(await ends.first { $0.threadID != endA.threadID })

@@ -170,3 +170,20 @@ struct WorkerProcessTests {
         Issue.record("timed out waiting for \(path)")
     }
 }
+
+@Suite("Run-once Worker and the worker shutdown hook (mode's daemon=False, on_worker_shutdown)")
+struct WorkerRunOnceTests {
+    @Test("daemon: false starts the tree, stops it and exits 0; the shutdown hook runs after the tree stopped")
+    func runOnceExitsZero() async throws {
+        let child = try ChildWorker("run-once", ["--no-console"])
+        let exit = try await child.waitForExit()
+        #expect(exit.status == 0 && !exit.signalled, "\(exit)\n\(child.output)")
+        let output = child.output
+        let work = try #require(output.range(of: "[^--OneShot]: one-shot: work done"), "\(output)")
+        let stopped = try #require(output.range(of: "[^Worker]: -Stopped!"), "\(output)")
+        let hook = try #require(output.range(of: "worker shutdown hook: exit 0 (stopped), tree shutdown"), "\(output)")
+        #expect(work.upperBound < stopped.lowerBound && stopped.upperBound < hook.lowerBound)
+        #expect(output.contains("[^--Ticker]: -Stopped!"))
+        #expect(!output.contains("We experienced a crash"))
+    }
+}

@@ -63,8 +63,7 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
     /// ```
     @discardableResult
     public func connect(id: SignalReceiverID = SignalReceiverID(), _ receiver: @escaping Receiver) -> SignalReceiverID {
-        let filter: SenderFilter<Sender> = defaultSender.flatMap(SenderIdentity.of).map { .identity($0) } ?? .any
-        store.connect(id: id, filter: filter, receiver: receiver)
+        store.connect(id: id, from: defaultSender, receiver: receiver)
         return id
     }
 
@@ -78,7 +77,7 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
     public func connect(
         id: SignalReceiverID = SignalReceiverID(), from sender: Sender, _ receiver: @escaping Receiver
     ) -> SignalReceiverID {
-        store.connect(id: id, filter: SenderIdentity.of(sender).map { .identity($0) } ?? .any, receiver: receiver)
+        store.connect(id: id, from: sender, receiver: receiver)
         return id
     }
 
@@ -96,13 +95,37 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
         return id
     }
 
+    /// Connects `receiver` for as long as `owner` lives (mode's `connect(..., weak=True)`): the signal holds
+    /// `owner` weakly and passes it to the receiver; once `owner` is gone the receiver is no longer called
+    /// and is pruned from the signal. The receiver must not capture `owner` strongly.
+    ///
+    /// ```swift
+    /// final class Dashboard: Sendable {
+    ///     init(jobs: Signal<Job, Int>) {
+    ///         jobs.connect(owner: self) { dashboard, job, result in dashboard.show(job, result) }
+    ///     }
+    /// }
+    /// ```
+    @discardableResult
+    public func connect<Owner: AnyObject & Sendable>(
+        owner: Owner, id: SignalReceiverID = SignalReceiverID(), from sender: Sender? = nil,
+        _ receiver: @escaping @Sendable (Owner, Sender, Value) async throws -> Void
+    ) -> SignalReceiverID {
+        store.connect(id: id, from: sender ?? defaultSender, owner: owner) { weakOwner in
+            { sender, value in
+                if let owner = weakOwner.object { try await receiver(owner, sender, value) }
+            }
+        }
+        return id
+    }
+
     /// Disconnects a receiver; unknown identifiers are ignored.
     public func disconnect(_ id: SignalReceiverID) { store.disconnect(id) }
 
     /// Whether a receiver with this identifier is connected.
     public func isConnected(_ id: SignalReceiverID) -> Bool { store.contains(id) }
 
-    /// Number of connected receivers (shared by all copies).
+    /// Number of connected receivers (shared by all copies); receivers whose owner is gone are pruned first.
     public var receiverCount: Int { store.count }
 
     /// Sends `value` from `sender` to every accepting receiver, in connection order, awaiting each.
@@ -123,11 +146,7 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
     /// - Throws: ``SignalError`` with ``SignalError/Code/missingSender`` if there is no default sender, or
     ///   the first receiver error.
     public func send(_ value: Value) async throws {
-        guard let defaultSender else {
-            throw SignalError(
-                .missingSender,
-                "Signal \(name) has no default sender: use send(_:from:) or withDefaultSender(_:)")
-        }
+        guard let defaultSender else { throw SignalError.missingSender(signal: name) }
         try await send(value, from: defaultSender)
     }
 

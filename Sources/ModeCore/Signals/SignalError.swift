@@ -28,5 +28,10 @@ public struct SignalError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `send(_:)` on the signal `name`, which has no default sender.
+    static func missingSender(signal name: String) -> SignalError {
+        SignalError(.missingSender, "Signal \(name) has no default sender: use send(_:from:) or withDefaultSender(_:)")
+    }
+
     public var description: String { message }
 }

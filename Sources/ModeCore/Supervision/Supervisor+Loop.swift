@@ -76,11 +76,8 @@ extension Supervisor {
         switch decision.kind {
         case .escalate:
             if let exceeded = decision.maxRestartsExceeded {
-                let window = humanizeSeconds(DurationMath.seconds(exceeded.period))
-                let times = exceeded.maxRestarts + 1
-                logger.error(
-                    "Max restarts exceeded: \(crashedPath) crashed \(times) times within \(window) (limit \(exceeded.maxRestarts))"
-                )
+                // mode: `log.warning("Max restarts exceeded: %r", exc)`, then the supervisor crashes.
+                logger.warning("\(Self.maxRestartsLine(crashedPath, exceeded))")
                 crash(exceeded)
             } else {
                 logger.error("\(crashedPath) crashed; escalating (strategy \(policy.strategy))")
@@ -88,8 +85,9 @@ extension Supervisor {
             }
             return HandleOutcome(escalated: true)
         case .forfeit:
+            let given = decision.stop.reversed().map { current[$0] }
+            logger.critical("\(Self.forfeitLine(policy.strategy, crashed: [event.service], givenUp: given))")
             for child in decision.stop.map({ current[$0] }) {
-                logger.warning("Forfeiting \(child.path) (strategy \(policy.strategy))")
                 await child.stop()
             }
             for removed in decision.stop.sorted(by: >) {
@@ -116,9 +114,12 @@ extension Supervisor {
         for index in decision.restart {
             let child = current[index]
             if index == decision.crashed {
-                logger.warning("Restarting \(child.path) (attempt \(decision.attempt + 1), backoff \(backoff))")
+                // mode: `log.info("Restarting dead %r! Last crash reason: %r", ...)`, plus the backoff.
+                let reason = child.crashReason.map { String(reflecting: $0) } ?? "nil"
+                logger.info(
+                    "Restarting dead \(child.path)! Last crash reason: \(reason) (attempt \(decision.attempt + 1), backoff \(backoff))")
             } else {
-                logger.warning("Restarting \(child.path) with \(crashedPath) (strategy \(policy.strategy))")
+                logger.info("Restarting \(child.path) with \(crashedPath) (strategy \(policy.strategy))")
             }
         }
         if decision.delay > .zero {
@@ -150,6 +151,26 @@ extension Supervisor {
             }
         }
         return outcome
+    }
+
+    /// mode's WARNING when the restart intensity is exceeded, with the child and the limit.
+    static func maxRestartsLine(_ crashedPath: String, _ exceeded: MaxRestartsExceeded) -> String {
+        let window = humanizeSeconds(DurationMath.seconds(exceeded.period))
+        return "Max restarts exceeded: \(crashedPath) crashed \(exceeded.maxRestarts + 1) times within \(window) "
+            + "(limit \(exceeded.maxRestarts))"
+    }
+
+    /// mode's CRITICAL line of the forfeit strategies: `Giving up on crashed services: [...]`
+    /// (one-for-one) or `Giving up on all services in group because [...] crashed` (one-for-all).
+    static func forfeitLine(_ strategy: SupervisorStrategy, crashed: [any Service], givenUp: [any Service]) -> String {
+        if strategy == .forfeitOneForAll {
+            return "Giving up on all services in group because \(pathList(crashed)) crashed"
+        }
+        return "Giving up on crashed services: \(pathList(givenUp))"
+    }
+
+    private static func pathList(_ services: [any Service]) -> String {
+        "[" + services.map(\.path).joined(separator: ", ") + "]"
     }
 
     static func formatDelay(_ delay: Duration) -> String {

@@ -12,20 +12,22 @@ extension ServiceTask {
     /// ```
     ///
     /// The callback's run time is compensated and lateness never accumulates; a callback longer than the
-    /// interval counts as an overlap, and missed ticks follow `policy`. "Woke up too late" and overlap
-    /// warnings go to the service's logger, at most one of each per `warningWindow`. Drift statistics:
-    /// ``Service/timerStatistics(named:)``. The timer's sleep returns as soon as the service stops.
+    /// interval counts as an overlap, and missed ticks follow `policy`. mode's lines go to the service's
+    /// logger: for intervals of 1 s or more, INFO `Timer <name> woke up too late, with a drift of +…` /
+    /// `… too early, with a drift of -…` when the drift reaches `min(interval · 0.3, 1.2 s)`; for any
+    /// interval, WARNING `Timer <name> is overlapping (interval=… runtime=…)`. Counters (late, early,
+    /// overlaps): ``Service/timerStatistics(named:)``. The timer's sleep returns as soon as the service stops.
     ///
     /// - Parameters:
     ///   - runFirst: run the first tick at once instead of after one interval (default `false`, as mode).
     ///   - policy: what to do with missed ticks (default ``MissedTickPolicy/skip``).
-    ///   - lateWarningThreshold: lateness from which a tick is late (default: see
+    ///   - lateWarningThreshold: drift from which a tick is late or early (default: mode's rule, see
     ///     ``TimerConfiguration/lateWarningThreshold``).
-    ///   - warningWindow: at most one warning of each kind per window (default 60 s).
+    ///   - warningWindow: at most one line of each kind per window (default `.zero`: every line, as mode).
     ///   - body: the callback; an error it throws crashes the service.
     public static func timer(
         _ name: String, every interval: Duration, runFirst: Bool = false, policy: MissedTickPolicy = .skip,
-        lateWarningThreshold: Duration? = nil, warningWindow: Duration = .seconds(60),
+        lateWarningThreshold: Duration? = nil, warningWindow: Duration = .zero,
         fileID: String = #fileID, line: Int = #line, _ body: @escaping @Sendable () async throws -> Void
     ) -> ServiceTask {
         var configuration = TimerConfiguration(name: name, interval: interval)
@@ -67,11 +69,11 @@ extension ServiceTask {
                 !service.shouldStop
             else { return }
             let start = schedule.tickStarted(at: clock.now)
-            if let warning = start.warning { logger.warning("\(warning.message)") }
+            if let line = start.warning { logger.log(level: line.level, "\(line.message)") }
             ScheduledTaskStatistics.shared.updateTimer(key, schedule.statistics)
             try await body()
             let finish = schedule.tickFinished(at: clock.now)
-            if let warning = finish.warning { logger.warning("\(warning.message)") }
+            if let line = finish.warning { logger.log(level: line.level, "\(line.message)") }
             ScheduledTaskStatistics.shared.updateTimer(key, schedule.statistics)
         }
     }

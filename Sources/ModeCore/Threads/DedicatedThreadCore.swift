@@ -30,6 +30,8 @@ final class DedicatedThreadCore: @unchecked Sendable {
     }
 
     let name: String
+    /// Whether tasks started from the thread are recorded for ``cancelStartedTasks`` (service threads).
+    let tracksStartedTasks: Bool
     private let condition = NSCondition()
     private var queue: [WorkItem] = []
     private var head = 0
@@ -43,9 +45,12 @@ final class DedicatedThreadCore: @unchecked Sendable {
     private var fallbackRunning = false
     private var warnedAboutLateJobs = false
     private var joinState = JoinState.notJoined
+    private var ledger = StartedTaskLedger()
+    private var jobsRun: UInt64 = 0
 
-    init(name: String) {
+    init(name: String, tracksStartedTasks: Bool = false) {
         self.name = name
+        self.tracksStartedTasks = tracksStartedTasks
     }
 
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
@@ -124,6 +129,10 @@ final class DedicatedThreadCore: @unchecked Sendable {
             }
             let item = queue[head]
             head += 1
+            if case .job(let job) = item {
+                jobsRun &+= 1
+                if tracksStartedTasks { ledger.jobWillRun(job) }
+            }
             if head == queue.count {
                 queue.removeAll(keepingCapacity: true)
                 head = 0
@@ -140,7 +149,14 @@ final class DedicatedThreadCore: @unchecked Sendable {
     func enqueue(_ item: WorkItem, executor: DedicatedThreadExecutor) {
         var startFallback = false
         var warn = false
+        var finishedTasks: [AnyObject] = []
+        defer { finishedTasks.removeAll() }  // released outside the lock: a task's deinit may enqueue
+        let me = pthread_self()
         locked {
+            if tracksStartedTasks, case .job(let job) = item {
+                let onOwnThread = runningThreads.contains { pthread_equal($0, me) != 0 }
+                finishedTasks = ledger.observe(job, onOwnThread: onOwnThread)
+            }
             queue.append(item)
             if exited && !fallbackRunning {
                 fallbackRunning = true
@@ -188,6 +204,26 @@ final class DedicatedThreadCore: @unchecked Sendable {
             return nil
         }
         cancel?()
+    }
+
+    /// The tasks started from the thread (retained), and the number of jobs run so far.
+    func startedTasks() -> (tasks: [StartedTaskLedger.Snapshot], jobsRun: UInt64) {
+        locked { (ledger.snapshot(), jobsRun) }
+    }
+
+    /// Jobs run so far by the started task `key`, or `nil` once it has finished.
+    func progress(ofStartedTask key: UInt) -> UInt64? {
+        let progress = locked { ledger.progress(of: key) }
+        return progress.jobsRun  // a finished task is released here, outside the lock
+    }
+
+    /// Jobs run on the thread so far.
+    var jobsRunCount: UInt64 { locked { jobsRun } }
+
+    /// Forgets (releases) the recorded tasks.
+    func forgetStartedTasks() {
+        var released = locked { ledger.removeAll() }
+        released.removeAll()
     }
 
     func beginShutdown(onExit: (@Sendable () -> Void)?) {

@@ -39,9 +39,15 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
     /// Starts a thread named `name` (truncated to 15 UTF-8 bytes).
     ///
     /// - Throws: ``DedicatedThreadError`` with ``DedicatedThreadError/Code/threadCreationFailed``.
-    public init(name: String) throws(DedicatedThreadError) {
+    public convenience init(name: String) throws(DedicatedThreadError) {
+        try self.init(name: name, tracksStartedTasks: false)
+    }
+
+    /// Starts a thread; with `tracksStartedTasks`, the tasks started from it are recorded for
+    /// ``cancelStartedTasks()`` (a ``ServiceThread``'s executor).
+    init(name: String, tracksStartedTasks: Bool) throws(DedicatedThreadError) {
         threadName = Self.truncatedThreadName(name)
-        core = DedicatedThreadCore(name: threadName)
+        core = DedicatedThreadCore(name: threadName, tracksStartedTasks: tracksStartedTasks)
         try core.start(executor: self)
     }
 
@@ -104,6 +110,47 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
         }
     }
 
+    /// Cancels every task started from the thread that nobody has cancelled yet (see ``StartedTaskLedger``)
+    /// and waits until each has finished or run again on the thread, then until the thread is quiet; repeats while the tasks keep
+    /// running (at most `maxRounds` rounds). A cancelled task that resumes elsewhere first (a nonisolated
+    /// `Task.sleep`) comes back within microseconds; one that neither finishes nor comes back within
+    /// `patience` is not waited for further (the runtime cannot tell a finished task that is still referenced
+    /// from one suspended elsewhere). Returns the number of tasks cancelled. Call it from another thread,
+    /// before ``shutdown()``.
+    @discardableResult
+    func cancelStartedTasks(maxRounds: Int = 100, patience: Duration = .milliseconds(50)) async -> Int {
+        precondition(!isCurrentThread, "cancelStartedTasks() called on the executor's own thread \(threadName)")
+        var cancelled = Set<UInt>()
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: patience)
+        for _ in 0..<maxRounds {
+            let (tasks, jobsBefore) = core.startedTasks()
+            var pending: [UInt: UInt64] = [:]
+            for task in tasks {
+                let pointer = UnsafeRawPointer(task.reference.toOpaque())
+                // A task cancelled by someone else (the service API cancels its own tasks before this
+                // runs) is its canceller's to await; the sweep waits only for those it cancels itself.
+                if !cancelled.contains(task.key) && !TaskRuntime.isCancelled(pointer) {
+                    cancelled.insert(task.key)
+                    TaskRuntime.cancel(pointer)
+                }
+                if cancelled.contains(task.key) { pending[task.key] = task.jobsRun }
+                task.reference.release()
+            }
+            // Each cancelled task either finishes or is scheduled again; one that resumes elsewhere first
+            // (a nonisolated `Task.sleep`) comes back to the thread a moment later.
+            while !pending.isEmpty {
+                pending = pending.filter { key, before in core.progress(ofStartedTask: key).map { $0 == before } ?? false }
+                if pending.isEmpty || clock.now >= deadline { break }
+                _ = try? await run {}
+                if !pending.isEmpty { try? await clock.sleep(for: .milliseconds(1)) }
+            }
+            _ = try? await run {}
+            if core.jobsRunCount == jobsBefore || clock.now >= deadline { break }
+        }
+        return cancelled.count
+    }
+
     /// Stops accepting ``run(_:)`` calls, waits until the queued work has run and joins the thread.
     ///
     /// Idempotent. Do not call it from the executor's own thread (it would wait for itself).
@@ -117,6 +164,7 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
             core.beginShutdown(onExit: { continuation.resume() })
         }
         core.join()
+        core.forgetStartedTasks()
     }
 
     /// Blocking variant of ``shutdown()`` for synchronous contexts (never call it on a cooperative thread
@@ -125,6 +173,7 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
         precondition(!isCurrentThread, "DedicatedThreadExecutor.shutdownAndWait() called on its own thread \(threadName)")
         core.beginShutdown(onExit: nil)
         core.join()
+        core.forgetStartedTasks()
     }
 
     public var description: String { "DedicatedThreadExecutor(\(threadName))" }

@@ -4,9 +4,11 @@
 /// `ServiceThread` hosts one service, built by a closure that receives the thread's
 /// ``ServiceThreadExecutor``. Make the hosted service an actor that uses it as its executor; then every
 /// hook and method of the actor runs on the thread `mode-svc-<label>`, and its declared tasks prefer that
-/// thread too. On start the thread is created before the hosted service starts; on stop it is joined
-/// after the hosted service has stopped (its queued work has run), also when the start fails, so no thread
-/// and no task is left behind. Each start creates a fresh thread.
+/// thread too. On start the thread is created before the hosted service starts. On stop, after the hosted
+/// service has stopped, every task started from the thread outside the service API (a `Task {}` in the
+/// hosted actor, a driver's loop) is cancelled and allowed to finish, the queued work runs, and the thread
+/// is joined — also when the start fails — so no thread and no task is left behind (mode 0.7.1's sweep;
+/// <doc:DifferencesFromMode> says what counts as started there). Each start creates a fresh thread.
 ///
 /// ```swift
 /// actor Database: Service {

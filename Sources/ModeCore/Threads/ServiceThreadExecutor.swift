@@ -64,22 +64,24 @@ public final class ServiceThreadExecutor: Sendable, CustomStringConvertible {
     func startThread() throws(DedicatedThreadError) -> DedicatedThreadExecutor {
         let existing = current.withLock { $0 }
         if let existing, !existing.isShuttingDown { return existing }
-        let created = try DedicatedThreadExecutor(name: threadName)
+        let created = try DedicatedThreadExecutor(name: threadName, tracksStartedTasks: true)
         current.withLock { $0 = created }
         Self.emit(.started(name: threadName, threadID: created.threadID, submit: Self.heartbeatSubmit(created)))
         return created
     }
 
-    /// Lets the queued work finish and joins the thread.
+    /// Cancels the tasks started from the thread and lets them finish, lets the queued work finish and joins
+    /// the thread: no task is left behind (mode 0.7.1's `_gather_remaining_tasks`).
     func shutdownThread() async {
         guard let existing = current.withLock({ $0 }), !existing.isShuttingDown else { return }
         Self.emit(.stopping(name: threadName, threadID: existing.threadID))
+        await existing.cancelStartedTasks()
         await existing.shutdown()
     }
 
     private static func makeExecutor(_ name: String) -> DedicatedThreadExecutor {
         do {
-            return try DedicatedThreadExecutor(name: name)
+            return try DedicatedThreadExecutor(name: name, tracksStartedTasks: true)
         } catch {
             fatalError("cannot start thread \(name): \(error)")
         }

@@ -40,6 +40,10 @@ public final class Worker: Service {
     public let options: ResolvedWorkerOptions
     /// Whether and how the Worker sets up swift-log.
     public let loggingSetup: WorkerLogging
+    /// Whether the Worker runs until stopped (`true`, the default) or stops as soon as the tree has started
+    /// (mode's `daemon=False`, for CLI-style programs). See ``onStarted()``.
+    public let daemon: Bool
+    let workerShutdownHooks = Mutex<[@Sendable (WorkerExit) async -> Void]>([])
     let runtime: Mutex<WorkerRuntime?> = Mutex(nil)
     /// What wakes the run loop: a stop request (signal or program) or the tree stopping/crashing by itself.
     enum Event: Sendable {
@@ -55,34 +59,41 @@ public final class Worker: Service {
     ///
     /// ```swift
     /// let worker = Worker(App(), options: ResolvedWorkerOptions(logLevel: .debug))
+    /// let once = Worker(Migration(), daemon: false)     // start, stop, exit 0
     /// ```
     ///
     /// - Parameters:
     ///   - services: The services the Worker starts, in order.
     ///   - options: The settings (defaults: mode's).
+    ///   - daemon: `false` stops the tree as soon as it has started (mode's `daemon=False`).
     ///   - logging: Whether the Worker bootstraps swift-log (``WorkerLogging``; by default only when the
     ///     application has not set up a log handler of its own).
     public convenience init(
-        _ services: any Service..., options: ResolvedWorkerOptions = ResolvedWorkerOptions(),
+        _ services: any Service..., options: ResolvedWorkerOptions = ResolvedWorkerOptions(), daemon: Bool = true,
         logging: WorkerLogging = WorkerLogging()
     ) {
-        self.init(services: services, resolved: options, logging: logging)
+        self.init(services: services, resolved: options, daemon: daemon, logging: logging)
     }
 
     /// Creates a Worker over `services` from command-line options (flags, `MODE_*` variables, defaults).
     ///
+    /// - Parameter daemon: `false` stops the tree as soon as it has started (mode's `daemon=False`).
     /// - Throws: A `ValidationError` naming the bad flag or variable; from an `AsyncParsableCommand`'s
     ///   `run()` it is printed as one line and the process exits with status 64.
     public convenience init(
-        _ services: any Service..., options: WorkerOptions, logging: WorkerLogging = WorkerLogging()
+        _ services: any Service..., options: WorkerOptions, daemon: Bool = true, logging: WorkerLogging = WorkerLogging()
     ) throws {
         let resolved = try options.resolved()
-        self.init(services: services, resolved: resolved, logging: logging)
+        self.init(services: services, resolved: resolved, daemon: daemon, logging: logging)
     }
 
-    init(services: [any Service], resolved: ResolvedWorkerOptions, logging: WorkerLogging = WorkerLogging()) {
+    init(
+        services: [any Service], resolved: ResolvedWorkerOptions, daemon: Bool = true,
+        logging: WorkerLogging = WorkerLogging()
+    ) {
         self.services = services
         self.options = resolved
+        self.daemon = daemon
         self.loggingSetup = logging
         self.lifecycle = ServiceLifecycleState(label: "Worker")
         (events, eventSink) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
@@ -121,7 +132,9 @@ public final class Worker: Service {
             runtime.tearDown()
             self.runtime.withLock { $0 = nil }
         }
-        return await runTree(runtime)
+        let exit = await runTree(runtime)
+        await runWorkerShutdownHooks(exit)
+        return exit
     }
 
     /// Asks a running Worker to stop gracefully, as SIGTERM does. Safe to call from any thread.

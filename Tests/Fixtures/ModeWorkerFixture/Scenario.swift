@@ -11,6 +11,8 @@ struct Scenario {
     let makeRoot: @Sendable () -> any Service
     var configure: @Sendable (Worker) -> Void = { _ in }
     var logging = WorkerLogging()
+    /// `false`: the Worker stops as soon as the tree has started (mode's `daemon=False`).
+    var daemon = true
 
     init(makeRoot: @escaping @Sendable () -> any Service, configure: @escaping @Sendable (Worker) -> Void) {
         self.makeRoot = makeRoot
@@ -39,6 +41,7 @@ struct Scenario {
         "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
         "app-logging": .appLogging,
         "metadata-provider": .metadataProvider,
+        "run-once": Scenario.runOnce,
     ]
 }
 

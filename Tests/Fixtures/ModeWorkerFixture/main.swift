@@ -14,6 +14,6 @@ guard let scenarioName = arguments.first, let scenario = Scenario.all[scenarioNa
     exit(64)
 }
 let options = WorkerOptions.parseOrExit(arguments: Array(arguments.dropFirst()))
-let worker = Worker(scenario.makeRoot(), options: options, logging: scenario.logging)
+let worker = Worker(scenario.makeRoot(), options: options, daemon: scenario.daemon, logging: scenario.logging)
 scenario.configure(worker)
 await worker.run()
