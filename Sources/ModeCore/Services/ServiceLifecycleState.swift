@@ -144,10 +144,11 @@ public final class ServiceLifecycleState: Sendable {
         transition { $0.signalShutdown() }
     }
 
-    /// Removes and returns the waiters whose condition now holds.
+    /// Removes and returns the waiters whose condition now holds, oldest first (a dictionary's order
+    /// differs from one instance to the next; resuming in arrival order keeps runs reproducible).
     private static func takeSatisfiedWaiters(_ state: inout State) -> [Waiter] {
         if state.waiters.isEmpty { return [] }
-        let satisfied = state.waiters.filter { $0.value.condition.isSatisfied(by: state.machine) }.keys
+        let satisfied = state.waiters.filter { $0.value.condition.isSatisfied(by: state.machine) }.keys.sorted()
         return satisfied.compactMap { state.waiters.removeValue(forKey: $0) }
     }
 
