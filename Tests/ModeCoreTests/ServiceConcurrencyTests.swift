@@ -213,4 +213,20 @@ struct ServiceConcurrencyTests {
         #expect(events.events.contains("A.onShutdown"))
         #expect(capture.records.contains { $0.message == "-Stopped!" && $0.level == .info })
     }
+
+    @Test("a future added after the stop cancelled the tasks (from a cleanup) is cancelled at once")
+    func lateFutureIsCancelled() async throws {
+        let events = EventRecorder()
+        let service = GatedService("S", events: events)
+        try await service.start()
+        service.addCleanup("spawns late") {
+            service.addFuture("late") {
+                await waitForever()  // returns only when cancelled
+                events.record("late ended")
+            }
+        }
+        await service.stop()
+        try await yieldUntil("the late future to be cancelled") { events.events.contains("late ended") }
+        #expect(service.ownedTasks.isEmpty)
+    }
 }
