@@ -1,5 +1,4 @@
 @testable import ModeCore
-import Logging
 import ModeTestKit
 import Testing
 
@@ -196,22 +195,6 @@ struct ServiceConcurrencyTests {
         try await parent.restart()
         #expect(late.state == .running)
         await parent.stop()
-    }
-
-    @Test("a child whose stop fails is logged by the parent as mode does, and its siblings still stop")
-    func childStopErrorLogged() async throws {
-        let events = EventRecorder()
-        let capture = LogCapture()
-        let parent = RecordingService("P", events: events)
-        parent.lifecycle.setLogger(capture.logger)
-        try parent.addDependency(RecordingService("A", events: events))
-        try parent.addDependency(RecordingService("B", events: events, failing: [.onStop]))
-        try await parent.start()
-        await parent.stop()
-        let line = try #require(capture.records.first { $0.message.hasPrefix("Error while stopping child P/B: ") })
-        #expect(line.level == .error)
-        #expect(events.events.contains("A.onShutdown"))
-        #expect(capture.records.contains { $0.message == "-Stopped!" && $0.level == .info })
     }
 
     @Test("a future added after the stop cancelled the tasks (from a cleanup) is cancelled at once")
