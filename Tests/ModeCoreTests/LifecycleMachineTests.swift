@@ -265,4 +265,18 @@ struct LifecycleMachineTests {
         _ = machine.reset(cycle: nil)
         #expect(!machine.shutdownSignalled)
     }
+
+    @Test("reset under an ancestor that is stopping leaves the service stopped")
+    func resetUnderStoppingAncestor() {
+        var machine = Self.machine(at: .shutdown)
+        let refused = machine.reset(cycle: 0, ancestorStopping: true)
+        #expect(refused == .ancestorStopping)
+        #expect(machine.phase == .shutdown && machine.restartCount == 0)
+        // Staleness and busyness are reported first: they do not depend on the ancestors.
+        var running = Self.machine(at: .running)
+        let busy = running.reset(cycle: 0, ancestorStopping: true)
+        #expect(busy == .busy)
+        let stale = machine.reset(cycle: 5, ancestorStopping: true)
+        #expect(stale == .stale)
+    }
 }

@@ -212,4 +212,24 @@ struct ServiceConcurrencyTests {
         try await yieldUntil("the late future to be cancelled") { events.events.contains("late ended") }
         #expect(service.ownedTasks.isEmpty)
     }
+
+    @Test("a child's restart racing its parent's stop leaves the child stopped (a supervisor racing a shutdown)")
+    func restartDuringParentStop() async throws {
+        let events = EventRecorder()
+        let parent = GatedService("P", events: events)
+        let child = try parent.addDependency(GatedService("C", events: events, gated: ["onStop"]))
+        try await parent.start()
+        let restarting = Task { try await child.restart() }
+        await events.waitFor("C.onStop")
+        let stopping = Task { await parent.stop() }
+        try await yieldUntil("the parent's stop to wait for the child") {
+            child.lifecycle.suspendedWaiters == 1 || events.events.contains("P.onShutdown")
+        }
+        events.record("open C.onStop")
+        try await restarting.value
+        await stopping.value
+        #expect(child.state == .shutdown && parent.state == .shutdown)
+        #expect(!events.events.contains("C.onRestart"))
+        #expect(child.restartCount == 0)
+    }
 }

@@ -91,6 +91,9 @@ package struct LifecycleMachine: Sendable {
         case stale
         /// The service is not stopped (a concurrent start won): do nothing.
         case busy
+        /// An ancestor is stopping or has stopped: the service stays stopped (it starts with that
+        /// ancestor's next start), so a supervisor's restart never outlives a shutdown.
+        case ancestorStopping
     }
 
     /// What the caller of ``remove()`` does.
@@ -225,14 +228,17 @@ package struct LifecycleMachine: Sendable {
 
     /// Resets the service for the next cycle (mode's `service_reset`).
     ///
-    /// - Parameter cycle: The ``restartCount`` the restart saw when it began; `nil` for a reset of a
-    ///   descendant by its ancestor's restart.
-    package mutating func reset(cycle: Int?) -> ResetAction {
+    /// - Parameters:
+    ///   - cycle: The ``restartCount`` the restart saw when it began; `nil` for a reset of a descendant by
+    ///     its ancestor's restart.
+    ///   - ancestorStopping: Whether a stop was requested on an ancestor of the service.
+    package mutating func reset(cycle: Int?, ancestorStopping: Bool = false) -> ResetAction {
         if let cycle, cycle != restartCount { return .stale }
         switch phase {
         case .shutdown, .initial: break
         case .starting, .running, .stopping: return .busy
         }
+        if ancestorStopping { return .ancestorStopping }
         restartCount += 1
         phase = .initial
         stopRequested = false

@@ -216,11 +216,15 @@ extension Service {
     ///
     /// A restart during a stop in flight waits for that stop, then starts the service. Of several
     /// concurrent restarts, the first to reset the service starts it; the others return after the stop
-    /// without starting it again.
+    /// without starting it again. When an ancestor is stopping (or has stopped) by then, the restart
+    /// returns after the stop and the service stays stopped: a supervisor's restart never outlives a
+    /// Worker's shutdown.
     public func restart() async throws {
         let cycle = lifecycle.restartCount
         await stop()
-        guard lifecycle.transition({ $0.reset(cycle: cycle) }) == .reset else { return }
+        let ancestorStopping = ancestry.dropFirst().contains { $0.lifecycle.machine.stopRequested }
+        let action = lifecycle.transition { $0.reset(cycle: cycle, ancestorStopping: ancestorStopping) }
+        guard action == .reset else { return }
         for node in subtree().dropFirst() {
             // A descendant restarted on its own since is running again: it keeps its cycle (`.busy`).
             node.lifecycle.transition { _ = $0.reset(cycle: nil) }
