@@ -279,4 +279,22 @@ struct LifecycleMachineTests {
         let stale = machine.reset(cycle: 5, ancestorStopping: true)
         #expect(stale == .stale)
     }
+
+    @Test("a stop asked from inside the start in flight is deferred to that start; from another task it waits")
+    func stopFromInsideStart() {
+        var machine = Machine()
+        let started = machine.start(task: 7)
+        #expect(started == .run(firstStart: true))
+        let outside = machine.requestStop(task: 8)
+        #expect(outside == .waitForStart(cycle: 0))
+        #expect(!machine.stopDeferredToStart)
+        let inside = machine.requestStop(task: 7)
+        #expect(inside == .deferredToStart)
+        #expect(machine.stopDeferredToStart && machine.serviceState == .stopping)
+        machine.startFinished()
+        #expect(machine.startingTask == nil)
+        let run = machine.requestStop(task: 7)
+        #expect(run == .run)
+        #expect(!machine.stopDeferredToStart)
+    }
 }

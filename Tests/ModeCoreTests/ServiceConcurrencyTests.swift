@@ -232,4 +232,52 @@ struct ServiceConcurrencyTests {
         #expect(!events.events.contains("C.onRestart"))
         #expect(child.restartCount == 0)
     }
+
+    @Test("stop() from the service's own onStart returns at once; the start returns early and runs the stop")
+    func stopFromOwnStart() async throws {
+        let events = EventRecorder()
+        let service = StoppingFromStart("S", events: events, stopsParent: false)
+        try await service.start()
+        #expect(events.events == ["S.onStart", "S.stop returned", "S.onStop", "S.onShutdown"])
+        #expect(service.state == .shutdown)
+    }
+
+    @Test("stop() of the parent from a child's onStart: the parent starts no more children, then stops the tree")
+    func parentStopFromChildStart() async throws {
+        let events = EventRecorder()
+        let parent = GatedService("P", events: events)
+        try parent.addDependency(StoppingFromStart("C", events: events, stopsParent: true))
+        try parent.addDependency(GatedService("D", events: events))
+        try await parent.start()
+        #expect(
+            GatedService.hooks(events) == [
+                // As mode: C's own start goes on; P starts no more children but still runs onStarted.
+                "P.onFirstStart", "P.onStart", "C.onStart", "C.stop returned", "C.onStarted", "P.onStarted",
+                "P.onStop", "D.onStop", "D.onShutdown", "C.onStop", "C.onShutdown", "P.onShutdown",
+            ]
+        )
+        #expect(parent.state == .shutdown)
+    }
+}
+
+/// Calls `stop()` on itself or on its parent from its `onStart`.
+final class StoppingFromStart: Service {
+    let lifecycle: ServiceLifecycleState
+    let events: EventRecorder
+    let stopsParent: Bool
+
+    init(_ label: String, events: EventRecorder, stopsParent: Bool) {
+        lifecycle = ServiceLifecycleState(logger: LogCapture().logger, label: label)
+        self.events = events
+        self.stopsParent = stopsParent
+    }
+
+    func onStart() async throws {
+        events.record("\(label).onStart")
+        await (stopsParent ? lifecycle.parent : self)?.stop()
+        events.record("\(label).stop returned")
+    }
+    func onStarted() async throws { events.record("\(label).onStarted") }
+    func onStop() async throws { events.record("\(label).onStop") }
+    func onShutdown() async throws { events.record("\(label).onShutdown") }
 }

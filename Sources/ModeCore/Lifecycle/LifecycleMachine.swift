@@ -79,6 +79,9 @@ package struct LifecycleMachine: Sendable {
         case waitForStart(cycle: Int)
         /// Another caller is running the stop: wait until it has finished.
         case waitForCompletion(cycle: Int)
+        /// Asked from inside the start in flight (a start hook of the service or of a descendant): return
+        /// at once; the start returns early and runs the stop before it returns (waiting would deadlock).
+        case deferredToStart
         /// The stop has already finished: return.
         case alreadyStopped
     }
@@ -113,6 +116,10 @@ package struct LifecycleMachine: Sendable {
     package private(set) var shutdownSignalled = false
     /// How many resets this service went through; also the number of the current cycle.
     package private(set) var restartCount = 0
+    /// The task running the start in flight (its address), to recognise a stop asked from inside it.
+    package private(set) var startingTask: UInt?
+    /// A stop was asked from inside the start: the start runs it when it has settled.
+    package private(set) var stopDeferredToStart = false
 
     package init() {}
 
@@ -146,10 +153,11 @@ package struct LifecycleMachine: Sendable {
 
     // MARK: - Start
 
-    /// `start()` was called.
-    package mutating func start() -> StartAction {
+    /// `start()` was called by the task at address `task`.
+    package mutating func start(task: UInt? = nil) -> StartAction {
         guard phase == .initial, !stopRequested else { return .reject }
         phase = .starting
+        startingTask = task
         startedThisCycle = true
         return .run(firstStart: restartCount == 0)
     }
@@ -160,6 +168,7 @@ package struct LifecycleMachine: Sendable {
     package mutating func startFinished() -> Bool {
         guard phase == .starting else { return false }
         phase = .running
+        startingTask = nil
         return true
     }
 
@@ -169,22 +178,29 @@ package struct LifecycleMachine: Sendable {
     package mutating func startFailed() -> Bool {
         guard phase == .starting else { return false }
         stopRequested = true
+        stopDeferredToStart = false
+        startingTask = nil
         phase = .stopping(.children)
         return true
     }
 
     // MARK: - Stop
 
-    /// `stop()` was called.
-    package mutating func requestStop() -> StopAction {
+    /// `stop()` was called by the task at address `task`.
+    package mutating func requestStop(task: UInt? = nil) -> StopAction {
         switch phase {
         case .initial, .running:
             // A never-started service runs the stop sequence too (mode: its hooks run, state stays init).
             stopRequested = true
+            stopDeferredToStart = false
             phase = .stopping(.onStop)
             return .run
         case .starting:
             stopRequested = true
+            if let task, task == startingTask {
+                stopDeferredToStart = true
+                return .deferredToStart
+            }
             return .waitForStart(cycle: restartCount)
         case .stopping:
             return .waitForCompletion(cycle: restartCount)
@@ -242,6 +258,7 @@ package struct LifecycleMachine: Sendable {
         restartCount += 1
         phase = .initial
         stopRequested = false
+        stopDeferredToStart = false
         startedThisCycle = false
         crash = nil
         shutdownSignalled = false

@@ -23,12 +23,20 @@ extension Service {
     ///
     /// - Throws: ``ServiceError/Code/alreadyStarted`` when called twice (or after a stop) without a restart.
     public func start() async throws {
-        guard case .run(let firstStart) = lifecycle.transition({ $0.start() }) else {
+        let task = TaskRegistry.currentTaskAddress()
+        guard case .run(let firstStart) = lifecycle.transition({ $0.start(task: task) }) else {
             throw ServiceError(code: .alreadyStarted, message: "\(path) is already started")
         }
         do {
             try await actuallyStart(firstStart: firstStart)
-            lifecycle.transition { $0.startFinished() }
+            let deferredStop = lifecycle.transition { machine -> Bool in
+                machine.startFinished()
+                return machine.stopDeferredToStart
+            }
+            if deferredStop {
+                // A hook of this start (or of a descendant's) asked for the stop: it runs now.
+                _ = await stopReportingError()
+            }
         } catch {
             let failed = (error as? ServiceError).flatMap { $0.code == .startFailed ? $0 : nil }
                 ?? ServiceError(
@@ -101,7 +109,9 @@ extension Service {
     /// `stop()` never throws: an error thrown by a hook or a cleanup is logged and the stop goes on, so one
     /// failing service never keeps its siblings running. Every caller returns only once the stop has
     /// finished: a second call waits for the first, a call during ``start()`` waits for the start to
-    /// return and then stops, and a call after the stop returns at once.
+    /// return and then stops, and a call after the stop returns at once. The exception is a call from
+    /// inside the start itself (a start hook of this service or of a descendant): it returns at once,
+    /// and the start returns early and runs the stop before it returns.
     public func stop() async {
         _ = await stopReportingError()
     }
@@ -109,8 +119,9 @@ extension Service {
     /// Stops the service; returns the first error one of its own hooks threw (for the parent's
     /// `Error while stopping child` line), or `nil` when another caller ran the stop.
     private func stopReportingError() async -> (any Error)? {
+        let task = TaskRegistry.currentTaskAddress()
         while true {
-            switch lifecycle.transition({ $0.requestStop() }) {
+            switch lifecycle.transition({ $0.requestStop(task: task) }) {
             case .run:
                 return await runStopSequence()
             case .waitForStart(let cycle):
@@ -118,7 +129,7 @@ extension Service {
             case .waitForCompletion(let cycle):
                 await lifecycle.wait(for: .stopCompleted(cycle: cycle), cancellable: false)
                 return nil
-            case .alreadyStopped:
+            case .alreadyStopped, .deferredToStart:
                 return nil
             }
         }
