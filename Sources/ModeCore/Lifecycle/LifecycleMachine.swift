@@ -128,9 +128,6 @@ package struct LifecycleMachine: Sendable {
     /// mode's `should_stop`: a stop was requested or the service crashed.
     package var shouldStop: Bool { stopRequested || crash != nil }
 
-    /// Whether the start sequence of this cycle ran (a stop of a never-started service skips it).
-    package private(set) var startedThisCycle = false
-
     /// The public state: crashed wins; a requested stop reads as stopping until it has finished.
     package var serviceState: ServiceState {
         if crash != nil { return .crashed }
@@ -158,7 +155,6 @@ package struct LifecycleMachine: Sendable {
         guard phase == .initial, !stopRequested else { return .reject }
         phase = .starting
         startingTask = task
-        startedThisCycle = true
         return .run(firstStart: restartCount == 0)
     }
 
@@ -259,7 +255,6 @@ package struct LifecycleMachine: Sendable {
         phase = .initial
         stopRequested = false
         stopDeferredToStart = false
-        startedThisCycle = false
         crash = nil
         shutdownSignalled = false
         return .reset
