@@ -1,3 +1,4 @@
+import Logging
 import ModeCore
 import ModeTestKit
 import Synchronization
@@ -80,7 +81,7 @@ struct ServiceCrashTests {
         #expect(capture.lines.contains { $0.hasPrefix("[^-B]: Failed to start") })
     }
 
-    @Test("a child whose onStop throws does not keep its siblings from stopping")
+    @Test("a child whose onStop throws is logged by its parent as mode does and does not keep its siblings from stopping")
     func failingStopDoesNotBlockSiblings() async throws {
         let events = EventRecorder()
         let capture = LogCapture()
@@ -100,6 +101,10 @@ struct ServiceCrashTests {
         )
         #expect(parent.children.allSatisfy { $0.state == .shutdown })
         #expect(capture.lines.contains { $0.hasPrefix("[^-B]: Error in onStop") })
+        // mode's line, from the parent, at ERROR; -Stopped! stays at INFO (mode's own example output).
+        let line = try #require(capture.records.first { $0.message.hasPrefix("Error while stopping child P/B: ") })
+        #expect(line.level == .error && line.servicePath == "P")
+        #expect(capture.records.contains { $0.message == "-Stopped!" && $0.level == .info })
     }
 
     @Test("a background task that throws crashes its service with a failure naming the task")

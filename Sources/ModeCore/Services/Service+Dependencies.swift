@@ -35,10 +35,14 @@ extension Service {
     /// ```swift
     /// func onStart() async throws { try await addRuntimeDependency(cache) }
     /// ```
+    ///
+    /// During this service's stop (or after it), the child is added but not started: it starts with this
+    /// service's next start.
     @discardableResult
     public func addRuntimeDependency<S: Service>(_ service: S) async throws -> S {
         try attachChild(service)
-        if lifecycle.isStarted && !shouldStop {
+        let machine = lifecycle.machine
+        if machine.phase == .starting || machine.phase == .running, !machine.shouldStop {
             try await service.maybeStart()
         }
         return service
@@ -49,8 +53,13 @@ extension Service {
     /// ```swift
     /// await removeDependency(oldConsumer)
     /// ```
+    ///
+    /// During the child's start, the stop waits for that start to return (it returns early), then stops
+    /// the child; the child ends shut down and detached.
     public func removeDependency(_ service: any Service) async {
-        await service.stop()
+        repeat {
+            await service.stop()
+        } while service.lifecycle.transition({ $0.remove() }) == .stopFirst
         if lifecycle.removeChild(service) {
             service.lifecycle.setParent(nil)
             for node in service.subtree() { node.lifecycle.invalidateLoggerCache() }

@@ -55,7 +55,10 @@ extension Service {
             }
         }
         registry.setCancel(id: id) { task.cancel() }
-        lifecycle.addBackgroundTask(id: id, task: task)
+        if !lifecycle.addBackgroundTask(id: id, task: task) {
+            // Spawned after this stop cancelled the tasks: it must not outlive the stop either.
+            task.cancel()
+        }
         if registry.record(id: id)?.state.isTerminal == true {
             // The task finished before it was recorded as owned: forget it again.
             lifecycle.removeBackgroundTask(id: id)
@@ -63,11 +66,20 @@ extension Service {
         return task
     }
 
-    /// Cancels every background task of this service and waits for them to end.
+    /// Cancels every background task of this service and waits for them to end, including tasks spawned
+    /// while it waits. Each task stays in ``ownedTasks`` until it has ended, so a shutdown-timeout report
+    /// written meanwhile names the ones that ignore cancellation.
     func cancelBackgroundTasks() async {
-        let tasks = lifecycle.takeBackgroundTasks()
-        for entry in tasks { entry.task.cancel() }
-        for entry in tasks { await entry.task.value }
+        while true {
+            let tasks = lifecycle.backgroundTasks
+            if tasks.isEmpty { return }
+            for entry in tasks { entry.task.cancel() }
+            for entry in tasks {
+                await entry.task.value
+                // Normally the task removed itself; this covers one that ended before it was recorded.
+                lifecycle.removeBackgroundTask(id: entry.id)
+            }
+        }
     }
 
     /// The registry records of this service's live background tasks and futures.

@@ -1,8 +1,8 @@
 import Logging
 import Synchronization
 
-/// The bookkeeping swift-mode keeps for every service: its flags, its place in the tree, its tasks,
-/// cleanups and waiters.
+/// The bookkeeping swift-mode keeps for every service: its lifecycle machine (where it is in its
+/// cycle), its place in the tree, its tasks, cleanups and waiters.
 ///
 /// A service owns one as a stored `let` (the only stored property the protocol requires), and never
 /// touches it directly: every lifecycle operation (``Service/start()``, ``Service/stop()``, ...) reads and
@@ -26,12 +26,18 @@ public final class ServiceLifecycleState: Sendable {
         case stopOrCrash
         /// ``Service/setShutdown()`` called.
         case shutdownSignal
+        /// The start of cycle `cycle` has settled (it finished, failed, or the service was reset since).
+        case startSettled(cycle: Int)
+        /// The stop of cycle `cycle` has finished (or the service was reset since).
+        case stopCompleted(cycle: Int)
 
-        func isSatisfied(by state: State) -> Bool {
+        func isSatisfied(by machine: LifecycleMachine) -> Bool {
             switch self {
-            case .stop: state.stopRequested
-            case .stopOrCrash: state.stopRequested || state.crashed
-            case .shutdownSignal: state.shutdownSignalled
+            case .stop: machine.stopRequested
+            case .stopOrCrash: machine.shouldStop
+            case .shutdownSignal: machine.shutdownSignalled
+            case .startSettled(let cycle): machine.phase != .starting || machine.restartCount != cycle
+            case .stopCompleted(let cycle): machine.phase == .shutdown || machine.restartCount != cycle
             }
         }
     }
@@ -41,15 +47,9 @@ public final class ServiceLifecycleState: Sendable {
         let condition: WakeCondition
     }
 
+    /// The machine and the storage it is driven with, guarded together by one mutex.
     struct State {
-        var started = false
-        var stopRequested = false
-        var stopCompleted = false
-        var crashed = false
-        var crashReason: (any Error)?
-        var crashOrigin: String?
-        var shutdownSignalled = false
-        var restartCount = 0
+        var machine = LifecycleMachine()
         var children: [any Service] = []
         var childIDs: Set<ObjectIdentifier> = []
         weak var parent: (any Service)?
@@ -63,7 +63,6 @@ public final class ServiceLifecycleState: Sendable {
         var cleanups: [(name: String, body: @Sendable () async throws -> Void)] = []
         var nextWaiterID: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
-        var stopCompletedWaiters: [CheckedContinuation<Void, Never>] = []
         var runningSince: ContinuousClock.Instant?
         var labelOverride: String?
     }
@@ -81,117 +80,75 @@ public final class ServiceLifecycleState: Sendable {
         state = Mutex(State(clock: clock, baseLogger: logger, labelOverride: label))
     }
 
-    // MARK: - Flags
+    // MARK: - The machine
 
-    var isStarted: Bool { state.withLock { $0.started } }
-    var shouldStop: Bool { state.withLock { $0.stopRequested || $0.crashed } }
-    var restartCount: Int { state.withLock { $0.restartCount } }
-    var crashReason: (any Error)? { state.withLock { $0.crashReason } }
-    var crashOrigin: String? { state.withLock { $0.crashOrigin } }
+    /// Feeds one event to the lifecycle machine under the lock, then resumes the waiters whose condition
+    /// now holds (outside the lock).
+    @discardableResult
+    func transition<Result>(_ event: (inout LifecycleMachine) -> Result) -> Result {
+        let (result, woken) = state.withLock { state -> (Result, [Waiter]) in
+            let result = event(&state.machine)
+            return (result, Self.takeSatisfiedWaiters(&state))
+        }
+        for waiter in woken { waiter.continuation.resume() }
+        return result
+    }
+
+    /// A copy of the machine (for reading several fields consistently).
+    var machine: LifecycleMachine { state.withLock { $0.machine } }
+
+    var shouldStop: Bool { state.withLock { $0.machine.shouldStop } }
+    var restartCount: Int { state.withLock { $0.machine.restartCount } }
+    var crashReason: (any Error)? { state.withLock { $0.machine.crash?.reason } }
+    var crashOrigin: String? { state.withLock { $0.machine.crash?.origin } }
     var clock: any Clock<Duration> { state.withLock { $0.clock } }
+    var serviceState: ServiceState { state.withLock { $0.machine.serviceState } }
 
-    var serviceState: ServiceState {
+    /// The step a stop in flight has reached, or `nil` when no stop is running.
+    package var stopStep: LifecycleMachine.StopStep? {
         state.withLock { state in
-            if state.crashed { return .crashed }
-            if !state.started { return state.stopCompleted ? .shutdown : .initial }
-            if !state.stopRequested { return .running }
-            return state.stopCompleted ? .shutdown : .stopping
+            guard case .stopping(let step) = state.machine.phase else { return nil }
+            return step
         }
     }
 
     var uptime: Duration? {
         state.withLock { state in
-            guard let since = state.runningSince, state.started, !state.stopCompleted else { return nil }
+            guard let since = state.runningSince else { return nil }
             return since.duration(to: .now)
         }
     }
 
-    /// Marks the start; returns false when already started.
-    func beginStart() -> Bool {
-        state.withLock { state in
-            if state.started { return false }
-            state.started = true
-            return true
-        }
-    }
-
+    /// The start sequence has reached "Started." (uptime counts from here).
     func markRunning() {
         state.withLock { $0.runningSince = .now }
     }
 
-    /// Marks the stop; returns false when a stop already happened or is in progress.
-    func beginStop() -> Bool {
-        let (first, waiters) = state.withLock { state -> (Bool, [Waiter]) in
-            if state.stopRequested { return (false, []) }
-            state.stopRequested = true
-            return (true, Self.takeSatisfiedWaiters(&state))
-        }
-        for waiter in waiters { waiter.continuation.resume() }
-        return first
-    }
-
-    func markStopCompleted() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.stopCompleted = true
+    /// The stop sequence has finished: the machine moves to shutdown and the stop waiters resume.
+    func finishStop() {
+        let woken = state.withLock { state -> [Waiter] in
+            state.machine.stopFinished()
             state.runningSince = nil
-            defer { state.stopCompletedWaiters.removeAll() }
-            return state.stopCompletedWaiters
+            return Self.takeSatisfiedWaiters(&state)
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in woken { waiter.continuation.resume() }
     }
 
-    /// Suspends until a stop has completed (returns at once if one already has).
+    /// Suspends until the stop of the current cycle has finished (returns at once if it has).
     package func waitForStopCompleted() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = state.withLock { state -> Bool in
-                if state.stopCompleted { return true }
-                state.stopCompletedWaiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
-    }
-
-    /// Marks this node crashed. Returns false when it already was.
-    @discardableResult
-    func markCrashed(reason: any Error, origin: String) -> Bool {
-        let (first, waiters) = state.withLock { state -> (Bool, [Waiter]) in
-            if state.crashed { return (false, []) }
-            state.crashed = true
-            state.crashReason = reason
-            state.crashOrigin = origin
-            return (true, Self.takeSatisfiedWaiters(&state))
-        }
-        for waiter in waiters { waiter.continuation.resume() }
-        return first
-    }
-
-    /// Clears the flags for a restart (mode's `service_reset`) and counts the restart.
-    func reset() {
-        state.withLock { state in
-            state.restartCount += 1
-            state.started = false
-            state.stopRequested = false
-            state.stopCompleted = false
-            state.crashed = false
-            state.crashReason = nil
-            state.crashOrigin = nil
-            state.shutdownSignalled = false
-            state.runningSince = nil
-        }
+        let cycle = restartCount
+        await wait(for: .stopCompleted(cycle: cycle), cancellable: false)
     }
 
     func signalShutdown() {
-        let waiters = state.withLock { state -> [Waiter] in
-            state.shutdownSignalled = true
-            return Self.takeSatisfiedWaiters(&state)
-        }
-        for waiter in waiters { waiter.continuation.resume() }
+        transition { $0.signalShutdown() }
     }
 
-    /// Removes and returns the waiters whose condition now holds.
+    /// Removes and returns the waiters whose condition now holds, oldest first (a dictionary's order
+    /// differs from one instance to the next; resuming in arrival order keeps runs reproducible).
     private static func takeSatisfiedWaiters(_ state: inout State) -> [Waiter] {
-        let satisfied = state.waiters.filter { $0.value.condition.isSatisfied(by: state) }.keys
+        if state.waiters.isEmpty { return [] }
+        let satisfied = state.waiters.filter { $0.value.condition.isSatisfied(by: state.machine) }.keys.sorted()
         return satisfied.compactMap { state.waiters.removeValue(forKey: $0) }
     }
 
@@ -199,146 +156,40 @@ public final class ServiceLifecycleState: Sendable {
 
     /// Suspends until stop is requested (or, with `wakeOnCrash`, the service crashed) or the task is cancelled.
     func waitForStop(wakeOnCrash: Bool) async {
-        await wait(for: wakeOnCrash ? .stopOrCrash : .stop)
+        await wait(for: wakeOnCrash ? .stopOrCrash : .stop, cancellable: true)
     }
 
     /// Suspends until ``Service/setShutdown()`` is called or the task is cancelled.
     func waitForShutdownSignal() async {
-        await wait(for: .shutdownSignal)
+        await wait(for: .shutdownSignal, cancellable: true)
     }
 
-    /// Suspends until `condition` holds or the calling task is cancelled.
-    private func wait(for condition: WakeCondition) async {
+    /// Suspends until `condition` holds or, when `cancellable`, the calling task is cancelled.
+    ///
+    /// The lifecycle's own waits (a stop waiting for a start, a second stop for the first) are not
+    /// cancellable: `stop()` returns only once the stop has finished, as mode shields a child's stop.
+    func wait(for condition: WakeCondition, cancellable: Bool) async {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
+        guard cancellable else { return await suspend(id: id, until: condition, cancellable: false) }
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if condition.isSatisfied(by: state) || Task.isCancelled { return true }
-                    state.waiters[id] = Waiter(continuation: continuation, condition: condition)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
+            await suspend(id: id, until: condition, cancellable: true)
         } onCancel: {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
             waiter?.continuation.resume()
         }
     }
 
-    // MARK: - Tree
-
-    var children: [any Service] { state.withLock { $0.children } }
-    var parent: (any Service)? { state.withLock { $0.parent } }
-    var supervisor: (any ServiceSupervising)? { state.withLock { $0.supervisor } }
-    var labelOverride: String? { state.withLock { $0.labelOverride } }
-
-    func setParent(_ parent: (any Service)?) {
-        state.withLock { state in
-            state.parent = parent
-            state.cachedLogger = nil
-            state.cachedPath = nil
-        }
-    }
-
-    var cachedPath: String? { state.withLock { $0.cachedPath } }
-
-    func storeCachedPath(_ path: String) {
-        state.withLock { $0.cachedPath = path }
-    }
-
-    func appendChild(_ child: any Service) -> Bool {
-        state.withLock { state in
-            if !state.childIDs.insert(ObjectIdentifier(child)).inserted { return false }
-            state.children.append(child)
-            return true
-        }
-    }
-
-    func removeChild(_ child: any Service) -> Bool {
-        state.withLock { state in
-            guard state.childIDs.remove(ObjectIdentifier(child)) != nil,
-                let index = state.children.firstIndex(where: { $0 === child })
-            else { return false }
-            state.children.remove(at: index)
-            return true
-        }
-    }
-
-    /// Sets (or clears) the supervisor that owns this service: its crashes go to the supervisor instead of
-    /// crashing the whole tree.
-    public func setSupervisor(_ supervisor: (any ServiceSupervising)?) {
-        state.withLock { $0.supervisor = supervisor }
-    }
-
-    /// Sets the task executor this service's tasks (and its descendants', unless they set their own) prefer.
-    /// The Worker sets its instrumented executor on the root.
-    public func setTaskExecutor(_ executor: (any TaskExecutor)?) {
-        state.withLock { $0.taskExecutor = executor }
-    }
-
-    var ownTaskExecutor: (any TaskExecutor)? { state.withLock { $0.taskExecutor } }
-
-    /// Replaces the base logger of this service (descendants without their own logger inherit it).
-    public func setLogger(_ logger: Logger?) {
-        state.withLock { state in
-            state.baseLogger = logger
-            state.cachedLogger = nil
-        }
-    }
-
-    var ownBaseLogger: Logger? { state.withLock { $0.baseLogger } }
-
-    func cachedLogger(path: String) -> Logger? {
-        state.withLock { state in
-            guard let cached = state.cachedLogger, cached.path == path else { return nil }
-            return cached.logger
-        }
-    }
-
-    func storeCachedLogger(_ logger: Logger, path: String) {
-        state.withLock { $0.cachedLogger = (path, logger) }
-    }
-
-    /// Forgets the cached path and logger (the service moved in the tree).
-    func invalidateLoggerCache() {
-        state.withLock { state in
-            state.cachedLogger = nil
-            state.cachedPath = nil
-        }
-    }
-
-    // MARK: - Tasks and cleanups
-
-    func addBackgroundTask(id: UInt64, task: Task<Void, Never>) {
-        state.withLock { $0.backgroundTasks[id] = task }
-    }
-
-    func removeBackgroundTask(id: UInt64) {
-        _ = state.withLock { $0.backgroundTasks.removeValue(forKey: id) }
-    }
-
-    func takeBackgroundTasks() -> [(id: UInt64, task: Task<Void, Never>)] {
-        state.withLock { state in
-            let tasks = state.backgroundTasks.sorted { $0.key < $1.key }.map { (id: $0.key, task: $0.value) }
-            state.backgroundTasks.removeAll()
-            return tasks
-        }
-    }
-
-    var backgroundTaskIDs: [UInt64] { state.withLock { $0.backgroundTasks.keys.sorted() } }
-
-    func addCleanup(name: String, _ body: @escaping @Sendable () async throws -> Void) {
-        state.withLock { $0.cleanups.append((name, body)) }
-    }
-
-    func takeCleanups() -> [(name: String, body: @Sendable () async throws -> Void)] {
-        state.withLock { state in
-            let cleanups = state.cleanups
-            state.cleanups.removeAll()
-            return cleanups
+    private func suspend(id: UInt64, until condition: WakeCondition, cancellable: Bool) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if condition.isSatisfied(by: state.machine) || (cancellable && Task.isCancelled) { return true }
+                state.waiters[id] = Waiter(continuation: continuation, condition: condition)
+                return false
+            }
+            if resumeNow { continuation.resume() }
         }
     }
 }

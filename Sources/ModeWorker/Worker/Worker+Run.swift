@@ -71,10 +71,13 @@ extension Worker {
         let stragglers = subtree().filter { $0.state == .stopping || $0.state == .running }
         var lines = ["Shutdown timed out after \(timeout) (--shutdown-timeout); still stopping:"]
         for service in stragglers {
+            // A stop stuck on its tasks still lists them: they leave ownedTasks only once they have ended.
             let tasks = service.ownedTasks
             let described = tasks.map { "#\($0.id) \($0.name) [\($0.kind)] at \($0.creationSite)" }
+            let activity = service.lifecycle.stopStep.map { " " + $0.activity } ?? ""
             lines.append(
-                "  \(service.path) (\(service.state))" + (described.isEmpty ? "" : ": " + described.joined(separator: ", "))
+                "  \(service.path) (\(service.state))\(activity)"
+                    + (described.isEmpty ? "" : ": " + described.joined(separator: ", "))
             )
         }
         logger.error("\(lines.joined(separator: "\n"))")

@@ -28,6 +28,7 @@ struct Scenario {
         "start-fail": Scenario { AppService(children: [Ticker(), FailingStart()]) },
         "background-crash": Scenario { AppService(children: [Ticker(), CrashingTask()]) },
         "slow-stop": Scenario { AppService(children: [Ticker(), SlowStop()]) },
+        "stuck-task": Scenario { AppService(children: [Ticker(), StuckTask()]) },
         "stall": Scenario { AppService(children: [BlockingService()]) },
         "chatty": Scenario { AppService(children: [Chatty()]) },
         "busy-yielding": Scenario { AppService(children: [BusyYielding()]) },

@@ -1,0 +1,85 @@
+import Logging
+import Synchronization
+
+// The tree part of the storage: parent, children, supervisor, executor, logger and path caches.
+extension ServiceLifecycleState {
+    var children: [any Service] { state.withLock { $0.children } }
+    var parent: (any Service)? { state.withLock { $0.parent } }
+    var supervisor: (any ServiceSupervising)? { state.withLock { $0.supervisor } }
+    var labelOverride: String? { state.withLock { $0.labelOverride } }
+
+    func setParent(_ parent: (any Service)?) {
+        state.withLock { state in
+            state.parent = parent
+            state.cachedLogger = nil
+            state.cachedPath = nil
+        }
+    }
+
+    var cachedPath: String? { state.withLock { $0.cachedPath } }
+
+    func storeCachedPath(_ path: String) {
+        state.withLock { $0.cachedPath = path }
+    }
+
+    func appendChild(_ child: any Service) -> Bool {
+        state.withLock { state in
+            if !state.childIDs.insert(ObjectIdentifier(child)).inserted { return false }
+            state.children.append(child)
+            return true
+        }
+    }
+
+    func removeChild(_ child: any Service) -> Bool {
+        state.withLock { state in
+            guard state.childIDs.remove(ObjectIdentifier(child)) != nil,
+                let index = state.children.firstIndex(where: { $0 === child })
+            else { return false }
+            state.children.remove(at: index)
+            return true
+        }
+    }
+
+    /// Sets (or clears) the supervisor that owns this service: its crashes go to the supervisor instead of
+    /// crashing the whole tree.
+    public func setSupervisor(_ supervisor: (any ServiceSupervising)?) {
+        state.withLock { $0.supervisor = supervisor }
+    }
+
+    /// Sets the task executor this service's tasks (and its descendants', unless they set their own) prefer.
+    /// The Worker sets its instrumented executor on the root.
+    public func setTaskExecutor(_ executor: (any TaskExecutor)?) {
+        state.withLock { $0.taskExecutor = executor }
+    }
+
+    var ownTaskExecutor: (any TaskExecutor)? { state.withLock { $0.taskExecutor } }
+
+    /// Replaces the base logger of this service (descendants without their own logger inherit it).
+    public func setLogger(_ logger: Logger?) {
+        state.withLock { state in
+            state.baseLogger = logger
+            state.cachedLogger = nil
+        }
+    }
+
+    var ownBaseLogger: Logger? { state.withLock { $0.baseLogger } }
+
+    func cachedLogger(path: String) -> Logger? {
+        state.withLock { state in
+            guard let cached = state.cachedLogger, cached.path == path else { return nil }
+            return cached.logger
+        }
+    }
+
+    func storeCachedLogger(_ logger: Logger, path: String) {
+        state.withLock { $0.cachedLogger = (path, logger) }
+    }
+
+    /// Forgets the cached path and logger (the service moved in the tree).
+    func invalidateLoggerCache() {
+        state.withLock { state in
+            state.cachedLogger = nil
+            state.cachedPath = nil
+        }
+    }
+}
