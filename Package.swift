@@ -100,6 +100,12 @@ let package = Package(
             path: "Tests/Fixtures/ModeWorkerFixture",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "ModeWorkerCommandFixture",
+            dependencies: ["Mode", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/Fixtures/ModeWorkerCommandFixture",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ModeCoreTests",
             dependencies: [

@@ -15,7 +15,9 @@ import Glibc
 ///   watchdog (`--blocking-timeout`): never do this in real code.
 ///
 /// Each connection is handled in a task owned by this service, so the console's `ps` lists it and a stall
-/// report names `Worker/AppService/Webserver` and the connection task.
+/// report names `Worker/AppService/Webserver` and the connection task. Connections are kept alive between
+/// requests unless the client sends `Connection: close` (or speaks HTTP/1.0 without `Connection:
+/// keep-alive`): then the response carries `Connection: close` and the server closes the connection.
 actor Webserver: Service {
     let lifecycle = ServiceLifecycleState()
     let cache: PageViewCache
@@ -74,13 +76,22 @@ actor Webserver: Service {
                     case .end:
                         guard let request = head else { continue }
                         let (status, body) = await respond(to: request, peer: connection.channel.remoteAddress)
+                        // `Connection: close`, or HTTP/1.0 without `Connection: keep-alive`: this is the last
+                        // response; say so, and close the connection once it is written.
+                        let keepAlive = request.isKeepAlive
                         var headers = HTTPHeaders()
                         headers.add(name: "Content-Type", value: "application/json")
                         headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+                        if !keepAlive {
+                            headers.add(name: "Connection", value: "close")
+                        } else if request.version == .http1_0 {
+                            headers.add(name: "Connection", value: "keep-alive")
+                        }
                         try await outbound.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
                         try await outbound.write(.body(.byteBuffer(ByteBuffer(string: body))))
                         try await outbound.write(.end(nil))
                         head = nil
+                        if !keepAlive { return }
                     }
                 }
             }

@@ -34,21 +34,28 @@ final class ChildWorker: Sendable {
     private let stderrPipe = Pipe()
     private let stdoutPipe = Pipe()
 
-    static var fixtureURL: URL {
+    static var fixtureURL: URL { fixtureURL(named: "ModeWorkerFixture") }
+
+    /// The fixture executable `name`, built next to the test bundle.
+    static func fixtureURL(named name: String) -> URL {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("ModeWorkerFixture")
+            let candidate = directory.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory.deleteLastPathComponent()
         }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("ModeWorkerFixture")
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
     }
 
     /// Starts `ModeWorkerFixture <scenario> <arguments...>` (the console off unless asked for).
-    init(_ scenario: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
-        process.executableURL = Self.fixtureURL
-        process.arguments = [scenario] + arguments
+    convenience init(_ scenario: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
+        try self.init(executable: "ModeWorkerFixture", arguments: [scenario] + arguments, environment: environment)
+    }
+
+    /// Starts the fixture executable `executable` (e.g. `ModeWorkerCommandFixture`) with `arguments`.
+    init(executable: String, arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = Self.fixtureURL(named: executable)
+        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["SWIFT_BACKTRACE"] = "enable=no"
         env["NO_COLOR"] = "1"

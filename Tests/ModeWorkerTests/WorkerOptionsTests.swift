@@ -6,7 +6,8 @@ import Testing
 @Suite("WorkerOptions")
 struct WorkerOptionsTests {
     private func resolve(_ arguments: [String], _ environment: [String: String] = [:]) throws -> ResolvedWorkerOptions {
-        try WorkerOptions.parse(arguments).resolved(environment: environment)
+        try WorkerOptions.$throwsValidationErrors.withValue(true) { try WorkerOptions.parse(arguments) }
+            .resolved(environment: environment)
     }
 
     /// The error thrown by parsing + resolving, with its message and exit code.
@@ -165,4 +166,43 @@ struct WorkerOptionsTests {
 private struct EmbeddingCommand: ParsableCommand {
     @Option var name: String
     @OptionGroup var worker: WorkerOptions
+}
+
+/// The README's pattern as a real process: an `AsyncParsableCommand` embedding `@OptionGroup WorkerOptions`
+/// (Tests/Fixtures/ModeWorkerCommandFixture) reports a bad value in one line and exits 64.
+@Suite("WorkerOptions in a command (child process)")
+struct WorkerOptionsCommandTests {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws
+        -> (exit: ChildWorker.Exit, output: String)
+    {
+        let child = try ChildWorker(executable: "ModeWorkerCommandFixture", arguments: arguments, environment: environment)
+        let exit = try await child.waitForExit()
+        return (exit, child.output)
+    }
+
+    @Test("a bad flag value: one line naming the flag and the accepted values, exit 64", arguments: [
+        (["--loglevel", "nonsense"], "Error: --loglevel: invalid value 'nonsense' (accepted: trace, debug"),
+        (["--blocking-timeout", "-1"], "Error: --blocking-timeout: invalid value '-1' (accepted: "),
+        (["--port", "1", "--console-port", "70000"], "Error: --console-port: invalid value '70000' (accepted: "),
+    ])
+    func badFlag(arguments: [String], prefix: String) async throws {
+        let (exit, output) = try await Self.run(arguments + ["--no-console"])
+        #expect(exit.status == 64 && !exit.signalled, "\(exit): \(output)")
+        #expect(output.hasPrefix(prefix), "\(output)")
+        #expect(output.filter { $0 == "\n" }.count == 1, "\(output)")
+    }
+
+    @Test("a bad MODE_* variable: one line naming the variable, exit 64")
+    func badVariable() async throws {
+        let (exit, output) = try await Self.run(["--no-console"], environment: ["MODE_SHUTDOWN_TIMEOUT": "0"])
+        #expect(exit.status == 64 && !exit.signalled, "\(exit): \(output)")
+        #expect(output.hasPrefix("Error: MODE_SHUTDOWN_TIMEOUT: invalid value '0' (accepted: "), "\(output)")
+        #expect(output.filter { $0 == "\n" }.count == 1, "\(output)")
+    }
+
+    @Test("good options run the Worker, which the fixture stops at once (exit 0)")
+    func goodOptions() async throws {
+        let (exit, output) = try await Self.run(["--no-console", "--quiet", "--loglevel", "error", "--port", "1"])
+        #expect(exit.status == 0 && !exit.signalled, "\(exit): \(output)")
+    }
 }

@@ -2,6 +2,7 @@
 // printed as one table of ratios.
 //
 //     swift run -c release --package-path Benchmarks mode-compare [--quick] [--no-python] [--no-python-setup]
+//         [--restart-storm-only]
 import Foundation
 import ModeBenchSupport
 
@@ -9,6 +10,41 @@ let arguments = Set(CommandLine.arguments.dropFirst())
 let quick = arguments.contains("--quick")
 let rounds = quick ? 1 : 3
 var table = ComparisonTable()
+
+/// 10,000 restarts inside a real Worker: flat cost and no memory kept per restart (issue 15). It starts a
+/// Worker in this process, so it runs last (or alone, with `--restart-storm-only`).
+func measureRestartStorm() async -> RestartStormBench.Result? {
+    print("measuring a restart storm (10,000 restarts in a Worker) ...")
+    return await RestartStormBench.run(restarts: 10_000)
+}
+
+func addRestartStorm(_ storm: RestartStormBench.Result?, to table: inout ComparisonTable) {
+    guard let storm else {
+        table.notes.append("restart storm: the Worker stopped before the storm finished")
+        return
+    }
+    let ratio = storm.lastThousandMicroseconds / storm.firstThousandMicroseconds
+    table.add("2 restart", "storm in a Worker: µs/restart, first / last 1,000 of 10,000",
+              mode: "\(format(storm.firstThousandMicroseconds, 1)) / \(format(storm.lastThousandMicroseconds, 1))",
+              ratio: "\(format(ratio, 2))x", goal: "last <= 1.5x first", met: ratio <= 1.5)
+    let kept = storm.heapGrowthBytesPerRestart
+    table.add("2 restart", "storm: heap kept / RSS growth, B/restart after the first 1,000",
+              mode: "\(format(kept, 1)) / \(format(storm.rssGrowthBytesPerRestart, 1))",
+              goal: "heap < 64", met: kept < 64)
+    // The goal leaves room for the finished-task history, which compacts its array only when half of it is
+    // dead, so its size swings by up to 1,000 records (~64 B per restart over 9,000) between two samples.
+    table.notes.append(
+        "restart storm heap: \(storm.heapFirstBytes / 1024) KiB after 1 restart, \(storm.heapBaselineBytes / 1024) KiB "
+            + "after 1,000 (finished-task history full), \(storm.heapAfterBytes / 1024) KiB right after 10,000, "
+            + "\(storm.heapSettledBytes / 1024) KiB once the cancelled 100 ms sleeps expired")
+}
+
+if arguments.contains("--restart-storm-only") {
+    let storm = await measureRestartStorm()
+    addRestartStorm(storm, to: &table)
+    print(table.rendered())
+    exit(0)
+}
 
 // MARK: Python mode first (its own process; nothing else runs meanwhile)
 
@@ -206,6 +242,11 @@ _ = ps.run(count: 1)
 let psCost = ps.run(count: 5)
 ps.finish()
 table.add("5 diagnostics", "console ps, 10,000 tasks ms (\(psCost.lines) lines)", mode: format(psCost.microseconds / 1e3))
+
+// MARK: 6. Restart storm (a Worker in this process: last)
+
+let storm = await measureRestartStorm()
+addRestartStorm(storm, to: &table)
 
 // MARK: Report
 

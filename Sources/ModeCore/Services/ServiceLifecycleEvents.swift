@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A process-wide hook that sees every service start, stop, crash and restart: the Worker uses it for
 /// swift-metrics counters. One observer at a time; `nil` by default (no cost beyond a lock read).
 ///
@@ -17,15 +15,15 @@ public enum ServiceLifecycleEvents {
         case restarted(path: String)
     }
 
-    private static let observer = Mutex<(@Sendable (Event) -> Void)?>(nil)
+    private static let observer = LockedFunction<@Sendable (Event) -> Void>()
 
     /// Installs (or removes) the observer. It runs synchronously where the event happens: keep it cheap.
     public static func setObserver(_ newObserver: (@Sendable (Event) -> Void)?) {
-        observer.withLock { $0 = newObserver }
+        observer.store(newObserver)
     }
 
     static func emit(_ event: @autoclosure () -> Event) {
-        guard let current = observer.withLock({ $0 }) else { return }
+        guard let current = observer.load() else { return }
         current(event())
     }
 }

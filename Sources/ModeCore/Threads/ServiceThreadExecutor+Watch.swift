@@ -1,5 +1,3 @@
-import Synchronization
-
 extension ServiceThreadExecutor {
     /// A service thread starting or stopping, for a watchdog (the Worker's stall watchdog registers a
     /// heartbeat for each thread, so a blocking call stuck on it is reported).
@@ -10,7 +8,7 @@ extension ServiceThreadExecutor {
         case stopping(name: String, threadID: Int32?)
     }
 
-    private static let observer = Mutex<(@Sendable (Event) -> Void)?>(nil)
+    private static let observer = LockedFunction<@Sendable (Event) -> Void>()
 
     /// Installs (or removes) the process-wide observer of service threads. One observer at a time.
     ///
@@ -23,11 +21,11 @@ extension ServiceThreadExecutor {
     /// }
     /// ```
     public static func setObserver(_ newObserver: (@Sendable (Event) -> Void)?) {
-        observer.withLock { $0 = newObserver }
+        observer.store(newObserver)
     }
 
     static func emit(_ event: @autoclosure () -> Event) {
-        guard let current = observer.withLock({ $0 }) else { return }
+        guard let current = observer.load() else { return }
         current(event())
     }
 

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ModeCore
 import Synchronization
 
 /// Where ``ModeLogHandler`` writes: standard error, a log file, or any file descriptor.
@@ -46,7 +47,7 @@ public final class LogSink: Sendable {
     public let isTerminal: Bool
 
     private let ownsDescriptor: Bool
-    private let gate = Mutex<(@Sendable (() -> Void) -> Void)?>(nil)
+    private let gate = LockedFunction<@Sendable (() -> Void) -> Void>()
     private let writeLock = Mutex<Void>(())
     private let dropped = Atomic<Int>(0)
 
@@ -110,8 +111,8 @@ public final class LogSink: Sendable {
     /// }
     /// ```
     public var writeGate: (@Sendable (() -> Void) -> Void)? {
-        get { self.gate.withLock { $0 } }
-        set { self.gate.withLock { $0 = newValue } }
+        get { self.gate.load() }
+        set { self.gate.store(newValue) }
     }
 
     /// The number of records that could not be written (the descriptor reported an error other than `EINTR`).

@@ -117,7 +117,8 @@ extension WorkerOptions {
         arguments: [String]? = nil, environment: [String: String]? = nil
     ) -> ResolvedWorkerOptions {
         do {
-            return try Self.parse(arguments).resolved(environment: environment)
+            let parsed = try Self.$throwsValidationErrors.withValue(true) { try Self.parse(arguments) }
+            return try parsed.resolved(environment: environment)
         } catch {
             let code = Self.exitCode(for: error)
             if code == .success {

@@ -3,11 +3,12 @@ import ArgumentParser
 /// The Worker's command-line options, as an options group to embed in your own `@main` command.
 ///
 /// Every option can also be set with an environment variable (`MODE_LOGLEVEL`, ...); a flag given on the
-/// command line wins over the variable, and the variable wins over the default. Values are validated twice:
-/// flags while parsing (``validate()``), variables when ``resolved(environment:)`` merges them. A bad value
-/// gives a one-line error naming the flag or variable and the accepted values, and exit code 64
-/// (`EX_USAGE`, argument-parser's `ExitCode.validationFailure`). The numeric options take the next argument
-/// unconditionally, so `--blocking-timeout -1` reports the bad number rather than a missing value.
+/// command line wins over the variable, and the variable wins over the default. Values are validated while
+/// parsing (``validate()``: flags and the process's variables) and again when ``resolved(environment:)``
+/// merges them. A bad value gives a one-line error naming the flag or variable and the accepted values,
+/// and exit code 64 (`EX_USAGE`, argument-parser's `ExitCode.validationFailure`), also in your own
+/// command. The numeric options take the next argument unconditionally, so `--blocking-timeout -1`
+/// reports the bad number rather than a missing value.
 ///
 /// ```swift
 /// @main struct PageViews: AsyncParsableCommand {
@@ -115,13 +116,34 @@ public struct WorkerOptions: ParsableArguments, Sendable {
     /// ```
     public init() {}
 
-    /// Validates the flags given on the command line (not the environment; see
-    /// ``resolved(environment:)``). argument-parser calls this while parsing.
+    /// Validates the command line and the `MODE_*` variables of the process environment. argument-parser
+    /// calls this while parsing, so a command embedding the options reports a bad value before `run()`.
     ///
     /// ```swift
     /// let options = try WorkerOptions.parse(["--loglevel", "debug"])   // runs validate()
     /// ```
+    ///
+    /// A bad value is reported here, in one line on standard error (`Error: --loglevel: invalid value
+    /// 'nonsense' (accepted: ...)`), and the error thrown is `ExitCode.validationFailure` (64). A
+    /// `ValidationError` would make argument-parser print the embedding command's usage and a "See
+    /// '--help'" line after the message: three lines where one names the flag and the accepted values.
+    /// Unknown options and missing values are argument-parser's own errors, with the command's usage.
     public func validate() throws {
-        _ = try self.resolved(environment: [:])
+        if Self.throwsValidationErrors {
+            // The caller resolves with the environment it chooses and reports errors itself.
+            _ = try self.resolved(environment: [:])
+            return
+        }
+        do {
+            _ = try self.resolved()
+        } catch let error as ValidationError {
+            LogSink.standardError().write("Error: \(error.message)\n")
+            throw ExitCode.validationFailure
+        }
     }
+
+    /// Set by callers that report the error themselves (``parseOrExit(arguments:environment:)``, tests):
+    /// ``validate()`` then throws the `ValidationError` instead of printing it. A task-local rather than a
+    /// parameter because argument-parser calls `validate()` itself.
+    @TaskLocal package static var throwsValidationErrors = false
 }

@@ -34,6 +34,7 @@ struct Scenario {
         "busy-yielding": Scenario { AppService(children: [BusyYielding()]) },
         "block-until-dumped": Scenario { AppService(children: [DumpTarget()]) },
         "supervised": Scenario { Scenario.supervisedRoot() },
+        "restart-storm": Scenario { Scenario.restartStormRoot() },
         "crash-unwrap": Scenario { AppService(children: [Ticker(), Crasher()]) },
         "chatty-crash": Scenario { AppService(children: [Chatty(), Crasher()]) },
         "nio-stall": Scenario(makeRoot: { AppService(children: [LoopBlocker(loop: NIOStall.group.next())]) }) {
