@@ -68,13 +68,7 @@ final class WorkerRuntime: Sendable {
             watchServiceThreads(heartbeats)
             var configuration = StallWatchdog.Configuration()
             configuration.timeout = timeout
-            configuration.attributeTask = { address in
-                TaskRegistry.shared.liveTask(runtimeAddress: address).map { record in
-                    TaskAttribution(
-                        taskID: record.id, taskName: record.name, servicePath: record.servicePath,
-                        creationSite: record.creationSite)
-                }
-            }
+            configuration.attributeTask = { query in attribute(query, registry: TaskRegistry.shared) }
             let metrics = WorkerMetrics.shared
             let candidate = StallWatchdog(
                 configuration: configuration, heartbeats: heartbeats, logger: Logger(label: "mode.watchdog"),
@@ -175,23 +169,49 @@ final class WorkerRuntime: Sendable {
         }
     }
 
+    /// Keeps ``TaskAttributionTable`` (read by the crash handler) in step with the registry, and makes stack
+    /// captures read the task id that child tasks and `Task {}` inherit.
     private static func attributeTasks() {
         let table = TaskAttributionTable.shared
-        TaskRegistry.shared.setObserver { event in
+        let registry = TaskRegistry.shared
+        StackCapture.readScope(TaskRegistry.$currentTaskID)
+        registry.setObserver { event in
             switch event {
             case .started(let record):
                 guard let address = record.runtimeAddress else { return }
-                table.register(
-                    taskAddress: address,
-                    TaskAttribution(
-                        taskID: record.id, taskName: record.name, servicePath: record.servicePath,
-                        creationSite: record.creationSite
-                    )
-                )
+                table.register(taskAddress: address, attribution(of: record))
             case .ended(let record):
-                if let address = record.runtimeAddress { table.unregister(taskAddress: address) }
+                guard let address = record.runtimeAddress else { return }
+                // A scope (a hook run inside a task) ends: the task it ran in owns the address again.
+                if let outer = registry.liveTask(runtimeAddress: address) {
+                    table.register(taskAddress: address, attribution(of: outer))
+                } else {
+                    table.unregister(taskAddress: address)
+                }
             }
         }
+    }
+
+    static func attribution(of record: TaskRecord, createdTask: RunningTask.Relation? = nil) -> TaskAttribution {
+        TaskAttribution(
+            taskID: record.id, taskName: record.name, servicePath: record.servicePath,
+            creationSite: record.creationSite, createdTask: createdTask)
+    }
+
+    /// Names the owner of stalled code: the registered task (or scope) running at the running task's address
+    /// when it was seen running; else the task whose id the running task inherited (it is a child task or a
+    /// `Task {}` created in it); without a capture, the task at the executor's job address when it was seen.
+    static func attribute(_ query: TaskAttributionQuery, registry: TaskRegistry) -> TaskAttribution? {
+        if let running = query.runningTask {
+            if let own = registry.record(runtimeAddress: running.address, runningAt: query.taskSeenNanoseconds) {
+                return attribution(of: own)
+            }
+            return running.scopeID.flatMap { registry.record(id: $0) }
+                .map { attribution(of: $0, createdTask: running.relation) }
+        }
+        return query.jobAddress
+            .flatMap { registry.record(runtimeAddress: $0, runningAt: query.jobSeenNanoseconds) }
+            .map { attribution(of: $0) }
     }
 
     private static func startConsole(
@@ -224,6 +244,7 @@ final class WorkerRuntime: Sendable {
         try? console?.shutdown()
         watchdog?.stop()
         TaskRegistry.shared.setObserver(nil)
+        StackCapture.readScope(nil)
         ServiceLifecycleEvents.setObserver(nil)
         ServiceThreadExecutor.setObserver(nil)
         if graceful { executor.shutdown() }
