@@ -36,6 +36,7 @@ struct Scenario {
             $0.watch(eventLoopGroup: NIOStall.group, name: "fixture-nio")
         },
         "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
+        "attribution": Scenario(makeRoot: Scenario.attributionRoot, configure: Scenario.attributionConfigure),
     ]
 }
 
