@@ -53,11 +53,11 @@ public struct TaskAttributionQuery: Sendable, Hashable {
         }
         switch running.relation {
         case .asyncLetChild, .groupChild:
-            return "a child task of a task that no service created (Task.detached, or a task started outside "
-                + "swift-mode's task API)"
+            return "a child task of a task created outside any service task (Task.detached, the main task, "
+                + "a library's task): no swift-mode task id to inherit"
         case .unstructured:
-            return "a task that no service created: Task.detached inherits no task-locals, so it carries no "
-                + "service (nor does a task started outside swift-mode's task API)"
+            return "a task created outside any service task: it inherits no swift-mode task id "
+                + "(Task.detached, the main task, a library's task)"
         }
     }
 }
