@@ -46,6 +46,7 @@ struct StallAttributionTests {
     }
 
     static let cells: [Cell] = serviceCells("class", "ClassCells") + [
+        Cell(name: "class.issue-12", service: "Worker/AppService/ClassCells", task: "issue-12 (id "),
         Cell(name: "class.main-actor", service: "Worker/AppService/ClassCells", task: "main (id ",
              knownIssue: mainActorGap, anyThread: true),
     ] + serviceCells("actor", "ActorCells") + [

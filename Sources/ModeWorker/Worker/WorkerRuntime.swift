@@ -68,7 +68,7 @@ final class WorkerRuntime: Sendable {
             watchServiceThreads(heartbeats)
             var configuration = StallWatchdog.Configuration()
             configuration.timeout = timeout
-            configuration.attributeTask = { query in attribute(query, registry: TaskRegistry.shared) }
+            configuration.attributeTask = { query in RegistryAttribution.attribute(query, registry: .shared) }
             let metrics = WorkerMetrics.shared
             let candidate = StallWatchdog(
                 configuration: configuration, heartbeats: heartbeats, logger: Logger(label: "mode.watchdog"),
@@ -179,39 +179,17 @@ final class WorkerRuntime: Sendable {
             switch event {
             case .started(let record):
                 guard let address = record.runtimeAddress else { return }
-                table.register(taskAddress: address, attribution(of: record))
+                table.register(taskAddress: address, RegistryAttribution.attribution(of: record))
             case .ended(let record):
                 guard let address = record.runtimeAddress else { return }
                 // A scope (a hook run inside a task) ends: the task it ran in owns the address again.
                 if let outer = registry.liveTask(runtimeAddress: address) {
-                    table.register(taskAddress: address, attribution(of: outer))
+                    table.register(taskAddress: address, RegistryAttribution.attribution(of: outer))
                 } else {
                     table.unregister(taskAddress: address)
                 }
             }
         }
-    }
-
-    static func attribution(of record: TaskRecord, createdTask: RunningTask.Relation? = nil) -> TaskAttribution {
-        TaskAttribution(
-            taskID: record.id, taskName: record.name, servicePath: record.servicePath,
-            creationSite: record.creationSite, createdTask: createdTask)
-    }
-
-    /// Names the owner of stalled code: the registered task (or scope) running at the running task's address
-    /// when it was seen running; else the task whose id the running task inherited (it is a child task or a
-    /// `Task {}` created in it); without a capture, the task at the executor's job address when it was seen.
-    static func attribute(_ query: TaskAttributionQuery, registry: TaskRegistry) -> TaskAttribution? {
-        if let running = query.runningTask {
-            if let own = registry.record(runtimeAddress: running.address, runningAt: query.taskSeenNanoseconds) {
-                return attribution(of: own)
-            }
-            return running.scopeID.flatMap { registry.record(id: $0) }
-                .map { attribution(of: $0, createdTask: running.relation) }
-        }
-        return query.jobAddress
-            .flatMap { registry.record(runtimeAddress: $0, runningAt: query.jobSeenNanoseconds) }
-            .map { attribution(of: $0) }
     }
 
     private static func startConsole(

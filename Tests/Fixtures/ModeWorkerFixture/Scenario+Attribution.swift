@@ -31,7 +31,7 @@ enum AttributionCells {
     static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Every cell in the order it runs (the onStop cells last, in stop order).
-    static let order: [String] = kindCells("class") + ["class.main-actor"] + kindCells("actor") + [
+    static let order: [String] = kindCells("class") + ["class.issue-12", "class.main-actor"] + kindCells("actor") + [
         "actor.isolated", "detached", "thread.task", "nio.actor", "nio.closure", "actor.onStop", "class.onStop",
     ]
 
@@ -189,6 +189,16 @@ final class ClassCells: Service {
     let lifecycle = ServiceLifecycleState()
     var tasks: [ServiceTask] {
         serviceCellTasks("class", service: self) + [
+            // Issue 12's report: a final class's task that sleeps, then blocks in usleep (which the capture
+            // signal may cut short, ending the task right after the capture). Not released by the test.
+            .task("issue-12") {
+                await AttributionCells.gate.turn("class.issue-12")
+                try await Task.sleep(for: .milliseconds(300))
+                Worker.writeFixtureError(
+                    "Attribution cell class.issue-12 blocking on tid \(ThreadInventory.currentThreadID())\n")
+                usleep(2_000_000)
+                AttributionCells.gate.finish("class.issue-12")
+            },
             // Code on the main actor runs outside the service's isolation: one cell covers both kinds.
             .task("main") {
                 await AttributionCells.gate.turn("class.main-actor")
