@@ -14,19 +14,21 @@ struct StallAttributionResolverTests {
         return id
     }
 
+    /// A query seen at `seen` (both the running task and the job).
+    static func query(_ running: RunningTask?, job: UInt?, seen: UInt64) -> TaskAttributionQuery {
+        TaskAttributionQuery(runningTask: running, taskSeenNanoseconds: seen, jobAddress: job, jobSeenNanoseconds: seen)
+    }
+
     @Test("a task that ended after it was seen running is still named (the capture's signal can end it)")
     func endedAfterSeen() {
         let registry = TaskRegistry()
         let id = Self.started(registry, "blocker", at: 0x1000)
         let seen = TaskRegistry.monotonicNanoseconds()
         registry.markEnded(id: id, outcome: .finished)
-        let byTask = TaskAttributionQuery(
-            runningTask: RunningTask(address: 0x1000, relation: .unstructured, scopeID: id),
-            taskSeenNanoseconds: seen, jobAddress: 0x1000, jobSeenNanoseconds: seen)
+        let byTask = Self.query(RunningTask(address: 0x1000, relation: .unstructured, scopeID: id), job: 0x1000,
+                                seen: seen)
         #expect(RegistryAttribution.attribute(byTask, registry: registry)?.taskID == id)
-        let byJob = TaskAttributionQuery(runningTask: nil, taskSeenNanoseconds: seen, jobAddress: 0x1000,
-                                         jobSeenNanoseconds: seen)
-        let attribution = RegistryAttribution.attribute(byJob, registry: registry)
+        let attribution = RegistryAttribution.attribute(Self.query(nil, job: 0x1000, seen: seen), registry: registry)
         #expect(attribution?.servicePath == "app/cache" && attribution?.taskName == "blocker")
     }
 
@@ -38,12 +40,10 @@ struct StallAttributionResolverTests {
         registry.markEnded(id: first, outcome: .finished)
         let second = Self.started(registry, "second", at: 0x2000)
         let seenSecond = TaskRegistry.monotonicNanoseconds()
-        func query(_ seen: UInt64) -> TaskAttributionQuery {
-            TaskAttributionQuery(runningTask: nil, taskSeenNanoseconds: seen, jobAddress: 0x2000,
-                                 jobSeenNanoseconds: seen)
-        }
-        #expect(RegistryAttribution.attribute(query(seenFirst), registry: registry)?.taskID == first)
-        #expect(RegistryAttribution.attribute(query(seenSecond), registry: registry)?.taskID == second)
+        let atFirst = RegistryAttribution.attribute(Self.query(nil, job: 0x2000, seen: seenFirst), registry: registry)
+        let atSecond = RegistryAttribution.attribute(Self.query(nil, job: 0x2000, seen: seenSecond), registry: registry)
+        #expect(atFirst?.taskID == first)
+        #expect(atSecond?.taskID == second)
     }
 
     @Test("a child task or Task {} is named after the task whose id it inherited", arguments: [
@@ -53,9 +53,8 @@ struct StallAttributionResolverTests {
         let registry = TaskRegistry()
         let parent = Self.started(registry, "children", at: 0x3000)
         let now = TaskRegistry.monotonicNanoseconds()
-        let query = TaskAttributionQuery(
-            runningTask: RunningTask(address: 0x4000, relation: relation, scopeID: parent),
-            taskSeenNanoseconds: now, jobAddress: 0x4000, jobSeenNanoseconds: now)
+        let running = RunningTask(address: 0x4000, relation: relation, scopeID: parent)
+        let query = Self.query(running, job: 0x4000, seen: now)
         let attribution = RegistryAttribution.attribute(query, registry: registry)
         #expect(attribution?.taskID == parent)
         #expect(attribution?.createdTask == relation)
@@ -65,10 +64,7 @@ struct StallAttributionResolverTests {
     func reasons() {
         let registry = TaskRegistry()
         let now = TaskRegistry.monotonicNanoseconds()
-        func query(_ running: RunningTask?) -> TaskAttributionQuery {
-            TaskAttributionQuery(runningTask: running, taskSeenNanoseconds: now, jobAddress: 0x5000,
-                                 jobSeenNanoseconds: now)
-        }
+        func query(_ running: RunningTask?) -> TaskAttributionQuery { Self.query(running, job: 0x5000, seen: now) }
         let detached = query(RunningTask(address: 0x5000, relation: .unstructured))
         #expect(RegistryAttribution.attribute(detached, registry: registry) == nil)
         #expect(detached.unattributedReason(captured: true).contains("Task.detached"))
@@ -88,11 +84,12 @@ struct StallAttributionResolverTests {
             let address = try #require(TaskRegistry.currentTaskAddress())
             let inner = await registry.withScope("onStart", servicePath: "app/cache") {
                 (registry.record(runtimeAddress: address, runningAt: TaskRegistry.monotonicNanoseconds())?.name,
-                 TaskRegistry.currentTaskID.flatMap { registry.record(id: $0)?.name })
+                 TaskRegistry.currentTaskID.flatMap { registry.record(id: $0)?.name },
+                 registry.liveTask(runtimeAddress: address)?.name)
             }
-            #expect(inner.0 == "onStart" && inner.1 == "onStart")
+            #expect(inner.0 == "onStart" && inner.1 == "onStart" && inner.2 == "onStart")
             let after = registry.record(runtimeAddress: address, runningAt: TaskRegistry.monotonicNanoseconds())
-            #expect(after?.name == "lifecycle")
+            #expect(after?.name == "lifecycle" && registry.liveTask(runtimeAddress: address)?.name == "lifecycle")
         }.task
         await observed.value
         #expect(registry.finishedTasks().contains { $0.name == "onStart" && $0.servicePath == "app/cache" })
