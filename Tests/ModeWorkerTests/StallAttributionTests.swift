@@ -110,7 +110,10 @@ struct StallAttributionTests {
                 }
             }
             if let knownIssue = cell.knownIssue {
-                withKnownIssue("cell \(cell.name): \(knownIssue)", isIntermittent: true) { check() }
+                // Hooks fail every time until Service+Lifecycle scopes them (then this reports the known issue as
+                // not recorded: drop `knownIssue` from the hook cells); the main-actor cell fails only when the
+                // heartbeat's thread is not the blocked one.
+                withKnownIssue("cell \(cell.name): \(knownIssue)", isIntermittent: cell.anyThread) { check() }
             } else {
                 check()
             }
