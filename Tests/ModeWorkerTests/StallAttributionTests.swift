@@ -134,7 +134,7 @@ struct StallAttributionTests {
     }
 
     /// The `Blocking detected` record after `marker` whose headline contains `headline`, up to its
-    /// `executor:` line (so its attribution lines are complete).
+    /// `executor:` line (so its attribution lines are complete); the symbolicated part of a split report.
     static func reportText(in output: String, after marker: String, headline: String) -> String? {
         guard let start = output.range(of: marker) else { return nil }
         var rest = output[start.upperBound...]
@@ -144,7 +144,9 @@ struct StallAttributionTests {
             let lineEnd = rest[found.upperBound...].firstIndex(of: "\n") ?? rest.endIndex
             if rest[lineStart..<lineEnd].contains(headline) {
                 guard let executor = rest[lineEnd...].range(of: "\n  executor: ") else { return nil }
-                return String(rest[lineStart..<executor.lowerBound])
+                let record = rest[lineStart..<executor.lowerBound]
+                // A core part (symbols late) is completed by its symbolicated part, which has `created at`.
+                if !record.contains(", core part (") { return String(record) }
             }
             rest = rest[lineEnd...]
         }
