@@ -198,7 +198,7 @@ static uintptr_t c_mode_request_fps[C_MODE_MAX_FRAMES];
 static uintptr_t c_mode_request_async[C_MODE_MAX_FRAMES];
 static int c_mode_request_async_count;
 static int c_mode_request_async_after;
-static uintptr_t c_mode_request_task;
+static c_mode_task_clues c_mode_request_task;
 
 // The Swift task running on the calling thread (a thread-local read in the concurrency runtime, safe in a
 // signal handler). Weak: the C target links without Swift concurrency.
@@ -240,7 +240,7 @@ static void c_mode_sigprof_handler(int sig, siginfo_t *info, void *uc) {
                 c_mode_request_unwinder = unwinder;
                 // The job an executor started may have switched inline to another task (a task group's parent
                 // resumed by its finishing child): the runtime's current task is the one whose code runs.
-                c_mode_request_task = c_mode_current_swift_task();
+                c_mode_task_clues_read(&c_mode_request_task);
                 c_mode_request_async_count = 0;
                 c_mode_request_async_after = -1;
                 if (unwinder == C_MODE_UNWINDER_LIBUNWIND) {
@@ -386,9 +386,9 @@ int c_mode_capture_thread(int32_t tid, int64_t timeout_ns, uintptr_t *frames, in
 
 int c_mode_capture_thread_async(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count,
                                 int *unwinder, int *errno_out, uintptr_t *async_frames, int async_max,
-                                int *async_count, int *async_after, uintptr_t *task_out) {
+                                int *async_count, int *async_after, c_mode_task_clues *task_out) {
     *async_count = 0;
-    if (task_out) *task_out = 0;
+    if (task_out) memset(task_out, 0, sizeof *task_out);
     *async_after = -1;
     *count = 0;
     *unwinder = C_MODE_UNWINDER_NONE;

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "c_mode_task_clues.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -59,10 +61,11 @@ int c_mode_capture_thread(int32_t tid, int64_t timeout_ns, uintptr_t *frames, in
 
 /// c_mode_capture_thread plus the async callers: when a frame `*async_after` belongs to a Swift async function,
 /// `*async_count` continuation addresses of its callers (innermost first) are copied to `async_frames`.
-/// Candidates only: callers validate them by symbol (a continuation of an async function).
+/// Candidates only: callers validate them by symbol (a continuation of an async function). `*task_out` receives
+/// the clues of the task running on the thread (see c_mode_task_clues.h).
 int c_mode_capture_thread_async(int32_t tid, int64_t timeout_ns, uintptr_t *frames, int max, int *count,
                                 int *unwinder, int *errno_out, uintptr_t *async_frames, int async_max,
-                                int *async_count, int *async_after, uintptr_t *task_out);
+                                int *async_count, int *async_after, c_mode_task_clues *task_out);
 
 /// The Swift task running on the calling thread (`swift_task_getCurrent`), 0 outside a task or when the
 /// concurrency runtime is absent. Async-signal-safe (a thread-local read).

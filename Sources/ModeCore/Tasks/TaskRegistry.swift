@@ -43,6 +43,8 @@ public final class TaskRegistry: Sendable {
     private struct State {
         var nextID: UInt64 = 1
         var live: [UInt64: Entry] = [:]
+        /// Live task ids by runtime address, innermost last (a scope opened inside a task shares its address).
+        var byAddress: [UInt: [UInt64]] = [:]
         var history: [TaskRecord] = []
         var historyStart = 0
         var historyLimit: Int
@@ -97,9 +99,10 @@ public final class TaskRegistry: Sendable {
         }
     }
 
-    /// The live task whose runtime identity is `address` (see ``TaskRecord/runtimeAddress``).
+    /// The live task whose runtime identity is `address` (see ``TaskRecord/runtimeAddress``); the innermost
+    /// scope when a scope is open in that task. O(1).
     public func liveTask(runtimeAddress address: UInt) -> TaskRecord? {
-        state.withLock { state in state.live.values.first { $0.record.runtimeAddress == address }?.record }
+        state.withLock { state in state.byAddress[address]?.last.flatMap { state.live[$0]?.record } }
     }
 
     /// Number of live tasks.
@@ -206,6 +209,12 @@ public final class TaskRegistry: Sendable {
     /// Records that the task started running, with its runtime identity.
     public func markStarted(id: UInt64, runtimeAddress: UInt?) {
         let (record, observer) = state.withLock { state -> (TaskRecord?, (@Sendable (Event) -> Void)?) in
+            if let previous = state.live[id]?.record.runtimeAddress, previous != runtimeAddress {
+                Self.unindex(id, at: previous, &state)
+            }
+            if let runtimeAddress, let entry = state.live[id], entry.record.runtimeAddress != runtimeAddress {
+                state.byAddress[runtimeAddress, default: []].append(id)
+            }
             state.live[id]?.record.runtimeAddress = runtimeAddress
             return (state.live[id]?.record, state.observer)
         }
@@ -218,6 +227,7 @@ public final class TaskRegistry: Sendable {
         let mono = Self.monotonicNanoseconds()
         let (record, observer) = state.withLock { state -> (TaskRecord?, (@Sendable (Event) -> Void)?) in
             guard var entry = state.live.removeValue(forKey: id) else { return (nil, nil) }
+            if let address = entry.record.runtimeAddress { Self.unindex(id, at: address, &state) }
             switch outcome {
             case .finished: entry.record.state = .finished
             case .cancelled: entry.record.state = .cancelled
@@ -234,6 +244,12 @@ public final class TaskRegistry: Sendable {
             return (entry.record, state.observer)
         }
         if let record, let observer { observer(.ended(record)) }
+    }
+
+    private static func unindex(_ id: UInt64, at address: UInt, _ state: inout State) {
+        guard var ids = state.byAddress[address] else { return }
+        ids.removeAll { $0 == id }
+        state.byAddress[address] = ids.isEmpty ? nil : ids
     }
 
     private static func trimHistory(_ state: inout State) {

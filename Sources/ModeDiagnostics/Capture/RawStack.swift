@@ -24,7 +24,10 @@ public struct RawStack: Sendable, Equatable {
     /// The Swift task that was running on the thread when it was captured (the runtime's current task, read
     /// in the signal handler), `nil` outside a task. More exact than the executor's job address: a job can
     /// switch inline to another task (a task group's parent resumed by its last child).
-    public var swiftTask: UInt? = nil
+    public var swiftTask: UInt? { runningTask?.address }
+    /// The Swift task that was running on the thread, with how it was created and the task-local that names
+    /// its service task (see ``RunningTask``); `nil` outside a task or when the stack was not captured by signal.
+    public var runningTask: RunningTask? = nil
 
     /// Creates a stack from addresses you captured elsewhere.
     ///

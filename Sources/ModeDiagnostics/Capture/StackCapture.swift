@@ -99,7 +99,7 @@ public enum StackCapture {
         var sendErrno: Int32 = 0
         var asyncCount: Int32 = 0
         var asyncAfter: Int32 = -1
-        var task: UInt = 0
+        var task = c_mode_task_clues()
         let capacity = Int(C_MODE_MAX_FRAMES)
         let frames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
         let asyncFrames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
@@ -127,7 +127,7 @@ public enum StackCapture {
             throw StackCaptureError(code: .failed, message: "rt_tgsigqueueinfo failed: errno \(sendErrno)")
         }
         var stack = makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: true)
-        stack.swiftTask = task == 0 ? nil : task
+        stack.runningTask = RunningTask(task)
         if asyncCount > 0 && asyncAfter >= 0 {
             stack.asyncCallers = Array(UnsafeBufferPointer(start: asyncFrames, count: Int(asyncCount)))
             stack.asyncCallersFollowFrame = Int(asyncAfter)
@@ -151,7 +151,23 @@ public enum StackCapture {
         defer { buffer.deallocate() }
         let count = c_mode_capture_current(Int32(1 + max(0, skipping)), buffer, Int32(capacity), &unwinder)
         let addresses = Array(UnsafeBufferPointer(start: buffer, count: Int(max(0, count))))
-        return makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: false)
+        var stack = makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: false)
+        var clues = c_mode_task_clues()
+        c_mode_task_clues_read(&clues)
+        stack.runningTask = RunningTask(clues)
+        return stack
+    }
+
+    /// Makes every capture also read `local` in the captured thread's task (``RunningTask/scopeID``): a task
+    /// id that child tasks and `Task {}` inherit, so a stall in them can be attributed to the task that
+    /// created them. One task-local at a time; the Worker registers `TaskRegistry.$currentTaskID`.
+    ///
+    /// ```swift
+    /// enum Work { @TaskLocal static var id: UInt64? }
+    /// StackCapture.readScope(Work.$id)
+    /// ```
+    public static func readScope(_ local: TaskLocal<UInt64?>?) {
+        c_mode_task_clues_set_scope_key(local.map { UnsafeRawPointer(Unmanaged.passUnretained($0).toOpaque()) })
     }
 
     private static func makeStack(_ addresses: [UInt], unwinder: Unwinder, exactPC: Bool) -> RawStack {

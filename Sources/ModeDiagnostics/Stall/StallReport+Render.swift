@@ -30,10 +30,15 @@ extension StallReport {
         }
         if let task {
             lines.append("  service: \(task.servicePath ?? "-")")
-            lines.append("  task: \(task.taskName)" + (task.taskID.map { " (id \($0))" } ?? ""))
+            var taskLine = "  task: \(task.taskName)" + (task.taskID.map { " (id \($0))" } ?? "")
+            if task.createdTask != nil { taskLine += ", \(task.createdTaskDescription)" }
+            lines.append(taskLine)
             if let site = task.creationSite { lines.append("  created at: \(site)") }
         } else {
-            lines.append("  service: - (job not registered by a service)")
+            lines.append("  service: - (\(unattributedReason ?? "job not registered by a service"))")
+            if let taskEntry {
+                lines.append("  created at: \(taskEntry), the task's entry function read from the stack")
+            }
         }
         var executorLine = "  executor: \(executor)"
         if let jobAddress { executorLine += ", job \(jobAddress)" }
@@ -91,5 +96,30 @@ extension StallReport {
         case "Z": "zombie"
         default: "unknown"
         }
+    }
+}
+
+extension StallReport {
+    /// The entry function of the task a stack runs in, `symbol at file:line`: the outermost application frame
+    /// inside the runtime's job entry, thunks skipped. For a task created by a closure (`Task.detached { … }`)
+    /// it is that closure, so its line is where the task was created. `nil` when no such frame is known.
+    ///
+    /// ```swift
+    /// let entry = StallReport.taskEntry(of: frames)   // "closure #1 in Jobs.spawn() at Jobs.swift:12"
+    /// ```
+    public static func taskEntry(of frames: [StackFrame]) -> String? {
+        let runtime = frames.firstIndex { $0.module?.hasPrefix("libswift_Concurrency") == true } ?? frames.count
+        let entry = frames[..<runtime].last { frame in
+            guard let symbol = frame.symbol, let file = frame.file, file != "<compiler-generated>",
+                !file.hasSuffix("/<compiler-generated>") else { return false }
+            if let module = frame.module, StallWatchdog.systemModulePrefixes.contains(where: module.hasPrefix) {
+                return false
+            }
+            return !symbol.hasPrefix("partial apply") && !symbol.hasPrefix("thunk for")
+                && !symbol.hasPrefix("reabstraction thunk")
+        }
+        guard let entry, let symbol = entry.symbol, let file = entry.file else { return nil }
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        return "\(name):\(entry.line ?? 0) (\(symbol))"
     }
 }

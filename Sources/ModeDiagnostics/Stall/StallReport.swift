@@ -81,8 +81,14 @@ public struct StallReport: Sendable, Codable, Equatable {
     public var site: String
     /// Address of the running job (for task jobs, the task), `0x…`; nil for heartbeat stalls.
     public var jobAddress: String?
-    /// The task and service that own the job, from ``TaskAttributionTable``.
+    /// The task and service that own the stalled code (see ``TaskAttributionQuery``).
     public var task: TaskAttribution?
+    /// Why ``task`` is `nil`: no task ran on the thread, a detached task, … (see
+    /// `Diagnostics/Runbooks/reading-a-stall-report.md`).
+    public var unattributedReason: String?
+    /// For an unattributed task, its entry function as the stack shows it (`closure #1 in Jobs.spawn() at
+    /// Jobs.swift:12`): where the `Task.detached { … }` was written. The runtime records no creation site.
+    public var taskEntry: String?
     /// Which unwinder produced ``frames``.
     public var unwinder: Unwinder
     /// Why the stack is degraded or missing (libunwind absent, capture timed out, …).
@@ -100,7 +106,8 @@ public struct StallReport: Sendable, Codable, Equatable {
     public init(formatVersion: Int = 1, kind: Kind, reportID: UInt64, timestamp: String, processID: Int32,
                 thread: ThreadInfo, source: String, executor: String, busyMilliseconds: Int64,
                 timeoutMilliseconds: Int64, repeatIndex: Int = 0, suppressedSinceLastReport: Int = 0, site: String,
-                jobAddress: String? = nil, task: TaskAttribution? = nil, unwinder: Unwinder,
+                jobAddress: String? = nil, task: TaskAttribution? = nil, unattributedReason: String? = nil,
+                taskEntry: String? = nil, unwinder: Unwinder,
                 captureNote: String? = nil, frames: [StackFrame], captureMicroseconds: Int64? = nil,
                 symbolicationMicroseconds: Int64? = nil, part: Part? = nil) {
         self.formatVersion = formatVersion
@@ -118,6 +125,8 @@ public struct StallReport: Sendable, Codable, Equatable {
         self.site = site
         self.jobAddress = jobAddress
         self.task = task
+        self.unattributedReason = unattributedReason
+        self.taskEntry = taskEntry
         self.unwinder = unwinder
         self.captureNote = captureNote
         self.frames = frames

@@ -31,9 +31,10 @@ extension StallWatchdog {
         public var watchesActivitySlots: Bool
         /// Which activity slots to watch. Default: all (every thread that runs jobs through an instrumented path).
         public var threadFilter: @Sendable (ThreadActivity) -> Bool
-        /// Names the task at a runtime address (the running Swift task or the stalled job), consulted before
-        /// ``TaskAttributionTable``. The Worker answers from its task registry. Default: `nil`.
-        public var attributeTask: (@Sendable (UInt) -> TaskAttribution?)? = nil
+        /// Names the task and service that own the stalled code, from what the capture saw (the running task,
+        /// its inherited task id) and the executor's job, consulted before ``TaskAttributionTable``. The Worker
+        /// answers from its task registry. Default: `nil`.
+        public var attributeTask: (@Sendable (TaskAttributionQuery) -> TaskAttribution?)? = nil
 
         /// Creates a configuration; see each property for its default.
         public init(timeout: Duration = .seconds(10), repeatAfter: Duration? = nil, pollInterval: Duration? = nil,

@@ -29,6 +29,10 @@ extension StallWatchdog {
         var note: String?
         var captureTime: Duration?
         let detectedAt = clock.now
+        // The stalled job was running at the poll that detected it; the running task, just before the capture.
+        let nowNanoseconds = ThreadActivity.monotonicNanoseconds
+        let pollAge = stall.busySince.advanced(by: stall.busyFor).duration(to: detectedAt)
+        let jobSeen = nowNanoseconds &- UInt64(max(0, StallReport.microseconds(pollAge))) &* 1_000
         if tid > 0 {
             do {
                 raw = try StackCapture.capture(threadID: tid, timeout: configuration.captureTimeout)
@@ -40,12 +44,12 @@ extension StallWatchdog {
             note = "the executor has not run a heartbeat yet: its thread is unknown"
         }
         if let rawNote = raw?.note { note = note.map { "\($0); \(rawNote)" } ?? rawNote }
-        // Name the task now, while it is certainly alive: the stall may end (and its task be unregistered)
-        // before the report is symbolicated.
-        let resolve: (UInt) -> TaskAttribution? = { [configuration] address in
-            configuration.attributeTask?(address) ?? TaskAttributionTable.shared.lookup(taskAddress: address)
-        }
-        let task = (raw?.swiftTask).flatMap(resolve) ?? stall.job.flatMap(resolve)
+        // Name the task now. The capture may itself end the stall (and the task: a sleep interrupted by the
+        // signal returns), so the resolver matches a task that was alive when it was seen running, not now.
+        let query = TaskAttributionQuery(
+            runningTask: raw?.runningTask, taskSeenNanoseconds: nowNanoseconds, jobAddress: stall.job,
+            jobSeenNanoseconds: jobSeen)
+        let task = configuration.attributeTask?(query) ?? Self.lookUpInTable(query)
         // module+offset needs no debug info: the core part, and the rate-limiting site (the first frame
         // outside the C library and the runtimes, as module+offset; `site(of:)` takes the first non-system
         // frame's symbol when dladdr named one).
@@ -80,6 +84,7 @@ extension StallWatchdog {
             timeoutMilliseconds: StallReport.milliseconds(configuration.timeout), repeatIndex: stall.repeatIndex,
             suppressedSinceLastReport: suppressed, site: rawSite,
             jobAddress: stall.job.map { "0x" + String($0, radix: 16) }, task: task,
+            unattributedReason: task == nil ? query.unattributedReason(captured: raw != nil) : nil,
             unwinder: raw?.unwinder ?? .none, captureNote: note, frames: rawFrames,
             captureMicroseconds: captureTime.map(StallReport.microseconds), part: .core)
         let due = Self.reportDeadline(kind: kind, detectedAt: detectedAt, busyFor: stall.busyFor,
@@ -97,6 +102,13 @@ extension StallWatchdog {
             return state.nextReportID
         }
         Symbolicator.shared.submit { [self, raw] in finishReport(reportID, raw: raw) }
+    }
+
+    /// The default attribution: ``TaskAttributionTable``'s entry for the running task, else for the job (the
+    /// running task alone when it is known: a job can switch inline to another task).
+    static func lookUpInTable(_ query: TaskAttributionQuery) -> TaskAttribution? {
+        if let running = query.runningTask { return TaskAttributionTable.shared.lookup(taskAddress: running.address) }
+        return query.jobAddress.flatMap { TaskAttributionTable.shared.lookup(taskAddress: $0) }
     }
 
     /// When a report is due: `timeout × 1.1` after its job started (a repeat: 10 % of the timeout after its
@@ -125,6 +137,7 @@ extension StallWatchdog {
             var report = pending.core
             report.frames = raw == nil ? report.frames : frames
             report.site = Self.site(of: report.frames, fallback: report.site)
+            if report.task == nil, raw?.runningTask != nil { report.taskEntry = StallReport.taskEntry(of: frames) }
             report.symbolicationMicroseconds = symbolicationTime.map(StallReport.microseconds)
             report.part = pending.coreLogged ? .symbolicated : nil
             log(report)

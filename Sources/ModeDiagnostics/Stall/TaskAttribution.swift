@@ -17,13 +17,29 @@ public struct TaskAttribution: Sendable, Codable, Equatable, Hashable {
     public var servicePath: String?
     /// Where the task was created (`#fileID:#line`).
     public var creationSite: String?
+    /// When the stalled code ran not in the named task itself but in a task created inside it: an `async let`
+    /// or task-group child, or a `Task {}` (``RunningTask/Relation/unstructured``). `nil` for the task itself.
+    public var createdTask: RunningTask.Relation?
 
     /// Creates an attribution.
-    public init(taskID: UInt64? = nil, taskName: String, servicePath: String? = nil, creationSite: String? = nil) {
+    public init(taskID: UInt64? = nil, taskName: String, servicePath: String? = nil, creationSite: String? = nil,
+                createdTask: RunningTask.Relation? = nil) {
         self.taskID = taskID
         self.taskName = taskName
         self.servicePath = servicePath
         self.creationSite = creationSite
+        self.createdTask = createdTask
+    }
+
+    /// How ``createdTask`` reads in a report: `in an async let child task`, `in a task-group child task`,
+    /// `in a Task {} created in it`; empty for the task itself.
+    public var createdTaskDescription: String {
+        switch createdTask {
+        case nil: ""
+        case .asyncLetChild: "in an async let child task"
+        case .groupChild: "in a task-group child task"
+        case .unstructured: "in a Task {} created in it"
+        }
     }
 
     /// One-line form, also what the crash handler reads: `service/path task-name (file:line)`.
@@ -31,6 +47,7 @@ public struct TaskAttribution: Sendable, Codable, Equatable, Hashable {
         var parts: [String] = []
         if let servicePath { parts.append(servicePath) }
         parts.append(taskName)
+        if createdTask != nil { parts.append("(\(createdTaskDescription))") }
         if let creationSite { parts.append("(\(creationSite))") }
         return parts.joined(separator: " ")
     }

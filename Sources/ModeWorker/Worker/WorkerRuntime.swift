@@ -75,13 +75,7 @@ final class WorkerRuntime: Sendable {
             watchServiceThreads(heartbeats)
             var configuration = StallWatchdog.Configuration()
             configuration.timeout = timeout
-            configuration.attributeTask = { address in
-                TaskRegistry.shared.liveTask(runtimeAddress: address).map { record in
-                    TaskAttribution(
-                        taskID: record.id, taskName: record.name, servicePath: record.servicePath,
-                        creationSite: record.creationSite)
-                }
-            }
+            configuration.attributeTask = { query in RegistryAttribution.attribute(query, registry: .shared) }
             let metrics = WorkerMetrics.shared
             let candidate = StallWatchdog(
                 configuration: configuration, heartbeats: heartbeats, logger: Logger(label: "mode.watchdog"),
@@ -185,21 +179,25 @@ final class WorkerRuntime: Sendable {
         }
     }
 
+    /// Keeps ``TaskAttributionTable`` (read by the crash handler) in step with the registry, and makes stack
+    /// captures read the task id that child tasks and `Task {}` inherit.
     private static func attributeTasks() {
         let table = TaskAttributionTable.shared
-        TaskRegistry.shared.setObserver { event in
+        let registry = TaskRegistry.shared
+        StackCapture.readScope(TaskRegistry.$currentTaskID)
+        registry.setObserver { event in
             switch event {
             case .started(let record):
                 guard let address = record.runtimeAddress else { return }
-                table.register(
-                    taskAddress: address,
-                    TaskAttribution(
-                        taskID: record.id, taskName: record.name, servicePath: record.servicePath,
-                        creationSite: record.creationSite
-                    )
-                )
+                table.register(taskAddress: address, RegistryAttribution.attribution(of: record))
             case .ended(let record):
-                if let address = record.runtimeAddress { table.unregister(taskAddress: address) }
+                guard let address = record.runtimeAddress else { return }
+                // A scope (a hook run inside a task) ends: the task it ran in owns the address again.
+                if let outer = registry.liveTask(runtimeAddress: address) {
+                    table.register(taskAddress: address, RegistryAttribution.attribution(of: outer))
+                } else {
+                    table.unregister(taskAddress: address)
+                }
             }
         }
     }
@@ -234,6 +232,7 @@ final class WorkerRuntime: Sendable {
         try? console?.shutdown()
         watchdog?.stop()
         TaskRegistry.shared.setObserver(nil)
+        StackCapture.readScope(nil)
         ServiceLifecycleEvents.setObserver(nil)
         ServiceThreadExecutor.setObserver(nil)
         if graceful { executor.shutdown() }

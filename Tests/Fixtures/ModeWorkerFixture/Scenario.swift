@@ -44,6 +44,7 @@ struct Scenario {
         "app-logging": .appLogging,
         "metadata-provider": .metadataProvider,
         "run-once": Scenario.runOnce,
+        "attribution": Scenario(makeRoot: Scenario.attributionRoot, configure: Scenario.attributionConfigure),
     ]
 }
 

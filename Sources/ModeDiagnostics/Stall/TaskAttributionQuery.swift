@@ -1,0 +1,63 @@
+/// What the watchdog knows about the code a stalled thread runs, to find the task and service that own it.
+///
+/// ``StallWatchdog/Configuration/attributeTask`` answers it (the Worker answers from its task registry); the
+/// default answer is ``TaskAttributionTable``'s entry for ``RunningTask/address`` or ``jobAddress``.
+///
+/// Times are `CLOCK_MONOTONIC` nanoseconds (``ThreadActivity/monotonicNanoseconds``): a task that ended after
+/// it was seen running (the stall ended just after the capture) is still the owner, and a later task at the
+/// same address is not.
+///
+/// ```swift
+/// configuration.attributeTask = { query in
+///     query.runningTask.flatMap { myTasks[$0.scopeID ?? 0] }
+/// }
+/// ```
+public struct TaskAttributionQuery: Sendable, Hashable {
+    /// The Swift task running on the thread, read in the capture signal handler; `nil` when no task ran
+    /// there or the stack was not captured by signal.
+    public var runningTask: RunningTask?
+    /// When ``runningTask`` was certainly running: just before the capture signal was sent.
+    public var taskSeenNanoseconds: UInt64
+    /// The job the executor started on the thread (for a task job, the task's address); `nil` for a
+    /// heartbeat stall.
+    public var jobAddress: UInt?
+    /// When ``jobAddress`` was certainly running: the poll that detected the stall.
+    public var jobSeenNanoseconds: UInt64
+
+    /// Creates a query.
+    public init(runningTask: RunningTask?, taskSeenNanoseconds: UInt64, jobAddress: UInt?, jobSeenNanoseconds: UInt64) {
+        self.runningTask = runningTask
+        self.taskSeenNanoseconds = taskSeenNanoseconds
+        self.jobAddress = jobAddress
+        self.jobSeenNanoseconds = jobSeenNanoseconds
+    }
+
+    /// Why no owner can be named, when the resolver found none: the line a stall report prints after
+    /// `service: -`.
+    ///
+    /// ```swift
+    /// print(query.unattributedReason(captured: true))
+    /// ```
+    public func unattributedReason(captured: Bool) -> String {
+        guard let running = runningTask else {
+            if !captured {
+                return jobAddress == nil
+                    ? "the stack was not captured, so the running task is unknown"
+                    : "job not registered by a service, and the stack was not captured to read its task"
+            }
+            return "no Swift task was running on the thread: a closure run by an event loop, a dispatch queue "
+                + "or a thread of its own belongs to no task, hence to no service"
+        }
+        if let scope = running.scopeID {
+            return "its service task (id \(scope)) is no longer in the task registry's history"
+        }
+        switch running.relation {
+        case .asyncLetChild, .groupChild:
+            return "a child task of a task created outside any service task (Task.detached, the main task, "
+                + "a library's task): no swift-mode task id to inherit"
+        case .unstructured:
+            return "a task created outside any service task: it inherits no swift-mode task id "
+                + "(Task.detached, the main task, a library's task)"
+        }
+    }
+}
