@@ -37,6 +37,9 @@ struct StallWatchdogPipelineTests {
         async throws
     {
         let capture = LogCapture()
+        // A symbolicator of the test's own: holding its thread blocks nobody else (other suites wait on the
+        // shared one from the cooperative pool).
+        let symbolicator = Symbolicator()
         let executor = InstrumentedTaskExecutor(threadCount: 2, namePrefix: "blind-exec-")
         defer { executor.shutdown() }
         let reports = StallEventLog<StallReport>()
@@ -55,7 +58,7 @@ struct StallWatchdogPipelineTests {
             onStallEnded: { end in
                 order.append("end \(end.threadID)")
                 ends.append(end)
-            })
+            }, symbolicator: symbolicator)
         try watchdog.start()
         defer { watchdog.stop() }
 
@@ -65,7 +68,7 @@ struct StallWatchdogPipelineTests {
         // Whatever happens below, the shared symbolication thread is given back (other suites need it).
         defer { if !released.value.exchange(true, ordering: .sequentiallyConsistent) { symbolication.signal() } }
         let holding = StallFlag()
-        Symbolicator.shared.submit {
+        symbolicator.submit {
             holding.value.store(true, ordering: .sequentiallyConsistent)
             symbolication.wait()
         }
@@ -107,7 +110,7 @@ struct StallWatchdogPipelineTests {
         await first.value
         await second.value
         // Both ends were measured by the watchdog (queued behind the held thread) before the gate opens.
-        try await Self.waitUntil("both ends are queued") { Symbolicator.shared.pendingWork >= 4 }
+        try await Self.waitUntil("both ends are queued") { symbolicator.pendingWork >= 4 }
         // Keep the lines from being logged for a while: an end measured when its line is logged would be
         // at least 1.5 s longer than the block.
         let endedAt = clock.now

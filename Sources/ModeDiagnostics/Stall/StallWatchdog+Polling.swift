@@ -75,7 +75,7 @@ extension StallWatchdog {
         case .ended(let stall, let total):
             // Measured now (the true duration); logged after the stall's report, which may still be
             // symbolicating: both go through the symbolication thread, in order.
-            Symbolicator.shared.submit { [self] in logEnd(stall, total: total) }
+            symbolicator.submit { [self] in logEnd(stall, total: total) }
         }
     }
 

@@ -101,7 +101,7 @@ extension StallWatchdog {
             }
             return state.nextReportID
         }
-        Symbolicator.shared.submit { [self, raw] in finishReport(reportID, raw: raw) }
+        symbolicator.submit { [self, raw] in finishReport(reportID, raw: raw) }
     }
 
     /// The default attribution: ``TaskAttributionTable``'s entry for the running task, else for the job (the
@@ -129,7 +129,7 @@ extension StallWatchdog {
         var symbolicationTime: Duration?
         if let raw {
             let started = clock.now
-            frames = Symbolicator.shared.symbolicate(raw)
+            frames = symbolicator.symbolicate(raw)
             symbolicationTime = started.duration(to: clock.now)
         }
         let report: StallReport? = reportOrder.withLock { _ in

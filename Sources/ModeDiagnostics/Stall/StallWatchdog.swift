@@ -42,6 +42,8 @@ public final class StallWatchdog: Sendable {
     let logger: Logger
     let onStall: (@Sendable (StallReport) -> Void)?
     let onStallEnded: (@Sendable (StallEnd) -> Void)?
+    /// Symbolicates the reports and logs them, on its own thread (``Symbolicator/shared`` unless given).
+    let symbolicator: Symbolicator
     let clock = ContinuousClock()
     let state: Mutex<State>
     let wakeup = DispatchSemaphore(value: 0)
@@ -77,15 +79,18 @@ public final class StallWatchdog: Sendable {
     ///     symbolication thread (`mode-symbols`), which builds and logs reports while the watchdog polls on.
     ///   - onStallEnded: called on the symbolication thread when a reported stall finishes, after its report
     ///     (count and duration metrics).
+    ///   - symbolicator: the symbolicator whose thread builds and logs the reports. Default:
+    ///     ``Symbolicator/shared``, whose caches the console and thread dumps share.
     public init(configuration: Configuration = Configuration(), heartbeats: HeartbeatMonitor? = nil,
                 logger: Logger = Logger(label: "mode.watchdog"),
                 onStall: (@Sendable (StallReport) -> Void)? = nil,
-                onStallEnded: (@Sendable (StallEnd) -> Void)? = nil) {
+                onStallEnded: (@Sendable (StallEnd) -> Void)? = nil, symbolicator: Symbolicator = .shared) {
         self.configuration = configuration
         self.heartbeats = heartbeats
         self.logger = logger
         self.onStall = onStall
         self.onStallEnded = onStallEnded
+        self.symbolicator = symbolicator
         let detector = StallDetector<ContinuousClock>(
             timeout: configuration.timeout, repeatAfter: configuration.effectiveRepeatAfter,
             pollInterval: configuration.effectivePollInterval, rateLimitWindow: configuration.rateLimitWindow)
@@ -105,7 +110,7 @@ public final class StallWatchdog: Sendable {
     public func start() throws {
         guard configuration.timeout > .zero else { return }
         try StackCapture.install()
-        if !isRunning { Symbolicator.shared.warmUp() }
+        if !isRunning { symbolicator.warmUp() }
         state.withLock { state in
             guard state.thread == nil else { return }
             state.stopping = false
