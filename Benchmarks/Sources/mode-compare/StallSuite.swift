@@ -28,8 +28,12 @@ enum StallSuite {
                       met: count > 0 && quantile(delays.firstRecord, 0.99) <= budget)
             table.add(suite, "\(name): complete, by the record's own timestamp ms med/p99",
                       mode: "\(format(quantile(delays.completeByTimestamp, 0.5), 0)) / \(format(quantile(delays.completeByTimestamp, 0.99), 0))")
+            table.add(suite, "\(name): reports naming service and task", mode: "\(delays.attributed) of \(count)",
+                      goal: "all", met: count > 0 && delays.attributed == count)
             let busy = delays.busy
-            table.add(suite, "\(name): busy-for figure ms min/max", mode: busy.isEmpty ? "-" : "\(busy.min()!) / \(busy.max()!)",
+            let exact = busy.filter { $0 == Int(timeoutMs) }.count
+            table.add(suite, "\(name): busy-for figure ms min/max (exactly T)",
+                      mode: busy.isEmpty ? "-" : "\(busy.min()!) / \(busy.max()!) (\(exact) of \(busy.count))",
                       goal: "= \(format(timeoutMs, 0)) (exact)", met: !busy.isEmpty && busy.allSatisfy { $0 == Int(timeoutMs) })
         }
         if let python {

@@ -29,6 +29,8 @@ public struct StallBench: Sendable {
         public var busy: [Int] = []
         /// Reports logged in two parts (core, then symbolicated).
         public var split = 0
+        /// Reports naming the benchmark's service and task.
+        public var attributed = 0
     }
 
     /// Everything the suite measured.
@@ -246,7 +248,7 @@ public struct StallBench: Sendable {
             var seen = Seen()
             var ended = false
             for record in lines[from...].compactMap(StallBenchRecord.init) {
-                if record.isStallReport, record.metadata["mode.task"] == "stall-bench" {
+                if record.isStallReport {
                     if seen.first == nil { seen.first = record }
                     guard record.reportID == seen.first?.reportID else { continue }
                     switch record.metadata["mode.stall.part"] {
@@ -266,5 +268,8 @@ public struct StallBench: Sendable {
         if let stamp = complete.epochMilliseconds { delays.completeByTimestamp.append(stamp - realtime / 1e6) }
         if let busy = first.metadata["mode.stall.busy_ms"].flatMap({ Int($0) }) { delays.busy.append(busy) }
         if seen.split { delays.split += 1 }
+        if complete.metadata["mode.task"] == "stall-bench", complete.metadata["mode.service"] == "Worker/StallBenchService" {
+            delays.attributed += 1
+        }
     }
 }

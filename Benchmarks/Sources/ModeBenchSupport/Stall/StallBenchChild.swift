@@ -78,7 +78,7 @@ final class StallBenchService: Service {
         StallBenchChild.emit("serving")
         // Parked threads, so that `stacks` and the USR1 dump see as many threads as a real server (~25).
         while Self.threadCount() < paddingThreads {
-            let thread = Thread { while true { sleep(3600) } }
+            let thread = Thread { while true { Glibc.sleep(3600) } }
             thread.name = "bench-parked"
             thread.start()
             while thread.isExecuting == false { usleep(100) }

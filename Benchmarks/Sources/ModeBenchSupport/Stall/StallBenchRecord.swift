@@ -24,6 +24,8 @@ struct StallBenchRecord {
         self.message = message
         var metadata: [String: String] = [:]
         for (key, value) in object["metadata"] as? [String: Any] ?? [:] { metadata[key] = "\(value)" }
+        // The JSON format lifts `mode.service` out of the metadata into "service".
+        if let service = object["service"] as? String { metadata["mode.service"] = service }
         self.metadata = metadata
         epochMilliseconds = (object["time"] as? String).flatMap(Self.epochMilliseconds(iso8601:))
         arrivalNanoseconds = line.arrivalNanoseconds
