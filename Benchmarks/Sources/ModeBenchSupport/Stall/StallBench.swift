@@ -41,6 +41,9 @@ public struct StallBench: Sendable {
         public var blockMilliseconds = 600
         /// First reports of fresh processes.
         public var first = Delays()
+        /// First reports of fresh processes that block only once idle (RSS settled: the symbolication warm-up
+        /// started by the watchdog is over).
+        public var firstAfterIdle = Delays()
         /// Later reports in one running process (distinct sites, so rate limiting does not apply).
         public var later = Delays()
         /// Worker start (`Worker.run()` called) to serving (`onStarted` of the service), ms, watchdog off / on.
@@ -105,6 +108,20 @@ public struct StallBench: Sendable {
                 try measureBlock(child, site: 0, milliseconds: results.blockMilliseconds, into: &results.first)
             } catch {
                 results.errors.append("fresh process \(index): \(error)")
+            }
+        }
+
+        let idleProcesses = quick ? 3 : 10
+        progress("stall suite: first reports of \(idleProcesses) fresh processes blocking once idle ...")
+        for index in 0..<idleProcesses {
+            do {
+                let child = try spawn(timeout: results.timeout)
+                defer { child.stop() }
+                _ = try child.waitForEvent("serving")
+                _ = child.settledResidentKiB()
+                try measureBlock(child, site: 0, milliseconds: results.blockMilliseconds, into: &results.firstAfterIdle)
+            } catch {
+                results.errors.append("fresh idle process \(index): \(error)")
             }
         }
 
