@@ -163,10 +163,23 @@ async def blocking(count, timeout, block):
             if "Blocking detected" in record.getMessage():
                 stamps.append(time.monotonic())
 
+    class Detector(BlockingDetector):
+        """mode's detector, except that an alarm outside the benchmark's blocks (the loop re-armed late on a
+        loaded machine: a false alarm) is counted instead of raising Blocking inside the event loop's select(),
+        which would end asyncio.run."""
+        blocking = False
+        false_alarms = 0
+
+        def _on_alarm(self, signum, frame):
+            if self.blocking:
+                super()._on_alarm(signum, frame)
+            Detector.false_alarms += 1
+            self._reset_signal()
+
     detector_logger = logging.getLogger("mode.debug")
     detector_logger.addHandler(Stamp())
     detector_logger.propagate = False
-    detector = BlockingDetector(timeout)
+    detector = Detector(timeout)
     await detector.start()
     await asyncio.sleep(timeout)
     rng = random.Random(7)
@@ -177,15 +190,18 @@ async def blocking(count, timeout, block):
         await asyncio.sleep(rng.uniform(0.05, timeout))
         seen = len(stamps)
         t0 = time.monotonic()
+        detector.blocking = True
         try:
             time.sleep(block)
         except Blocking:
             interrupted += 1
+        finally:
+            detector.blocking = False
         if len(stamps) > seen:
             delays.append(stamps[seen] - t0)
     await detector.stop()
     return {"suite": "blocking", "timeout_s": timeout, "block_s": block, "count": count, "reported": len(delays),
-            "interrupted": interrupted, "delays_s": delays}
+            "interrupted": interrupted, "false_alarms": Detector.false_alarms, "delays_s": delays}
 
 
 async def main(args):

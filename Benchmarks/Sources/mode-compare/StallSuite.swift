@@ -43,8 +43,10 @@ enum StallSuite {
             let reported = python["reported"] as? Int ?? 0
             let blocks = python["count"] as? Int ?? 0
             let interrupted = python["interrupted"] as? Int ?? 0
+            let falseAlarms = python["false_alarms"] as? Int ?? 0
             table.add(suite, "Python BlockingDetector (T 0.5 s, sleep 0.6 s) delay ms min/med/p99/max",
-                      mode: "", peer: "py \(spread(pyDelays)); \(reported)/\(blocks) reported, \(interrupted) blocks cut short")
+                      mode: "", peer: "py \(spread(pyDelays)); \(reported)/\(blocks) reported, \(interrupted) blocks cut short, "
+                          + "\(falseAlarms) alarms outside blocks")
         }
         let mib = { (kib: Int) in Double(kib) / 1024 }
         let idleDelta = mib(results.idleOnKiB - results.idleOffKiB)
