@@ -28,12 +28,16 @@ enum StallSuite {
             table.add(suite, "\(name): delay to first record ms (\(delays.split) of \(count) split core+symbols)",
                       mode: spread(delays.firstRecord), goal: "p99 <= \(format(budget, 0))",
                       met: count > 0 && quantile(delays.firstRecord, 0.99) <= budget)
+            for path in delays.outlierLogs { table.notes.append("\(name): a first record more than 1.5 s after the block began; the child's output is in \(path)") }
             if name.hasSuffix("once idle") { continue }
             table.add(suite, "\(name): complete, by the record's own timestamp ms med/p99",
                       mode: "\(format(quantile(delays.completeByTimestamp, 0.5), 0)) / \(format(quantile(delays.completeByTimestamp, 0.99), 0))")
             table.add(suite, "\(name): reports naming service and task", mode: "\(delays.attributed) of \(count)",
                       goal: "all", met: count > 0 && delays.attributed == count)
             let busy = delays.busy
+            let totals = delays.totals
+            table.add(suite, "\(name): Blocking ended figure ms min/med/max (block \(results.blockMilliseconds) ms)",
+                      mode: totals.isEmpty ? "-" : "\(totals.min()!) / \(Int(quantile(totals.map(Double.init), 0.5))) / \(totals.max()!)")
             let exact = busy.filter { $0 == Int(timeoutMs) }.count
             table.add(suite, "\(name): busy-for figure ms min/max (exactly T)",
                       mode: busy.isEmpty ? "-" : "\(busy.min()!) / \(busy.max()!) (\(exact) of \(busy.count))",

@@ -31,6 +31,10 @@ public struct StallBench: Sendable {
         public var split = 0
         /// Reports naming the benchmark's service and task.
         public var attributed = 0
+        /// `Blocking ended … was busy for` figures (`mode.stall.total_ms`), ms.
+        public var totals: [Int] = []
+        /// Child logs kept because the first record of a report came more than 1.5 s after the block began.
+        public var outlierLogs: [String] = []
     }
 
     /// Everything the suite measured.
@@ -260,10 +264,9 @@ public struct StallBench: Sendable {
         guard fields.count >= 4, let realtime = Double(fields[2]), let start = UInt64(fields[3]) else {
             throw ConsoleLineClient.Failure(description: "bad block-start line: \(fields)")
         }
-        struct Seen { var first: StallBenchRecord?; var complete: StallBenchRecord?; var split = false }
+        struct Seen { var first: StallBenchRecord?; var complete: StallBenchRecord?; var end: StallBenchRecord?; var split = false }
         let seen = try child.wait(for: "the report of the block at site \(site)", timeout: 60) { lines -> Seen? in
             var seen = Seen()
-            var ended = false
             for record in lines[from...].compactMap(StallBenchRecord.init) {
                 if record.isStallReport {
                     if seen.first == nil { seen.first = record }
@@ -273,10 +276,10 @@ public struct StallBench: Sendable {
                     default: seen.complete = record
                     }
                 } else if record.isStallEnd, record.reportID != nil, record.reportID == seen.first?.reportID {
-                    ended = true
+                    seen.end = record
                 }
             }
-            return ended && seen.complete != nil ? seen : nil
+            return seen.end != nil && seen.complete != nil ? seen : nil
         }
         _ = try child.waitForEvent("block-end", after: from, timeout: 60)
         guard let first = seen.first, let complete = seen.complete else { return }
@@ -285,6 +288,12 @@ public struct StallBench: Sendable {
         if let stamp = complete.epochMilliseconds { delays.completeByTimestamp.append(stamp - realtime / 1e6) }
         if let busy = first.metadata["mode.stall.busy_ms"].flatMap({ Int($0) }) { delays.busy.append(busy) }
         if seen.split { delays.split += 1 }
+        if let total = seen.end?.metadata["mode.stall.total_ms"].flatMap({ Int($0) }) { delays.totals.append(total) }
+        if first.arrivalNanoseconds &- start > 1_500_000_000 {
+            let path = NSTemporaryDirectory() + "stallbench-late-\(child.pid)-site\(site).log"
+            let text = child.lines.map { "\($0.arrivalNanoseconds) \($0.stream) \($0.text)" }.joined(separator: "\n")
+            if (try? text.write(toFile: path, atomically: true, encoding: .utf8)) != nil { delays.outlierLogs.append(path) }
+        }
         if complete.metadata["mode.task"] == "stall-bench", complete.metadata["mode.service"] == "Worker/StallBenchService" {
             delays.attributed += 1
         }
