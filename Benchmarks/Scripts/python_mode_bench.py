@@ -148,8 +148,64 @@ async def timer(interval, ticks, work):
             "max_s": ordered[-1], "drift_s": lateness[-1]}
 
 
+async def blocking(count, timeout, block):
+    """mode.debug.BlockingDetector: a coroutine blocks the loop with time.sleep(block); the delay is from the
+    block's start to the detector's 'Blocking detected' log record (time.monotonic = CLOCK_MONOTONIC). The
+    detector's SIGALRM handler raises Blocking inside the sleep, so a reported block is cut short."""
+    import logging
+    import random
+    from mode.debug import Blocking, BlockingDetector
+
+    stamps = []
+
+    class Stamp(logging.Handler):
+        def emit(self, record):
+            if "Blocking detected" in record.getMessage():
+                stamps.append(time.monotonic())
+
+    class Detector(BlockingDetector):
+        """mode's detector, except that an alarm outside the benchmark's blocks (the loop re-armed late on a
+        loaded machine: a false alarm) is counted instead of raising Blocking inside the event loop's select(),
+        which would end asyncio.run."""
+        blocking = False
+        false_alarms = 0
+
+        def _on_alarm(self, signum, frame):
+            if self.blocking:
+                super()._on_alarm(signum, frame)
+            Detector.false_alarms += 1
+            self._reset_signal()
+
+    detector_logger = logging.getLogger("mode.debug")
+    detector_logger.addHandler(Stamp())
+    detector_logger.propagate = False
+    detector = Detector(timeout)
+    await detector.start()
+    await asyncio.sleep(timeout)
+    rng = random.Random(7)
+    delays = []
+    interrupted = 0
+    for _ in range(count):
+        # Blocks start at varying phases of the detector's re-arm cycle (every 0.96 x timeout).
+        await asyncio.sleep(rng.uniform(0.05, timeout))
+        seen = len(stamps)
+        t0 = time.monotonic()
+        detector.blocking = True
+        try:
+            time.sleep(block)
+        except Blocking:
+            interrupted += 1
+        finally:
+            detector.blocking = False
+        if len(stamps) > seen:
+            delays.append(stamps[seen] - t0)
+    await detector.stop()
+    return {"suite": "blocking", "timeout_s": timeout, "block_s": block, "count": count, "reported": len(delays),
+            "interrupted": interrupted, "false_alarms": Detector.false_alarms, "delays_s": delays}
+
+
 async def main(args):
-    suites = set(args) or {"tree", "restart", "timer"}
+    suites = set(args) or {"tree", "restart", "timer", "blocking"}
     out = []
     if "tree" in suites:
         for count in (100, 1000, 10000):
@@ -161,6 +217,8 @@ async def main(args):
     if "timer" in suites:
         out.append(await timer(0.010, 300, 0.0))
         out.append(await timer(0.200, 15, 0.020))
+    if "blocking" in suites:
+        out.append(await blocking(30, 0.5, 0.6))
     for line in out:
         print(json.dumps(line), flush=True)
 

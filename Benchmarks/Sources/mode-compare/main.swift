@@ -2,11 +2,17 @@
 // printed as one table of ratios.
 //
 //     swift run -c release --package-path Benchmarks mode-compare [--quick] [--no-python] [--no-python-setup]
-//         [--restart-storm-only]
+//         [--trees-only | --stalls-only | --restart-storm-only]
 import Foundation
 import ModeBenchSupport
 
+// The stall suite's child processes are this program, re-executed.
+if CommandLine.arguments.dropFirst().first == "--stall-child" {
+    await StallBenchChild.run(arguments: CommandLine.arguments)
+}
+
 let arguments = Set(CommandLine.arguments.dropFirst())
+let stallsOnly = arguments.contains("--stalls-only")
 let quick = arguments.contains("--quick")
 let rounds = quick ? 1 : 3
 var table = ComparisonTable()
@@ -54,7 +60,7 @@ if !arguments.contains("--no-python") {
     let (located, how) = PythonMode.locate(install: !arguments.contains("--no-python-setup"))
     if let located {
         print("measuring Python mode (\(how)) ...")
-        python = located.run(quick ? ["tree", "timer"] : [])
+        python = located.run(stallsOnly ? ["blocking"] : quick ? ["tree", "timer", "blocking"] : [])
         let version = python.first { $0["suite"] as? String == "version" }
         pythonNote = "Python mode measured in this run: mode-streaming \(version?["mode"] ?? "?") on Python "
             + "\(version?["python"] ?? "?") (\(how))"
@@ -66,6 +72,14 @@ table.notes.append(pythonNote)
 
 @MainActor func pythonRow(_ suite: String, where match: ([String: Any]) -> Bool) -> [String: Any]? {
     python.first { $0["suite"] as? String == suite && match($0) }
+}
+
+if stallsOnly {
+    StallSuite.measure(into: &table, python: pythonRow("blocking") { _ in true }, quick: quick)
+    table.notes.append(machineNote())
+    print("")
+    print(table.rendered())
+    exit(0)
 }
 
 // MARK: 1. Service tree start+stop
@@ -243,18 +257,29 @@ let psCost = ps.run(count: 5)
 ps.finish()
 table.add("5 diagnostics", "console ps, 10,000 tasks ms (\(psCost.lines) lines)", mode: format(psCost.microseconds / 1e3))
 
-// MARK: 6. Restart storm (a Worker in this process: last)
+// MARK: 6. Stall watchdog (child processes)
+
+StallSuite.measure(into: &table, python: pythonRow("blocking") { _ in true }, quick: quick)
+
+// MARK: 7. Restart storm (a Worker in this process: last)
 
 let storm = await measureRestartStorm()
 addRestartStorm(storm, to: &table)
 
 // MARK: Report
 
-let info = ProcessInfo.processInfo
-table.notes.append("machine: \(info.activeProcessorCount) CPUs, \(cpuModel()), \(info.operatingSystemVersionString)")
+table.notes.append(machineNote())
 table.notes.append("SG = swift-service-lifecycle 2.13.0 ServiceGroup (nested groups for trees); medians of \(rounds) rounds")
 print("")
 print(table.rendered())
+
+func machineNote() -> String {
+    let info = ProcessInfo.processInfo
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
+        .joined(separator: " ") ?? "?"
+    return "machine: \(info.activeProcessorCount) CPUs, \(cpuModel()), \(info.operatingSystemVersionString); "
+        + "load average at the end \(load); \(Date())"
+}
 
 func cpuModel() -> String {
     guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
