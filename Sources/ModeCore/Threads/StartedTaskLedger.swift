@@ -34,7 +34,7 @@ struct StartedTaskLedger {
 
     /// Looks at a job being enqueued. Returns finished tasks to release outside the executor's lock.
     mutating func observe(_ job: UnownedJob, onOwnThread: Bool) -> [AnyObject] {
-        guard TaskRuntime.isTask(job) else { return [] }
+        guard TaskRuntime.isUsable, TaskRuntime.isTask(job) else { return [] }
         let key = UInt(bitPattern: TaskRuntime.pointer(of: job))
         guard tasks[key] == nil else { return [] }
         let id = TaskRuntime.taskID(of: job)

@@ -7,9 +7,36 @@ import Darwin
 /// The few Swift concurrency runtime entry points a ``ServiceThread`` needs to find and cancel the tasks
 /// started on its thread. They are exported ABI of `libswift_Concurrency` (the runtime's own Swift code
 /// calls them); there is no public API that names the task behind an `ExecutorJob`.
+///
+/// They are private runtime interfaces, so they are used only behind a self-check (``isUsable``), run once per
+/// process on first use: on a runtime where they do not behave as expected, a ``ServiceThread``'s stop falls
+/// back to cancelling the tasks the service API tracks (mode's sweep of untracked tasks is skipped).
 enum TaskRuntime {
     /// `JobKind::Task` in the low byte of the job flags: the job *is* an `AsyncTask`.
     private static let taskKind = 0
+
+    /// Whether the entry points behave on the running runtime: checked once, on a probe task of our own
+    /// (its job kind, a non-zero id distinct from another task's, and cancellation seen both ways).
+    static let isUsable: Bool = selfCheck()
+
+    private static func selfCheck() -> Bool {
+        guard runtimeSymbol("swift_task_cancel") != nil, runtimeSymbol("swift_task_isCancelled") != nil else {
+            return false
+        }
+        let probe = Task.detached { while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) } }
+        let other = Task.detached {}
+        defer { probe.cancel() }
+        // A `Task` handle is the task's reference (one pointer): the runtime's AsyncTask, which is its job.
+        let pointer = unsafeBitCast(probe, to: UnsafeRawPointer.self)
+        let otherPointer = unsafeBitCast(other, to: UnsafeRawPointer.self)
+        let job = unsafeBitCast(pointer, to: UnownedJob.self)
+        guard isTask(job), isTask(unsafeBitCast(otherPointer, to: UnownedJob.self)) else { return false }
+        let id = taskID(of: job)
+        guard id != 0, id != taskID(of: unsafeBitCast(otherPointer, to: UnownedJob.self)) else { return false }
+        guard !isCancelled(pointer), !probe.isCancelled else { return false }
+        cancel(pointer)
+        return probe.isCancelled && isCancelled(pointer)
+    }
 
     static func isTask(_ job: UnownedJob) -> Bool {
         swiftTaskGetJobFlags(job) & 0xFF == taskKind
