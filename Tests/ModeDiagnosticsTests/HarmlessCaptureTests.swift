@@ -1,4 +1,3 @@
-import CModeSupport
 import Dispatch
 import Foundation
 import ModeDiagnostics

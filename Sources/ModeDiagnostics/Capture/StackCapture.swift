@@ -107,25 +107,14 @@ public enum StackCapture {
         if let stack = try captureBlocked(threadID: threadID) { return stack }
         let (seconds, attoseconds) = timeout.components
         let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
-        var count: Int32 = 0
-        var unwinder: Int32 = 0
         var sendErrno: Int32 = 0
-        var asyncCount: Int32 = 0
-        var asyncAfter: Int32 = -1
         var task: UInt = 0
-        let capacity = Int(C_MODE_MAX_FRAMES)
-        let frames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
-        let asyncFrames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
-        defer {
-            frames.deallocate()
-            asyncFrames.deallocate()
-        }
+        var output = ThreadCaptureBuffers()
+        let capacity = Int32(ThreadCaptureBuffers.capacity)
         let result = c_mode_capture_thread_async(
-            threadID, nanoseconds, frames, Int32(capacity), &count, &unwinder, &sendErrno, asyncFrames,
-            Int32(capacity), &asyncCount, &asyncAfter, &task)
-        let addresses = Array(UnsafeBufferPointer(start: frames, count: Int(max(0, count))))
-        count = result
-        switch count {
+            threadID, nanoseconds, output.frames, capacity, &output.count, &output.unwinder, &sendErrno,
+            output.asyncFrames, capacity, &output.asyncCount, &output.asyncAfter, &task)
+        switch result {
         case Int32(C_MODE_CAPTURE_OK): break
         case Int32(C_MODE_CAPTURE_NOT_INSTALLED):
             throw StackCaptureError(code: .notInstalled, message: "the SIGPROF handler is not installed")
@@ -139,49 +128,33 @@ public enum StackCapture {
         default:
             throw StackCaptureError(code: .failed, message: "rt_tgsigqueueinfo failed: errno \(sendErrno)")
         }
-        var stack = makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: true)
+        var stack = makeStack(output.addresses, unwinder: Unwinder(cValue: output.unwinder), exactPC: true)
         stack.swiftTask = task == 0 ? nil : task
-        if asyncCount > 0 && asyncAfter >= 0 {
-            stack.asyncCallers = Array(UnsafeBufferPointer(start: asyncFrames, count: Int(asyncCount)))
-            stack.asyncCallersFollowFrame = Int(asyncAfter)
-        }
+        output.attachAsyncCallers(to: &stack)
         return stack
     }
 
     /// The stack of a thread blocked in the kernel, read without a signal; `nil` when the thread is running
     /// (or the method is unavailable) and the signal must be used.
     private static func captureBlocked(threadID: Int32) throws -> RawStack? {
-        var count: Int32 = 0
-        var unwinder: Int32 = 0
-        var asyncCount: Int32 = 0
-        var asyncAfter: Int32 = -1
         var flags: Int32 = 0
-        let capacity = Int(C_MODE_MAX_FRAMES)
-        let frames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
-        let asyncFrames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
-        defer {
-            frames.deallocate()
-            asyncFrames.deallocate()
-        }
+        var output = ThreadCaptureBuffers()
+        let capacity = Int32(ThreadCaptureBuffers.capacity)
         let result = c_mode_capture_blocked(
-            threadID, frames, Int32(capacity), &count, &unwinder, asyncFrames, Int32(capacity), &asyncCount,
-            &asyncAfter, &flags)
+            threadID, output.frames, capacity, &output.count, &output.unwinder, output.asyncFrames, capacity,
+            &output.asyncCount, &output.asyncAfter, &flags)
         switch result {
         case Int32(C_MODE_BLOCKED_OK): break
         case Int32(C_MODE_BLOCKED_NO_SUCH_THREAD):
             throw StackCaptureError(code: .noSuchThread, message: "no thread \(threadID) in this process")
         default: return nil
         }
-        let addresses = Array(UnsafeBufferPointer(start: frames, count: Int(max(0, count))))
-        var stack = makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: true)
+        var stack = makeStack(output.addresses, unwinder: Unwinder(cValue: output.unwinder), exactPC: true)
         if flags & Int32(C_MODE_BLOCKED_FLAG_MOVED) != 0 {
             let moved = "the thread kept waking up while its stack was read: frames may mix two moments"
             stack.note = stack.note.map { "\($0); \(moved)" } ?? moved
         }
-        if asyncCount > 0 && asyncAfter >= 0 {
-            stack.asyncCallers = Array(UnsafeBufferPointer(start: asyncFrames, count: Int(asyncCount)))
-            stack.asyncCallersFollowFrame = Int(asyncAfter)
-        }
+        output.attachAsyncCallers(to: &stack)
         return stack
     }
 
