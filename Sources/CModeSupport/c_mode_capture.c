@@ -15,6 +15,7 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -102,11 +103,28 @@ static int c_mode_unwind_with_libunwind(c_mode_unw_cursor_t *cursor, uintptr_t *
             c_mode_fp_sink_count = n + 1;
         }
         frames[n++] = (uintptr_t)ip;
-        if ((uintptr_t)ip >= c_mode_stop_start && (uintptr_t)ip < c_mode_stop_end) break;
+        if (c_mode_is_outermost_frame((uintptr_t)ip)) break;
     } while (n < max && c_mode_unw_step(cursor) > 0);
     return n;
 }
 #endif
+
+int c_mode_is_return_address(uintptr_t address) {
+    uintptr_t bias = 0, code[2];
+    const char *path = NULL;
+    if (!c_mode_modules_lookup(address, &bias, &path)) return 0;
+#if defined(__x86_64__)
+    if (!c_mode_read_words(address - 8, code)) return 0;
+    const unsigned char *before = (const unsigned char *)&code[0];  // the 8 bytes preceding address
+    // call rel32 (E8, 5 bytes); call r/m64 (FF /2: 2, 3, 6 or 7 bytes with ModRM, SIB, displacement)
+    return before[3] == 0xE8 || before[6] == 0xFF || before[5] == 0xFF || before[2] == 0xFF || before[1] == 0xFF;
+#else
+    (void)code;
+    return 1;
+#endif
+}
+
+int c_mode_is_outermost_frame(uintptr_t ip) { return ip >= c_mode_stop_start && ip < c_mode_stop_end; }
 
 int c_mode_unwind_ucontext(void *ucontext, uintptr_t *frames, int max, int *unwinder) {
     ucontext_t *uc = (ucontext_t *)ucontext;
@@ -132,16 +150,11 @@ int c_mode_unwind_ucontext(void *ucontext, uintptr_t *frames, int max, int *unwi
     // a call instruction) and insert it.
     uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP], bp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
     for (int k = 0; n >= 1 && n < max && k < 32 && sp + (uintptr_t)k * 8 < bp; k++) {
-        uintptr_t words[2], code[2], bias = 0;
-        const char *path = NULL;
+        uintptr_t words[2];
         if (!c_mode_read_words(sp + (uintptr_t)k * 8, words)) break;
         uintptr_t candidate = words[0];
         if (n > 1 && candidate == frames[1]) break;
-        if (!c_mode_modules_lookup(candidate, &bias, &path) || !c_mode_read_words(candidate - 8, code)) continue;
-        const unsigned char *before = (const unsigned char *)&code[0];  // the 8 bytes preceding candidate
-        int is_call = before[3] == 0xE8 || before[6] == 0xFF || before[5] == 0xFF || before[2] == 0xFF ||
-                      before[1] == 0xFF;
-        if (!is_call) continue;
+        if (!c_mode_is_return_address(candidate)) continue;
         for (int i = n; i > 1; i--) frames[i] = frames[i - 1];
         frames[1] = candidate;
         n++;
@@ -284,6 +297,9 @@ int c_mode_capture_install(int disable_libunwind) {
     } else {
         c_mode_unw_status = "libunwind disabled by MODE_DISABLE_LIBUNWIND (frame-pointer walk used)";
     }
+    const char *signal_only = getenv("MODE_CAPTURE_WITH_SIGNAL");
+    c_mode_capture_blocked_setup(signal_only == NULL || signal_only[0] == '\0' || strcmp(signal_only, "0") == 0,
+                                 !disable_libunwind);
     sem_init(&c_mode_request_done, 0, 0);
     struct sigaction action;
     memset(&action, 0, sizeof action);

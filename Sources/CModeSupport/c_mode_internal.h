@@ -17,3 +17,17 @@ void *c_mode_altstack_map_and_set(void);
 
 /// 1 when the calling thread's alternate stack is known to be present.
 int c_mode_altstack_ready(void);
+
+/// c_mode_unwind_frame_pointers that also records, in `fps` (may be NULL), the frame pointer each frame runs with.
+int c_mode_unwind_frame_pointers_fps(uintptr_t pc, uintptr_t fp, uintptr_t *frames, uintptr_t *fps, int max);
+
+/// 1 when `address` is in a loaded module and follows a call instruction (x86_64; on other architectures: in
+/// a loaded module). Reads are checked. Async-signal-safe.
+int c_mode_is_return_address(uintptr_t address);
+
+/// 1 when `ip` is in __libc_start_main: unwinding stops there (see c_mode_capture.c).
+int c_mode_is_outermost_frame(uintptr_t ip);
+
+/// Enables the signal-free capture of blocked threads (c_mode_capture_blocked.c) unless `enabled` is 0, and
+/// loads libunwind's remote interface when `use_libunwind`. Called by c_mode_capture_install.
+void c_mode_capture_blocked_setup(int enabled, int use_libunwind);

@@ -35,15 +35,23 @@ int c_mode_read_words(uintptr_t address, uintptr_t out[2]) {
 }
 
 int c_mode_unwind_frame_pointers(uintptr_t pc, uintptr_t fp, uintptr_t *frames, int max) {
+    return c_mode_unwind_frame_pointers_fps(pc, fp, frames, NULL, max);
+}
+
+int c_mode_unwind_frame_pointers_fps(uintptr_t pc, uintptr_t fp, uintptr_t *frames, uintptr_t *fps, int max) {
     int saved_errno = errno;
     int n = 0;
     if (max <= 0) return 0;
-    if (pc != 0) frames[n++] = pc;
+    if (pc != 0) {
+        if (fps != NULL) fps[n] = fp;
+        frames[n++] = pc;
+    }
     while (n < max && fp != 0 && (fp & (sizeof(uintptr_t) - 1)) == 0) {
         uintptr_t pair[2];
         if (!c_mode_read_words(fp, pair)) break;
         uintptr_t next = pair[0], ret = pair[1];
         if (ret < 4096) break;
+        if (fps != NULL) fps[n] = next;  // the caller runs with the frame pointer it saved here
         frames[n++] = ret;
         if (next <= fp || next - fp > (64u << 20)) break;
         fp = next;

@@ -32,7 +32,7 @@ struct StackCaptureTests {
         defer { thread.release() }
         #expect(thread.waitUntilSleeping())
         let stack = try StackCapture.capture(threadID: thread.tid, timeout: .seconds(5))
-        #expect(stack.unwinder == .libunwind)
+        #expect(stack.unwinder == .libunwindRemote)  // blocked in read(2): read without a signal
         #expect(stack.firstFrameIsExactPC)
         let frames = Symbolicator.shared.symbolicate(stack)
         let frame = try #require(frames.first { $0.symbol?.contains("capturedWhileParkedInNamedFunction") == true })
@@ -76,19 +76,23 @@ struct StackCaptureTests {
 
     @Test("a late handler of an abandoned request does not touch a newer capture (generation counter)")
     func generationCounter() throws {
-        // Thread A blocks SIGPROF, so its request times out with the signal left pending.
-        let unblock = DispatchSemaphore(value: 0)
+        // Thread A blocks SIGPROF and keeps running (a blocked thread would be read without a signal), so its
+        // request times out with the signal left pending.
+        let unblock = SpinFlag()
         let unblocked = DispatchSemaphore(value: 0)
+        let finish = DispatchSemaphore(value: 0)
         let blocker = TestThread(name: "test-blocker") { _ in
             var set = sigset_t()
             sigemptyset(&set)
             sigaddset(&set, SIGPROF)
             pthread_sigmask(SIG_BLOCK, &set, nil)
-            unblock.wait()
+            unblock.entered.store(true, ordering: .releasing)
+            while !unblock.stop.load(ordering: .acquiring) { sched_yield() }
             pthread_sigmask(SIG_UNBLOCK, &set, nil)  // the stale handler runs here
             unblocked.signal()
-            unblock.wait()
+            finish.wait()
         }
+        while !unblock.entered.load(ordering: .acquiring) { sched_yield() }
         let parked = TestThread(name: "test-parked-2") { capturedWhileParkedInNamedFunction($0) }
         defer { parked.release() }
         #expect(parked.waitUntilSleeping())
@@ -96,13 +100,13 @@ struct StackCaptureTests {
             try StackCapture.capture(threadID: blocker.tid, timeout: .milliseconds(50))
         }
         let staleBefore = StackCapture.staleSignalCount
-        unblock.signal()
+        unblock.stop.store(true, ordering: .releasing)
         unblocked.wait()
         #expect(StackCapture.staleSignalCount == staleBefore + 1)
         let stack = try StackCapture.capture(threadID: parked.tid, timeout: .seconds(5))
         let symbols = Symbolicator.shared.symbolicate(stack).compactMap(\.symbol)
         #expect(symbols.contains { $0.contains("capturedWhileParkedInNamedFunction") })
-        unblock.signal()
+        finish.signal()
     }
 
     @Test("alternate signal stacks: idempotent for the current thread, armed for other threads")

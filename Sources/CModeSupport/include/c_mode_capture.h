@@ -7,6 +7,10 @@
 // (gen, REQUESTED) -> (gen, WRITING), unwinds into the preallocated buffer, stores (gen, DONE) and sem_posts.
 // A late handler of an abandoned request fails the CAS and writes nothing, so it cannot corrupt a newer one.
 // SIGPROF that is not ours (another profiler, setitimer) is chained to the previous handler.
+//
+// A thread blocked in the kernel is captured without a signal (c_mode_capture_blocked): the signal would cut
+// short the call it sleeps in. Its SP and PC come from /proc/self/task/TID/syscall and its stack is unwound
+// over our own memory with checked reads (libunwind's remote interface, or a CFI-free stack scan).
 #pragma once
 
 #include <stdint.h>
@@ -25,6 +29,21 @@ enum {
     C_MODE_UNWINDER_NONE = 0,
     C_MODE_UNWINDER_LIBUNWIND = 1,
     C_MODE_UNWINDER_FRAME_POINTER = 2,
+    C_MODE_UNWINDER_LIBUNWIND_REMOTE = 3,  // a blocked thread, no signal: libunwind's remote interface
+    C_MODE_UNWINDER_STACK_SCAN = 4,        // a blocked thread, no signal: stack scan + frame-pointer chain
+};
+
+/// Result codes of c_mode_capture_blocked.
+enum {
+    C_MODE_BLOCKED_OK = 0,
+    C_MODE_BLOCKED_RUNNING = 1,         // not in the kernel: capture it with the signal, which interrupts nothing
+    C_MODE_BLOCKED_UNAVAILABLE = 2,     // no /proc/.../syscall, no process_vm_readv, disabled: use the signal
+    C_MODE_BLOCKED_NO_SUCH_THREAD = 3,  // the thread is gone (or exited during the capture)
+};
+
+/// Flags of c_mode_capture_blocked.
+enum {
+    C_MODE_BLOCKED_FLAG_MOVED = 1,  // the thread left and re-entered the kernel during every try: frames may mix
 };
 
 /// Result codes of c_mode_capture_thread.
@@ -38,8 +57,19 @@ enum {
 };
 
 /// Installs the SIGPROF handler (idempotent) and loads libunwind.so.8 unless `disable_libunwind` is non-zero.
-/// Returns 0, or an errno value when sigaction failed.
+/// Blocked threads will be captured without a signal (c_mode_capture_blocked) unless MODE_CAPTURE_WITH_SIGNAL
+/// is set (and not "0") in the environment. Returns 0, or an errno value when sigaction failed.
 int c_mode_capture_install(int disable_libunwind);
+
+/// Captures thread `tid` without a signal if it is blocked in the kernel (its state is not running). Frame 0
+/// is its exact program counter (inside the system-call wrapper), then return addresses; the async callers as
+/// in c_mode_capture_thread_async. Returns a C_MODE_BLOCKED_* code; only C_MODE_BLOCKED_OK fills `frames`.
+/// Not async-signal-safe (reads /proc, may take libunwind's cache lock). Captures are serialised.
+int c_mode_capture_blocked(int32_t tid, uintptr_t *frames, int max, int *count, int *unwinder,
+                           uintptr_t *async_frames, int async_max, int *async_count, int *async_after, int *flags);
+
+/// Why blocked threads are captured with the signal too ("" when they are not): a static string.
+const char *c_mode_capture_blocked_status(void);
 
 /// 1 once c_mode_capture_install succeeded.
 int c_mode_capture_installed(void);

@@ -5,21 +5,22 @@ import Synchronization
 import Glibc
 #endif
 
-/// Captures native stacks: of any thread of this process (through SIGPROF and libunwind) or of the caller.
+/// Captures native stacks: of any thread of this process, or of the caller.
 ///
-/// The handler unwinds the interrupted thread from its signal context into a preallocated buffer; the
-/// requester waits with a deadline. libunwind is loaded at run time with `dlopen("libunwind.so.8")`, never
-/// linked; without it (or with `MODE_DISABLE_LIBUNWIND=1` in the environment at install) a frame-pointer walk
-/// is used and the stack's ``RawStack/note`` says so.
+/// A thread blocked in the kernel (sleeping, waiting on a lock, a semaphore, `poll`, `read`) is captured
+/// without a signal, so the call it waits in is not cut short: its stack and instruction pointers are read
+/// from `/proc/self/task/TID/syscall` and our own memory, and unwound with libunwind's remote interface
+/// (``Unwinder/libunwindRemote``). A running thread is not in a system call, so it is sent SIGPROF, whose
+/// handler unwinds it from its signal context (``Unwinder/libunwind``). libunwind is loaded at run time with
+/// `dlopen`, never linked; without it (or with `MODE_DISABLE_LIBUNWIND=1` in the environment at install) a
+/// frame-pointer walk is used and the stack's ``RawStack/note`` says so. `MODE_CAPTURE_WITH_SIGNAL=1` at
+/// install sends the signal to blocked threads too (the former behaviour).
 ///
 /// ```swift
 /// try StackCapture.install()
 /// let stack = try StackCapture.capture(threadID: stalledThreadID)
 /// for frame in Symbolicator.shared.symbolicate(stack) { print(frame.render()) }
 /// ```
-///
-/// - Note: the signal interrupts a blocking system call of the sampled thread (it returns early with EINTR
-///   unless restarted). Capture once per event, not continuously.
 public enum StackCapture {
     private static let installed = Atomic<Bool>(false)
     private static let installLock = Mutex<Void>(())
@@ -77,9 +78,20 @@ public enum StackCapture {
         return status.isEmpty ? nil : status
     }
 
+    /// Why blocked threads are captured with the signal too, `nil` when they are captured without one.
+    ///
+    /// ```swift
+    /// if let why = StackCapture.signalFreeCaptureStatus { logger.notice("\(why)") }
+    /// ```
+    public static var signalFreeCaptureStatus: String? {
+        let status = String(cString: c_mode_capture_blocked_status())
+        return status.isEmpty ? nil : status
+    }
+
     /// Captures the native stack of thread `threadID` (a kernel tid, as in `/proc/self/task`).
     ///
-    /// Capturing the calling thread is allowed and is done directly, without a signal.
+    /// A thread blocked in the kernel is read without a signal (its wait goes on undisturbed); a running one
+    /// is sent SIGPROF. Capturing the calling thread is allowed and is done directly, without a signal.
     ///
     /// ```swift
     /// let stack = try StackCapture.capture(threadID: tid, timeout: .milliseconds(100))
@@ -92,27 +104,17 @@ public enum StackCapture {
         guard isInstalled else {
             throw StackCaptureError(code: .notInstalled, message: "StackCapture.install() has not been called")
         }
+        if let stack = try captureBlocked(threadID: threadID) { return stack }
         let (seconds, attoseconds) = timeout.components
         let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
-        var count: Int32 = 0
-        var unwinder: Int32 = 0
         var sendErrno: Int32 = 0
-        var asyncCount: Int32 = 0
-        var asyncAfter: Int32 = -1
         var task = c_mode_task_clues()
-        let capacity = Int(C_MODE_MAX_FRAMES)
-        let frames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
-        let asyncFrames = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
-        defer {
-            frames.deallocate()
-            asyncFrames.deallocate()
-        }
+        var output = ThreadCaptureBuffers()
+        let capacity = Int32(ThreadCaptureBuffers.capacity)
         let result = c_mode_capture_thread_async(
-            threadID, nanoseconds, frames, Int32(capacity), &count, &unwinder, &sendErrno, asyncFrames,
-            Int32(capacity), &asyncCount, &asyncAfter, &task)
-        let addresses = Array(UnsafeBufferPointer(start: frames, count: Int(max(0, count))))
-        count = result
-        switch count {
+            threadID, nanoseconds, output.frames, capacity, &output.count, &output.unwinder, &sendErrno,
+            output.asyncFrames, capacity, &output.asyncCount, &output.asyncAfter, &task)
+        switch result {
         case Int32(C_MODE_CAPTURE_OK): break
         case Int32(C_MODE_CAPTURE_NOT_INSTALLED):
             throw StackCaptureError(code: .notInstalled, message: "the SIGPROF handler is not installed")
@@ -126,12 +128,33 @@ public enum StackCapture {
         default:
             throw StackCaptureError(code: .failed, message: "rt_tgsigqueueinfo failed: errno \(sendErrno)")
         }
-        var stack = makeStack(addresses, unwinder: Unwinder(cValue: unwinder), exactPC: true)
+        var stack = makeStack(output.addresses, unwinder: Unwinder(cValue: output.unwinder), exactPC: true)
         stack.runningTask = RunningTask(task)
-        if asyncCount > 0 && asyncAfter >= 0 {
-            stack.asyncCallers = Array(UnsafeBufferPointer(start: asyncFrames, count: Int(asyncCount)))
-            stack.asyncCallersFollowFrame = Int(asyncAfter)
+        output.attachAsyncCallers(to: &stack)
+        return stack
+    }
+
+    /// The stack of a thread blocked in the kernel, read without a signal; `nil` when the thread is running
+    /// (or the method is unavailable) and the signal must be used.
+    private static func captureBlocked(threadID: Int32) throws -> RawStack? {
+        var flags: Int32 = 0
+        var output = ThreadCaptureBuffers()
+        let capacity = Int32(ThreadCaptureBuffers.capacity)
+        let result = c_mode_capture_blocked(
+            threadID, output.frames, capacity, &output.count, &output.unwinder, output.asyncFrames, capacity,
+            &output.asyncCount, &output.asyncAfter, &flags)
+        switch result {
+        case Int32(C_MODE_BLOCKED_OK): break
+        case Int32(C_MODE_BLOCKED_NO_SUCH_THREAD):
+            throw StackCaptureError(code: .noSuchThread, message: "no thread \(threadID) in this process")
+        default: return nil
         }
+        var stack = makeStack(output.addresses, unwinder: Unwinder(cValue: output.unwinder), exactPC: true)
+        if flags & Int32(C_MODE_BLOCKED_FLAG_MOVED) != 0 {
+            let moved = "the thread kept waking up while its stack was read: frames may mix two moments"
+            stack.note = stack.note.map { "\($0); \(moved)" } ?? moved
+        }
+        output.attachAsyncCallers(to: &stack)
         return stack
     }
 
@@ -174,6 +197,10 @@ public enum StackCapture {
         var notes: [String] = []
         if unwinder == .framePointer {
             notes.append(libunwindStatus ?? "libunwind could not unwind this stack; frame-pointer walk used")
+        } else if unwinder == .stackScan {
+            notes.append(
+                "read without a signal by a stack scan (\(libunwindStatus ?? "libunwind could not unwind it")): "
+                    + "frames between the system call and the first frame pointer may include stale return addresses")
         }
         if addresses.count >= Int(C_MODE_MAX_FRAMES) { notes.append("truncated at \(addresses.count) frames") }
         return RawStack(

@@ -1,7 +1,7 @@
 /// The unwinder that produced a ``RawStack``.
 ///
 /// A struct rather than an enum so that unwinders can be added without breaking users. It encodes as a plain
-/// string (`"libunwind"`, `"framePointer"`).
+/// string (`"libunwind"`, `"libunwindRemote"`, `"stackScan"`, `"framePointer"`).
 ///
 /// ```swift
 /// let stack = StackCapture.captureCurrentThread()
@@ -17,6 +17,12 @@ public struct Unwinder: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The frame-pointer walk used when libunwind is missing or fails; may skip frames of code built without
     /// frame pointers (the C library), never faults.
     public static let framePointer = Unwinder(name: "framePointer")
+    /// libunwind's remote interface over the process's own memory, for a thread blocked in the kernel: read
+    /// without a signal from the stack and instruction pointers in `/proc/self/task/TID/syscall`.
+    public static let libunwindRemote = Unwinder(name: "libunwindRemote")
+    /// A thread blocked in the kernel read without a signal and without libunwind: the return addresses
+    /// found by scanning up from its stack pointer to the first frame record, then the frame-pointer chain.
+    public static let stackScan = Unwinder(name: "stackScan")
     /// No unwinder ran (no frames).
     public static let none = Unwinder(name: "none")
 
@@ -35,6 +41,8 @@ public struct Unwinder: Sendable, Hashable, Codable, CustomStringConvertible {
         switch cValue {
         case 1: self = .libunwind
         case 2: self = .framePointer
+        case 3: self = .libunwindRemote
+        case 4: self = .stackScan
         default: self = .none
         }
     }

@@ -4,7 +4,8 @@ import ModeDiagnostics
 import Synchronization
 
 // `capture <out-file> [iterations] [extra-threads]`: parks a thread in `fixtureParkedForCapture`, spins another in
-// `fixtureSpinningForCapture`, captures both (and measures), and writes one JSON object to <out-file>.
+// `fixtureSpinningForCapture`, captures both (and measures; the parked one also through SIGPROF, for
+// comparison), and writes one JSON object to <out-file>.
 // Run with MODE_DISABLE_LIBUNWIND=1 to exercise the frame-pointer fallback.
 extension Scenario {
     static let captureScenarios: [String: @Sendable ([String]) async throws -> Void] = [
@@ -59,8 +60,12 @@ extension Scenario {
                 spinnerTID = ThreadInventory.list().first(where: { $0.name == "fixture-spin" })?.tid ?? 0
                 usleep(1000)
             }
+            var firstMicros: [Double] = []
             func measure(_ tid: Int32) throws -> (RawStack, [Double]) {
+                let firstStart = ContinuousClock.now
                 var stack = try StackCapture.capture(threadID: tid)
+                let first = ContinuousClock.now - firstStart
+                firstMicros.append(Double(first.components.attoseconds) / 1e12 + Double(first.components.seconds) * 1e6)
                 var micros: [Double] = []
                 for _ in 0..<iterations {
                     let start = ContinuousClock.now
@@ -72,6 +77,19 @@ extension Scenario {
             }
             let (parkedStack, parkedMicros) = try measure(parkedTID)
             let (spinStack, spinMicros) = try measure(spinnerTID)
+            // The same sleeping thread through SIGPROF (the method used for every thread before blocked threads
+            // were read without a signal), for comparison.
+            var signalMicros: [Double] = []
+            var signalFrames = [UInt](repeating: 0, count: Int(C_MODE_MAX_FRAMES))
+            for _ in 0..<max(1, iterations) {
+                var count: Int32 = 0, unwinder: Int32 = 0, sendErrno: Int32 = 0
+                let start = ContinuousClock.now
+                _ = c_mode_capture_thread(
+                    parkedTID, 1_000_000_000, &signalFrames, C_MODE_MAX_FRAMES, &count, &unwinder, &sendErrno)
+                let elapsed = ContinuousClock.now - start
+                signalMicros.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+            }
+            signalMicros.sort()
             let firstSymbolication = ContinuousClock.now
             let parkedFrames = Symbolicator.shared.symbolicate(parkedStack)
             let firstElapsed = ContinuousClock.now - firstSymbolication
@@ -98,6 +116,11 @@ extension Scenario {
                 "perThreadCapture": perThread.joined(separator: " "),
                 "listMicros": "\(listElapsed.components.attoseconds / 1_000_000_000_000)",
                 "unwinder": parkedStack.unwinder.description,
+                "spinUnwinder": spinStack.unwinder.description,
+                "parkedSignalMedianMicros": "\(signalMicros[signalMicros.count / 2])",
+                "parkedP90Micros": "\(parkedMicros[parkedMicros.count * 9 / 10])",
+                "parkedFirstMicros": "\(firstMicros[0])",
+                "spinFirstMicros": "\(firstMicros[1])",
                 "note": parkedStack.note ?? "",
                 "parkedSymbols": parkedFrames.compactMap(\.symbol).joined(separator: "\n"),
                 "spinSymbols": spinFrames.compactMap(\.symbol).joined(separator: "\n"),
