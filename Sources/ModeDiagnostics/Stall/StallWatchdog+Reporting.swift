@@ -84,7 +84,9 @@ extension StallWatchdog {
             timeoutMilliseconds: StallReport.milliseconds(configuration.timeout), repeatIndex: stall.repeatIndex,
             suppressedSinceLastReport: suppressed, site: rawSite,
             jobAddress: stall.job.map { "0x" + String($0, radix: 16) }, task: task,
-            unattributedReason: task == nil ? query.unattributedReason(captured: raw != nil) : nil,
+            unattributedReason: task == nil ? query.unattributedReason(
+                captured: raw != nil,
+                withoutSignal: raw.map { $0.unwinder == .libunwindRemote || $0.unwinder == .stackScan } ?? false) : nil,
             unwinder: raw?.unwinder ?? .none, captureNote: note, frames: rawFrames,
             captureMicroseconds: captureTime.map(StallReport.microseconds), part: .core)
         let due = Self.reportDeadline(kind: kind, detectedAt: detectedAt, busyFor: stall.busyFor,

@@ -38,12 +38,25 @@ public struct TaskAttributionQuery: Sendable, Hashable {
     /// ```swift
     /// print(query.unattributedReason(captured: true))
     /// ```
-    public func unattributedReason(captured: Bool) -> String {
+    ///
+    /// - Parameters:
+    ///   - captured: Whether the stack was captured.
+    ///   - withoutSignal: Whether it was read without a signal (a thread blocked in the kernel): the running
+    ///     task is then known only from the executor's job.
+    public func unattributedReason(captured: Bool, withoutSignal: Bool = false) -> String {
         guard let running = runningTask else {
             if !captured {
                 return jobAddress == nil
                     ? "the stack was not captured, so the running task is unknown"
                     : "job not registered by a service, and the stack was not captured to read its task"
+            }
+            if withoutSignal {
+                return jobAddress == nil
+                    ? "the thread is blocked in the kernel and was read without a signal, which cannot see the task "
+                        + "running on it, and its executor reports no job"
+                    : "the thread is blocked in the kernel and was read without a signal, which cannot see the task "
+                        + "running on it; its executor's job is not a task registered by a service (a child task or "
+                        + "a Task {} inherits its service only through a task-local, read by the signal)"
             }
             return "no Swift task was running on the thread: a closure run by an event loop, a dispatch queue "
                 + "or a thread of its own belongs to no task, hence to no service"
