@@ -110,6 +110,12 @@ public final class Symbolicator: Sendable {
         thread.submit(body)
     }
 
+    /// Waits until the work queued on the symbolication thread before this call (the warm-up, reports being
+    /// built) has run. For measurements and tests that must not count the warm-up.
+    package func waitUntilIdle() {
+        thread.sync {}
+    }
+
     /// Work queued on the symbolication thread and not started yet.
     package var pendingWork: Int { thread.pending }
 

@@ -38,6 +38,9 @@ actor RestartStormDriver: Service {
         [.task("restart-storm") {
             do {
                 try await self.restartTarget(self.warmUp)
+                // The watchdog warms the symbolicator in the background (it reads the binary's debug info):
+                // let it finish before the first sample, or its memory would count as the storm's.
+                Symbolicator.shared.waitUntilIdle()
                 Self.report("warm-up=\(self.warmUp)", self.target)
                 try await self.restartTarget(self.storm)
                 Self.report("storm=\(self.storm)", self.target)
