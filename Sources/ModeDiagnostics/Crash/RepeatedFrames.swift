@@ -38,7 +38,7 @@ public struct RepeatedFrames: Sendable, Codable, Equatable {
     /// ```swift
     /// let (kept, runs) = RepeatedFrames.collapse(stack.addresses)
     /// ```
-    public static func collapse(_ addresses: [UInt]) -> (kept: [(index: Int, address: UInt)], runs: [RepeatedFrames]) {
+    package static func collapse(_ addresses: [UInt]) -> (kept: [(index: Int, address: UInt)], runs: [RepeatedFrames]) {
         var kept: [(index: Int, address: UInt)] = []
         var runs: [RepeatedFrames] = []
         var start = 0
@@ -74,7 +74,7 @@ public struct RepeatedFrames: Sendable, Codable, Equatable {
     /// ```swift
     /// print(run.render(innermost: frame))
     /// ```
-    public func render(innermost: StackFrame) -> String {
+    package func render(innermost: StackFrame) -> String {
         let frames = count == 1 ? "frame" : "frames"
         guard period == 1 else { return "… \(count) more \(frames) repeating the \(period) frames above" }
         var text = "… \(count) more \(frames) of " + (innermost.symbol ?? StackFrame.hex(innermost.address, width: 0))
