@@ -23,26 +23,8 @@ extension Service {
     ///
     /// - Throws: ``ServiceError/Code/alreadyStarted`` when called twice (or after a stop) without a restart.
     public func start() async throws {
-        let task = TaskRegistry.currentTaskAddress()
-        guard case .run(let firstStart) = lifecycle.transition({ $0.start(task: task) }) else {
+        guard try await startIfInitial() else {
             throw ServiceError(code: .alreadyStarted, message: "\(path) is already started")
-        }
-        do {
-            try await actuallyStart(firstStart: firstStart)
-            let deferredStop = lifecycle.transition { machine -> Bool in
-                machine.startFinished()
-                return machine.stopDeferredToStart
-            }
-            if deferredStop {
-                // A hook of this start (or of a descendant's) asked for the stop: it runs now.
-                _ = await stopReportingError()
-            }
-        } catch {
-            let failed = (error as? ServiceError).flatMap { $0.code == .startFailed ? $0 : nil }
-                ?? ServiceError(
-                    code: .startFailed, message: "\(path) failed to start: \(error)", underlying: error, servicePath: path)
-            await abortStart(error, origin: failed.servicePath ?? path)
-            throw failed
         }
     }
 
@@ -53,12 +35,31 @@ extension Service {
     /// ```
     @discardableResult
     public func maybeStart() async throws -> Bool {
-        if lifecycle.machine.phase != .initial { return false }
+        try await startIfInitial()
+    }
+
+    /// The start: returns false when the machine rejects it (already started in this cycle). Parents start
+    /// their children through it directly (one async frame per child, no thrown `alreadyStarted`).
+    private func startIfInitial() async throws -> Bool {
+        let task = TaskRegistry.currentTaskAddress()
+        guard case .run(let firstStart) = lifecycle.transition({ $0.start(task: task) }) else { return false }
         do {
-            try await start()
+            try await actuallyStart(firstStart: firstStart)
+            let deferredStop = lifecycle.transition { machine -> Bool in
+                machine.startFinished()
+                return machine.stopDeferredToStart
+            }
+            if deferredStop {
+                // A hook of this start (or of a descendant's) asked for the stop: it runs now.
+                _ = await stopReportingError()
+            }
             return true
-        } catch let error as ServiceError where error.code == .alreadyStarted {
-            return false
+        } catch {
+            let failed = (error as? ServiceError).flatMap { $0.code == .startFailed ? $0 : nil }
+                ?? ServiceError(
+                    code: .startFailed, message: "\(path) failed to start: \(error)", underlying: error, servicePath: path)
+            await abortStart(error, origin: failed.servicePath ?? path)
+            throw failed
         }
     }
 
@@ -77,7 +78,7 @@ extension Service {
             startBackgroundTask(task)
         }
         for child in children {
-            try await child.maybeStart()
+            _ = try await child.startIfInitial()
             if shouldStop { break }
         }
         logger.debug("Started.")
@@ -89,10 +90,14 @@ extension Service {
     private func abortStart(_ error: any Error, origin: String) async {
         logger.error("Failed to start: \(error)")
         lifecycle.transition { $0.startFailed() }
-        await stopChildren(logger: logger) { $0.lifecycle.machine.phase != .initial }
-        lifecycle.transition { $0.advance(to: .tasks) }
+        for child in children.reversed() where child.lifecycle.phase != .initial {
+            if let error = await child.stopReportingError() {
+                logger.error("Error while stopping child \(child.path): \(String(reflecting: error))")
+            }
+        }
+        lifecycle.advanceStop(to: .tasks)
         await cancelBackgroundTasks()
-        lifecycle.transition { $0.advance(to: .cleanups) }
+        lifecycle.advanceStop(to: .cleanups)
         await runCleanups()
         lifecycle.finishStop()
         lifecycle.transition { $0.crashed(reason: (error as? ServiceError)?.underlying ?? error, origin: origin) }
@@ -118,12 +123,14 @@ extension Service {
 
     /// Stops the service; returns the first error one of its own hooks threw (for the parent's
     /// `Error while stopping child` line), or `nil` when another caller ran the stop.
+    ///
+    /// One async frame per service: parents call it on their children directly, and the stop sequence is
+    /// written out here (each extra async call costs a task-allocator frame and an executor check).
     private func stopReportingError() async -> (any Error)? {
-        let task = TaskRegistry.currentTaskAddress()
-        while true {
-            switch lifecycle.transition({ $0.requestStop(task: task) }) {
+        request: while true {
+            switch lifecycle.requestStop() {
             case .run:
-                return await runStopSequence()
+                break request
             case .waitForStart(let cycle):
                 await lifecycle.wait(for: .startSettled(cycle: cycle), cancellable: false)
             case .waitForCompletion(let cycle):
@@ -133,9 +140,6 @@ extension Service {
                 return nil
             }
         }
-    }
-
-    private func runStopSequence() async -> (any Error)? {
         let logger = self.logger
         var firstError: (any Error)?
         logger.log(level: mundaneLevel, "Stopping...")
@@ -145,18 +149,25 @@ extension Service {
             logger.error("Error in onStop: \(String(reflecting: error))")
             firstError = error
         }
-        lifecycle.transition { $0.advance(to: .children) }
-        await stopChildren(logger: logger) { _ in true }
+        let children = lifecycle.advanceStopToChildren()
+        // mode's `_stop_children`: reverse order, each stop awaited to the end (even one already in flight);
+        // a child whose stop failed is logged and the others still stop.
+        for child in children.reversed() {
+            if let error = await child.stopReportingError() {
+                logger.error("Error while stopping child \(child.path): \(String(reflecting: error))")
+            }
+        }
         logger.debug("Shutting down...")
         if waitForShutdown {
-            lifecycle.transition { $0.advance(to: .shutdownSignal) }
+            lifecycle.advanceStop(to: .shutdownSignal)
             await awaitShutdownSignal(logger: logger)
         }
-        lifecycle.transition { $0.advance(to: .tasks) }
-        await cancelBackgroundTasks()
-        lifecycle.transition { $0.advance(to: .cleanups) }
-        await runCleanups()
-        lifecycle.transition { $0.advance(to: .onShutdown) }
+        if lifecycle.advanceStopToTasks() {
+            await cancelBackgroundTasks()
+            lifecycle.advanceStop(to: .cleanups)
+            await runCleanups()
+            lifecycle.advanceStop(to: .onShutdown)
+        }
         do {
             try await onShutdown()
         } catch {
@@ -167,16 +178,6 @@ extension Service {
         ServiceLifecycleEvents.emit(.stopped(path: path))
         logger.log(level: mundaneLevel, "-Stopped!")
         return firstError
-    }
-
-    /// Stops the children in reverse order (mode's `_stop_children`): each stop is awaited to the end, even
-    /// one already in flight; a child whose stop failed is logged as mode does and the others still stop.
-    private func stopChildren(logger: Logger, where include: (any Service) -> Bool) async {
-        for child in children.reversed() where include(child) {
-            if let error = await child.stopReportingError() {
-                logger.error("Error while stopping child \(child.path): \(String(reflecting: error))")
-            }
-        }
     }
 
     private func awaitShutdownSignal(logger: Logger) async {
@@ -232,14 +233,12 @@ extension Service {
     /// Worker's shutdown.
     public func restart() async throws {
         let cycle = lifecycle.restartCount
-        await stop()
-        let ancestorStopping = ancestry.dropFirst().contains { $0.lifecycle.machine.stopRequested }
+        _ = await stopReportingError()
+        let ancestorStopping = isAncestorStopping
         let action = lifecycle.transition { $0.reset(cycle: cycle, ancestorStopping: ancestorStopping) }
         guard action == .reset else { return }
-        for node in subtree().dropFirst() {
-            // A descendant restarted on its own since is running again: it keeps its cycle (`.busy`).
-            node.lifecycle.transition { _ = $0.reset(cycle: nil) }
-        }
+        // A descendant restarted on its own since is running again: it keeps its cycle (`.busy`).
+        Self.resetDescendants(of: self)
         ServiceLifecycleEvents.emit(.restarted(path: path))
         try await onRestart()
         try await start()
@@ -269,6 +268,28 @@ extension Service {
             }
         }
         Self.markSubtreeCrashed(root, reason: reason, origin: origin)
+    }
+
+    /// Whether a stop was requested on a proper ancestor (walks the parents without building ``ancestry``).
+    private var isAncestorStopping: Bool {
+        var node = lifecycle.parent
+        var depth = 1
+        while let current = node, depth < Self.maximumDepth {
+            let (stopRequested, parent) = current.lifecycle.stopRequestedAndParent
+            if stopRequested { return true }
+            node = parent
+            depth += 1
+        }
+        return false
+    }
+
+    /// Resets every descendant for the next cycle (iteratively: a chain can be ``maximumDepth`` deep).
+    private static func resetDescendants(of node: any Service) {
+        var pending = node.lifecycle.children
+        while let next = pending.popLast() {
+            next.lifecycle.transition { _ = $0.reset(cycle: nil) }
+            pending.append(contentsOf: next.lifecycle.children)
+        }
     }
 
     static func markSubtreeCrashed(_ top: any Service, reason: any Error, origin: String) {

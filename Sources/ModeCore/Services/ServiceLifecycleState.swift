@@ -97,6 +97,47 @@ public final class ServiceLifecycleState: Sendable {
     /// A copy of the machine (for reading several fields consistently).
     var machine: LifecycleMachine { state.withLock { $0.machine } }
 
+    /// The machine's phase (without copying the machine, whose crash reason is reference counted).
+    var phase: LifecycleMachine.Phase { state.withLock { $0.machine.phase } }
+    /// Both in one lock, for a restart's walk up the tree.
+    var stopRequestedAndParent: (Bool, (any Service)?) { state.withLock { ($0.machine.stopRequested, $0.parent) } }
+
+    /// Feeds a stop request to the machine. The calling task is read only when a start is in flight (the
+    /// one case where the machine compares it with the start's task).
+    func requestStop() -> LifecycleMachine.StopAction {
+        transition { machine in
+            machine.requestStop(task: machine.phase == .starting ? TaskRegistry.currentTaskAddress() : nil)
+        }
+    }
+
+    /// Moves a stop in flight to `step`. No wake condition depends on the step, so unlike ``transition(_:)``
+    /// it resumes no waiter: one lock and nothing else (it runs at every step of every service's stop).
+    func advanceStop(to step: LifecycleMachine.StopStep) {
+        state.withLock { _ = $0.machine.advance(to: step) }
+    }
+
+    /// Moves a stop in flight to its children step and returns the children to stop (one lock).
+    func advanceStopToChildren() -> [any Service] {
+        state.withLock { state in
+            state.machine.advance(to: .children)
+            return state.children
+        }
+    }
+
+    /// Moves a stop in flight to its tasks step and returns whether there is anything to cancel or clean
+    /// up (one lock). When there is not, the stop goes straight to `onShutdown` and the driver skips the
+    /// two async calls.
+    func advanceStopToTasks() -> Bool {
+        state.withLock { state in
+            state.machine.advance(to: .tasks)
+            if state.backgroundTasks.isEmpty && state.cleanups.isEmpty {
+                state.machine.advance(to: .onShutdown)
+                return false
+            }
+            return true
+        }
+    }
+
     var shouldStop: Bool { state.withLock { $0.machine.shouldStop } }
     var restartCount: Int { state.withLock { $0.machine.restartCount } }
     var crashReason: (any Error)? { state.withLock { $0.machine.crash?.reason } }

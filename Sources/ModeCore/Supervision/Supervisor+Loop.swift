@@ -65,9 +65,9 @@ extension Supervisor {
             event.service.state == .crashed
         else { return nil }
         let decision = state.withLock { state -> SupervisorDecision? in
-            guard var decider = state.decider else { return nil }
-            defer { state.decider = decider }
-            return decider.childCrashed(at: index, childCount: current.count)
+            // Mutated in place: copying the existential out and back would copy its boxed machine (a
+            // malloc and a free per decision).
+            state.decider?.childCrashed(at: index, childCount: current.count)
         }
         guard let decision else { return nil }
         let crashedPath = event.service.path
@@ -110,14 +110,12 @@ extension Supervisor {
         for index in decision.stop {
             await current[index].stop()
         }
-        let backoff = Self.formatDelay(decision.delay)
         for index in decision.restart {
             let child = current[index]
             if index == decision.crashed {
-                // mode: `log.info("Restarting dead %r! Last crash reason: %r", ...)`, plus the backoff.
-                let reason = child.crashReason.map { String(reflecting: $0) } ?? "nil"
-                logger.info(
-                    "Restarting dead \(child.path)! Last crash reason: \(reason) (attempt \(decision.attempt + 1), backoff \(backoff))")
+                // Formatted inside the message, which is built only when INFO is enabled: a restart loop at the
+                // default level must not pay for reflecting the crash reason.
+                logger.info("\(Self.restartingDeadLine(child, decision))")
             } else {
                 logger.info("Restarting \(child.path) with \(crashedPath) (strategy \(policy.strategy))")
             }
@@ -151,6 +149,13 @@ extension Supervisor {
             }
         }
         return outcome
+    }
+
+    /// mode's `log.info("Restarting dead %r! Last crash reason: %r", ...)`, plus the attempt and the backoff.
+    static func restartingDeadLine(_ child: any Service, _ decision: SupervisorDecision) -> String {
+        let reason = child.crashReason.map { String(reflecting: $0) } ?? "nil"
+        return "Restarting dead \(child.path)! Last crash reason: \(reason) "
+            + "(attempt \(decision.attempt + 1), backoff \(formatDelay(decision.delay)))"
     }
 
     /// mode's WARNING when the restart intensity is exceeded, with the child and the limit.
