@@ -2,7 +2,7 @@
 // printed as one table of ratios.
 //
 //     swift run -c release --package-path Benchmarks mode-compare [--quick] [--no-python] [--no-python-setup]
-//         [--trees-only | --stalls-only | --restart-storm-only]
+//         [--trees-only | --lifecycle-only | --stalls-only | --restart-storm-only]
 import Foundation
 import ModeBenchSupport
 
@@ -184,6 +184,12 @@ table.add("2 restart", "crash→restart µs median / p99", mode: "\(format(media
 for window in [10, 1_000] {
     table.add("2 restart", "SupervisorStateMachine decision ns, \(window) restarts in window",
               mode: format(RestartBench.decisionCost(count: 100_000, windowEntries: window), 0))
+}
+
+// The lifecycle suites alone (trees, then restarts): what a change to the service lifecycle must not slow down.
+if arguments.contains("--lifecycle-only") {
+    print(table.rendered())
+    exit(0)
 }
 
 // MARK: 3. Timers
