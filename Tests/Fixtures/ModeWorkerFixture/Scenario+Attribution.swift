@@ -72,12 +72,16 @@ enum AttributionCells {
         gate.finish(cell)
     }
 
-    /// Waits for `cell`'s turn, then blocks in it. The short sleep starts a new job (`Task.yield` does not on
-    /// a task executor): a block that followed the previous cell's in one job would be the same stall to the
-    /// watchdog (hooks run one after another in one task).
+    /// Waits for `cell`'s turn, then blocks in it. The short suspension starts a new job (`Task.yield` does not
+    /// on a task executor): a block that followed the previous cell's in one job would be the same stall to the
+    /// watchdog (hooks run one after another in one task). It is resumed from a Dispatch timer rather than by
+    /// `Task.sleep`, which returns without suspending in a cancelled task.
     static func run(_ cell: String) async {
         await gate.turn(cell)
-        try? await Task.sleep(for: .milliseconds(1))
+        if Task.isCancelled { Worker.writeFixtureError("Attribution cell \(cell) runs in a cancelled task\n") }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1)) { continuation.resume() }
+        }
         block(cell)
     }
 }
