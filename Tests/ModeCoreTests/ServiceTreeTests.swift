@@ -49,6 +49,37 @@ struct ServiceTreeTests {
         #expect(web.logPrefix == "[^--Webserver]")
     }
 
+    @Test("at INFO the lifecycle logs Starting.../Stopping.../-Stopped! and not its DEBUG lines; at WARNING nothing")
+    func lifecycleLinesFollowTheLevel() async throws {
+        let info = LogCapture(level: .info)
+        let (worker, _, _) = try makeWorkerTree(capture: info)
+        try await worker.start()
+        await worker.stop()
+        let lines = info.lines
+        #expect(lines.filter { $0.hasSuffix("Starting...") }.count == 3, "\(lines)")
+        #expect(lines.filter { $0.hasSuffix("Stopping...") }.count == 3, "\(lines)")
+        #expect(lines.filter { $0.hasSuffix("-Stopped!") }.count == 3, "\(lines)")
+        #expect(!lines.contains { $0.hasSuffix("Started.") || $0.hasSuffix("Shutting down...") }, "\(lines)")
+
+        let warning = LogCapture(level: .warning)
+        let (quiet, _, _) = try makeWorkerTree(capture: warning)
+        try await quiet.start()
+        await quiet.stop()
+        #expect(warning.lines.isEmpty, "\(warning.lines)")
+    }
+
+    @Test("a logger set on an ancestor after its descendants logged reaches them (no stale cached logger)")
+    func setLoggerReachesDescendants() async throws {
+        let first = LogCapture()
+        let (worker, _, web) = try makeWorkerTree(capture: first)
+        web.logger.info("before")
+        let second = LogCapture()
+        worker.lifecycle.setLogger(second.logger)
+        web.logger.info("after")
+        #expect(first.lines == ["[^--Webserver]: before"])
+        #expect(second.lines == ["[^--Webserver]: after"])
+    }
+
     /// Graphviz's `dot`, when installed (`.ci/run` installs graphviz after the fresh-machine test run).
     static let dotPath = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
 

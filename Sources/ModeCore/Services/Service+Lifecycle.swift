@@ -71,7 +71,9 @@ extension Service {
             try await onFirstStart()
             if shouldStop { return }
         }
-        logger.log(level: mundaneLevel, "Starting...")
+        // The lifecycle's own lines: the logger is built (once) only when one of them would be logged.
+        let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug))
+        lineLogger?.log(level: mundaneLevel, "Starting...")
         try await onStart()
         if shouldStop { return }
         for task in tasks {
@@ -81,7 +83,7 @@ extension Service {
             _ = try await child.startIfInitial()
             if shouldStop { break }
         }
-        logger.debug("Started.")
+        lineLogger?.debug("Started.")
         lifecycle.markRunning()
         ServiceLifecycleEvents.emit(.started(path: path))
         try await onStarted()
@@ -140,9 +142,9 @@ extension Service {
                 return nil
             }
         }
-        let logger = self.logger
         var firstError: (any Error)?
-        logger.log(level: mundaneLevel, "Stopping...")
+        let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug))
+        lineLogger?.log(level: mundaneLevel, "Stopping...")
         do {
             try await onStop()
         } catch {
@@ -157,7 +159,7 @@ extension Service {
                 logger.error("Error while stopping child \(child.path): \(String(reflecting: error))")
             }
         }
-        logger.debug("Shutting down...")
+        lineLogger?.debug("Shutting down...")
         if waitForShutdown {
             lifecycle.advanceStop(to: .shutdownSignal)
             await awaitShutdownSignal(logger: logger)
@@ -176,7 +178,7 @@ extension Service {
         }
         lifecycle.finishStop()
         ServiceLifecycleEvents.emit(.stopped(path: path))
-        logger.log(level: mundaneLevel, "-Stopped!")
+        lineLogger?.log(level: mundaneLevel, "-Stopped!")
         return firstError
     }
 

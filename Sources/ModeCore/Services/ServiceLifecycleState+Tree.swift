@@ -11,7 +11,7 @@ extension ServiceLifecycleState {
     func setParent(_ parent: (any Service)?) {
         state.withLock { state in
             state.parent = parent
-            state.cachedLogger = nil
+            state.forgetLoggers()
             state.cachedPath = nil
         }
     }
@@ -56,9 +56,18 @@ extension ServiceLifecycleState {
 
     /// Replaces the base logger of this service (descendants without their own logger inherit it).
     public func setLogger(_ logger: Logger?) {
-        state.withLock { state in
+        let children = state.withLock { state in
             state.baseLogger = logger
-            state.cachedLogger = nil
+            state.forgetLoggers()
+            return state.children
+        }
+        // Descendants derive their loggers from this one: forget theirs too.
+        var pending = children
+        while let next = pending.popLast() {
+            pending.append(contentsOf: next.lifecycle.state.withLock { state in
+                state.forgetLoggers()
+                return state.children
+            })
         }
     }
 
@@ -71,6 +80,20 @@ extension ServiceLifecycleState {
         }
     }
 
+    /// The cached logger, if any (the cache is cleared whenever the service or an ancestor moves or an
+    /// ancestor's logger changes, so it is valid when present).
+    var cachedLogger: Logger? { state.withLock { $0.cachedLogger?.logger } }
+
+    /// The cached logger, the own base logger and the parent, in one lock (what a service's logger is made of).
+    var loggerSources: (cached: Logger?, own: Logger?, parent: (any Service)?) {
+        state.withLock { ($0.cachedLogger?.logger, $0.baseLogger ?? $0.inheritedLogger, $0.parent) }
+    }
+
+    /// Remembers the logger this service inherits (its parent's), so the next level check is one lock.
+    func storeInheritedLogger(_ logger: Logger) {
+        state.withLock { $0.inheritedLogger = logger }
+    }
+
     func storeCachedLogger(_ logger: Logger, path: String) {
         state.withLock { $0.cachedLogger = (path, logger) }
     }
@@ -78,7 +101,7 @@ extension ServiceLifecycleState {
     /// Forgets the cached path and logger (the service moved in the tree).
     func invalidateLoggerCache() {
         state.withLock { state in
-            state.cachedLogger = nil
+            state.forgetLoggers()
             state.cachedPath = nil
         }
     }

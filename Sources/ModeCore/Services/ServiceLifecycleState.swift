@@ -58,6 +58,8 @@ public final class ServiceLifecycleState: Sendable {
         var taskExecutor: (any TaskExecutor)?
         var baseLogger: Logger?
         var cachedLogger: (path: String, logger: Logger)?
+        /// The parent's logger, kept by a level check that did not need this service's own logger.
+        var inheritedLogger: Logger?
         var cachedPath: String?
         var backgroundTasks: [UInt64: Task<Void, Never>] = [:]
         var cleanups: [(name: String, body: @Sendable () async throws -> Void)] = []
@@ -65,6 +67,13 @@ public final class ServiceLifecycleState: Sendable {
         var waiters: [UInt64: Waiter] = [:]
         var runningSince: ContinuousClock.Instant?
         var labelOverride: String?
+
+        /// Forgets the loggers derived from the tree (the service or an ancestor moved, or an ancestor's
+        /// logger changed).
+        mutating func forgetLoggers() {
+            cachedLogger = nil
+            inheritedLogger = nil
+        }
     }
 
     let state: Mutex<State>

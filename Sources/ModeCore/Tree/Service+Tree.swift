@@ -38,9 +38,27 @@ extension Service {
     /// change while the service is in a tree.
     public var path: String {
         if let cached = lifecycle.cachedPath { return cached }
-        let computed = ancestry.reversed().map(\.label).joined(separator: "/")
-        lifecycle.storeCachedPath(computed)
-        return computed
+        // The parent's path is normally cached already (a parent logs before its children start): one lookup
+        // and one concatenation per service, not a walk to the root. A chain of uncached ancestors is filled
+        // in from the top, iteratively (a chain can be `maximumDepth` deep).
+        var uncached: [any Service] = [self]
+        var anchor: String?
+        var node: any Service = self
+        while let parent = node.lifecycle.parent, uncached.count < Self.maximumDepth {
+            if let cached = parent.lifecycle.cachedPath {
+                anchor = cached
+                break
+            }
+            uncached.append(parent)
+            node = parent
+        }
+        var computed = anchor
+        for service in uncached.reversed() {
+            let next = computed.map { $0 + "/" + service.label } ?? service.label
+            service.lifecycle.storeCachedPath(next)
+            computed = next
+        }
+        return computed ?? label
     }
 
     /// The prefix mode puts on every log line of this service: `[^Worker]`, `[^-AppService]`, `[^--Webserver]`.
@@ -87,11 +105,31 @@ extension Service {
         return logger
     }
 
-    /// The logger this service inherits: its own base logger, else its nearest ancestor's, else `mode`.
-    var baseLogger: Logger {
-        for node in ancestry {
-            if let logger = node.lifecycle.ownBaseLogger { return logger }
+    /// The service's ``logger`` when a record at `level` would pass its level, else `nil` without building it:
+    /// the lifecycle's own lines ("Starting...", "-Stopped!") cost no per-service logger (its metadata) when
+    /// they would be dropped.
+    func logger(ifEnabled level: Logger.Level) -> Logger? {
+        let (cached, own, parent) = lifecycle.loggerSources
+        if let cached { return level >= cached.logLevel ? cached : nil }
+        let inherited = Self.inheritedLogger(own: own, parent: parent)
+        guard level >= inherited.logLevel else {
+            if own == nil { lifecycle.storeInheritedLogger(inherited) }
+            return nil
         }
+        return logger
+    }
+
+    /// The logger this service inherits: its own base logger, else its parent's logger (which is its nearest
+    /// ancestor's base logger with the parent's `mode.service`, overwritten by ``logger``; cached, so this is
+    /// one lookup per service rather than a walk to the root), else `mode`.
+    var baseLogger: Logger {
+        let (_, own, parent) = lifecycle.loggerSources
+        return Self.inheritedLogger(own: own, parent: parent)
+    }
+
+    private static func inheritedLogger(own: Logger?, parent: (any Service)?) -> Logger {
+        if let own { return own }
+        if let parent { return parent.lifecycle.cachedLogger ?? parent.logger }
         return Logger(label: "mode")
     }
 
