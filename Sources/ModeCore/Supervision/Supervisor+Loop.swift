@@ -23,11 +23,34 @@ struct ClockedSupervisorMachine<C: Clock>: SupervisorDeciding where C.Duration =
     }
 }
 
+/// ``ClockedSupervisorMachine`` for `ContinuousClock`, as a non-generic type: calls through the existential
+/// then reach code specialized for the clock (a generic type's witness runs unspecialized, instantiating the
+/// machine's dictionary and tuple metadata at run time on every decision).
+struct ContinuousSupervisorMachine: SupervisorDeciding {
+    var machine: SupervisorStateMachine<ContinuousClock>
+
+    mutating func childCrashed(at index: Int, childCount: Int) -> SupervisorDecision {
+        machine.childCount = childCount
+        return machine.childCrashed(at: index, now: .now)
+    }
+
+    mutating func childRemoved(at index: Int, childCount: Int) {
+        machine.childCount = childCount
+        machine.childRemoved(at: index)
+    }
+}
+
 extension Supervisor {
     static func makeDecider<C: Clock>(
         clock: C, policy: SupervisionPolicy, childCount: Int, random: @escaping @Sendable () -> Double
     ) -> any SupervisorDeciding where C.Duration == Duration {
-        ClockedSupervisorMachine(
+        // The usual clock gets code specialized for it: the generic machine over an opened existential clock
+        // instantiates its dictionary and tuple metadata at run time on every decision.
+        if clock is ContinuousClock {
+            return ContinuousSupervisorMachine(
+                machine: SupervisorStateMachine(policy: policy, childCount: childCount, random: random))
+        }
+        return ClockedSupervisorMachine(
             clock: clock, machine: SupervisorStateMachine(policy: policy, childCount: childCount, random: random))
     }
 
@@ -43,8 +66,10 @@ extension Supervisor {
         for await event in events {
             if shouldStop { break }
             var pending: [CrashEvent] = [event]
-            while let next = pending.first {
-                pending.removeFirst()
+            var index = 0
+            while index < pending.count {
+                let next = pending[index]
+                index += 1
                 guard let again = await handle(next) else { continue }
                 if again.escalated { return }
                 pending.append(contentsOf: again.crashes)

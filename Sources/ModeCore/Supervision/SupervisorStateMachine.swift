@@ -42,7 +42,7 @@ public struct SupervisorStateMachine<C: Clock>: Sendable where C.Duration == Dur
     /// ```
     public mutating func childCrashed(at index: Int, now: C.Instant) -> SupervisorDecision {
         precondition((0..<childCount).contains(index), "child index \(index) out of 0..<\(childCount)")
-        let all = Array(0..<childCount)
+        var all: [Int] { Array(0..<childCount) }
         let affected: [Int]
         switch policy.strategy.wrapped {
         case .oneForOne, .forfeitOneForOne: affected = [index]
@@ -67,7 +67,8 @@ public struct SupervisorStateMachine<C: Clock>: Sendable where C.Duration == Dur
             return decision(.escalate, index, stop: all.reversed(), attempt: attempt, error: error)
         }
         attempts[index] = (attempt, now)
-        let delay = policy.backoff.delay(forAttempt: attempt, random: random())
+        // No random draw (a getrandom syscall) when there is no jitter to scale: `.immediate` restarts.
+        let delay = policy.backoff.delay(forAttempt: attempt, random: policy.backoff.isJittered ? random() : 0)
         return SupervisorDecision(
             kind: .restart, crashed: index, stop: affected.reversed(), restart: affected, delay: delay,
             attempt: attempt, maxRestartsExceeded: nil)
