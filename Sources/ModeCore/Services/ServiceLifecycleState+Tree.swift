@@ -84,9 +84,20 @@ extension ServiceLifecycleState {
     /// ancestor's logger changes, so it is valid when present).
     var cachedLogger: Logger? { state.withLock { $0.cachedLogger?.logger } }
 
-    /// The cached logger, the own base logger and the parent, in one lock (what a service's logger is made of).
-    var loggerSources: (cached: Logger?, own: Logger?, parent: (any Service)?) {
-        state.withLock { ($0.cachedLogger?.logger, $0.baseLogger ?? $0.inheritedLogger, $0.parent) }
+    /// The own (or remembered inherited) base logger and the parent, in one lock.
+    var baseLoggerSources: (own: Logger?, parent: (any Service)?) {
+        state.withLock { ($0.baseLogger ?? $0.inheritedLogger, $0.parent) }
+    }
+
+    /// Whether a record at `level` passes this service's logger, judged from the cached logger or the base
+    /// logger it derives from, read in place (one lock, no logger copied: the level is the handler's, which
+    /// can change at run time, so it is read every time); `nil` when neither is known yet.
+    func loggerPasses(_ level: Logger.Level) -> Bool? {
+        state.withLock { state in
+            if let cached = state.cachedLogger { return level >= cached.logger.logLevel }
+            if let base = state.baseLogger ?? state.inheritedLogger { return level >= base.logLevel }
+            return nil
+        }
     }
 
     /// Remembers the logger this service inherits (its parent's), so the next level check is one lock.

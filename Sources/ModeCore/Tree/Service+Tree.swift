@@ -109,21 +109,24 @@ extension Service {
     /// the lifecycle's own lines ("Starting...", "-Stopped!") cost no per-service logger (its metadata) when
     /// they would be dropped.
     func logger(ifEnabled level: Logger.Level) -> Logger? {
-        let (cached, own, parent) = lifecycle.loggerSources
-        if let cached { return level >= cached.logLevel ? cached : nil }
-        let inherited = Self.inheritedLogger(own: own, parent: parent)
-        guard level >= inherited.logLevel else {
-            if own == nil { lifecycle.storeInheritedLogger(inherited) }
+        switch lifecycle.loggerPasses(level) {
+        case false?:
             return nil
+        case true?:
+            return logger
+        case nil:
+            // First check: remember the parent's logger, so later checks are one lock and copy nothing.
+            let inherited = Self.inheritedLogger(own: nil, parent: lifecycle.parent)
+            lifecycle.storeInheritedLogger(inherited)
+            return level >= inherited.logLevel ? logger : nil
         }
-        return logger
     }
 
     /// The logger this service inherits: its own base logger, else its parent's logger (which is its nearest
     /// ancestor's base logger with the parent's `mode.service`, overwritten by ``logger``; cached, so this is
     /// one lookup per service rather than a walk to the root), else `mode`.
     var baseLogger: Logger {
-        let (_, own, parent) = lifecycle.loggerSources
+        let (own, parent) = lifecycle.baseLoggerSources
         return Self.inheritedLogger(own: own, parent: parent)
     }
 

@@ -61,7 +61,12 @@ enum AttributionCells {
     @inline(never)
     static func block(_ cell: String) {
         let directory = ProcessInfo.processInfo.environment["ATTRIBUTION_RELEASE_DIR"] ?? "/nonexistent"
-        Worker.writeFixtureError("Attribution cell \(cell) blocking on tid \(ThreadInventory.currentThreadID())\n")
+        // The thread's activity slot (jobs started, nesting depth) tells, when a cell's report is missing, whether
+        // it ran in a new job.
+        let tid = ThreadInventory.currentThreadID()
+        let activity = ThreadActivity.snapshot().first { $0.threadID == tid }
+            .map { "jobs_run=\($0.jobsRun) job=\(String($0.job ?? 0, radix: 16))" } ?? "no activity slot"
+        Worker.writeFixtureError("Attribution cell \(cell) blocking on tid \(tid) (\(activity))\n")
         let site = sites[(order.firstIndex(of: cell) ?? 0) % sites.count]
         var waited = 0
         while access("\(directory)/\(cell)", F_OK) != 0 && waited < 12_000 {
