@@ -41,8 +41,11 @@ struct RestartStormTests {
         #expect(storm["finished_tasks"] == 1000)
         // A task is attributed once it runs: the restarted one may not have yet.
         #expect((0...storm["live_tasks"]).contains(storm["attributed"]))
-        // Memory: before the fix each restart kept ~2.1 KB (6 MB for 3,000). Allow 1 MB of allocator noise.
+        // Memory: before the fix each restart kept ~2.1 KB (6 MB for 3,000). Allow 2 MB of noise: even after
+        // malloc_trim, two samples with nothing kept differ by 0.1-1.1 MB (measured on a quiet machine: 68,
+        // 100, 216, 1,068 KB; 1.2-1.3 MB in two of six loaded full-suite runs). The exact per-restart heap is
+        // mode-compare's restart-storm row (mallinfo2, < 64 B per restart).
         let growth = storm["rss_kb"] - after["rss_kb"]
-        #expect(growth < 1024, "RSS grew \(growth) KB over \(storm["storm"]) restarts (\(growth * 1024 / max(1, storm["storm"])) B each)")
+        #expect(growth < 2048, "RSS grew \(growth) KB over \(storm["storm"]) restarts (\(growth * 1024 / max(1, storm["storm"])) B each)")
     }
 }

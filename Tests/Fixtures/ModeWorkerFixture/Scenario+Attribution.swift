@@ -77,17 +77,28 @@ enum AttributionCells {
         gate.finish(cell)
     }
 
-    /// Waits for `cell`'s turn, then blocks in it. The short suspension starts a new job (`Task.yield` does not
-    /// on a task executor): a block that followed the previous cell's in one job would be the same stall to the
-    /// watchdog (hooks run one after another in one task). It is resumed from a Dispatch timer rather than by
-    /// `Task.sleep`, which returns without suspending in a cancelled task.
+    /// Waits for `cell`'s turn, then blocks in it, in a job of its own: a block that followed the previous
+    /// cell's in one job would be the same stall to the watchdog (hooks run one after another in one task).
+    /// A short suspension normally starts a new job, but not always (`Task.yield` does not on a task executor,
+    /// `Task.sleep` returns at once in a cancelled task, and a continuation resumed before the task finished
+    /// suspending lets it run on in the same job: seen under load), so this suspends until the thread's job
+    /// count says a new job runs.
     static func run(_ cell: String) async {
         await gate.turn(cell)
         if Task.isCancelled { Worker.writeFixtureError("Attribution cell \(cell) runs in a cancelled task\n") }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1)) { continuation.resume() }
-        }
+        let before = jobStamp()
+        repeat {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1)) { continuation.resume() }
+            }
+        } while before != nil && jobStamp() == before
         block(cell)
+    }
+
+    /// This thread and the number of jobs it has started (its activity slot), or nil on a thread without one.
+    static func jobStamp() -> String? {
+        let tid = ThreadInventory.currentThreadID()
+        return ThreadActivity.snapshot().first { $0.threadID == tid }.map { "\(tid)/\($0.jobsRun)" }
     }
 }
 
