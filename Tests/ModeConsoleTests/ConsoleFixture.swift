@@ -77,6 +77,11 @@ final class Gate: Sendable {
         semaphore.wait(timeout: .now() + 60) == .success
     }
 
+    /// Blocks the calling thread until `open(count:)` or `timeout`; returns whether it was opened.
+    func wait(timeout: DispatchTimeInterval) -> Bool {
+        semaphore.wait(timeout: .now() + timeout) == .success
+    }
+
     func open(count: Int = 1) {
         for _ in 0..<count { semaphore.signal() }
     }

@@ -116,31 +116,45 @@ struct DebugConsoleLimitTests {
         defer { try? console.shutdown() }
         let port = try #require(console.port)
         let width = ProcessInfo.processInfo.activeProcessorCount
-        let release = Gate()
-        let blocked = Gate()
-        let blockers = (0..<width).map { _ in
-            Task.detached {
-                blocked.open()
-                release.wait()  // deliberately blocks a cooperative thread until the test releases it
-            }
-        }
-        // The checks run on a plain thread: no cooperative thread is free until the blockers are released.
-        let answer: Result<String, any Error> = await withCheckedContinuation { continuation in
-            Thread {
-                var ready = true
-                for _ in 0..<width { ready = blocked.wait() && ready }
-                let result = Result<String, any Error> {
-                    guard ready else { throw ConsoleTestClient.Failure(description: "blockers did not start") }
-                    let client = try ConsoleTestClient(port: port)
-                    try client.readBanner()
-                    return try client.command("echo answered while the pool is blocked")
+        // Another suite may hold a cooperative thread for a while (a test of the stall watchdog blocks one on
+        // purpose, waiting for its report, which needs the pool). Blocking the rest would starve that test and
+        // this one until a 60 s timeout: so the blockers give way after 2 s when not all of them could start,
+        // and the test tries again a moment later.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while true {
+            let release = Gate()
+            let blocked = Gate()
+            let blockers = (0..<width).map { _ in
+                Task.detached {
+                    blocked.open()
+                    release.wait()  // deliberately blocks a cooperative thread until the test releases it
                 }
-                release.open(count: width)
-                continuation.resume(returning: result)
-            }.start()
+            }
+            // The checks run on a plain thread: no cooperative thread is free until the blockers are released.
+            let answer: Result<String, any Error>? = await withCheckedContinuation { continuation in
+                Thread {
+                    var ready = true
+                    for _ in 0..<width where ready { ready = blocked.wait(timeout: .seconds(2)) }
+                    let result: Result<String, any Error>? = ready ? Result {
+                        let client = try ConsoleTestClient(port: port)
+                        try client.readBanner()
+                        return try client.command("echo answered while the pool is blocked")
+                    } : nil
+                    release.open(count: width)
+                    continuation.resume(returning: result)
+                }.start()
+            }
+            for blocker in blockers { await blocker.value }
+            if let answer {
+                #expect(try answer.get() == "answered while the pool is blocked")
+                return
+            }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the \(width) blockers never all held a cooperative thread at once within 120 s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(200))
         }
-        for blocker in blockers { await blocker.value }
-        #expect(try answer.get() == "answered while the pool is blocked")
     }
 
     @Test func anIdleSessionIsClosedWithAMessage() throws {
