@@ -81,7 +81,9 @@ public final class TaskRegistry: Sendable {
 
     /// Snapshots of all live tasks, ordered by id.
     public func liveTasks() -> [TaskRecord] {
-        state.withLock { state in state.live.values.map(\.record) }.sorted { $0.id < $1.id }
+        // Sorts the ids, not the records: moving 10,000 records (each several strings) while sorting was a
+        // fifth of a console `ps`.
+        state.withLock { state in state.live.keys.sorted().map { state.live[$0]!.record } }
     }
 
     /// Snapshots of recently finished tasks, oldest first (at most ``historyLimit``).

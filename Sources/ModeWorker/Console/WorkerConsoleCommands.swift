@@ -89,27 +89,34 @@ enum WorkerConsoleCommands {
         let now = TaskRegistry.monotonicNanoseconds()
         let activity = runningJobs()
         let all = TaskRegistry.shared.liveTasks()
-        let shown = all.filter { matches($0, filter) }
-        var table = ConsoleTable(columns: [
-            .init("ID", alignment: .right), .init("State"), .init("Name"), .init("Service"), .init("Kind"),
-            .init("Created at"), .init("Age", alignment: .right), .init("Busy", alignment: .right),
-        ])
-        for record in shown {
-            let running = record.runtimeAddress.flatMap { activity[$0] }
-            table.append([
-                "\(record.id)", running == nil ? "suspended" : "running", record.name, record.servicePath ?? "-",
-                record.kind.description, record.creationSite,
-                WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now)) + " s",
-                running.map { "\($0.busyNanoseconds / 1_000_000) ms" } ?? "-",
-            ])
-        }
+        let shown = filter.isEmpty ? all : all.filter { matches($0, filter) }
         let summary = shown.count == all.count
             ? "\(all.count) tasks running" : "\(all.count) tasks running (showing \(shown.count) tasks)"
-        let json: JSONValue = [
-            "count": .int(all.count), "shown": .int(shown.count),
-            "tasks": .array(shown.map { taskJSON($0, activity: activity, now: now) }),
-        ]
-        return ConsoleOutput.table(table, summary: summary, json: json)
+        // The table and the JSON are built only for the format asked for (10,000 tasks: the JSON alone is
+        // 70,000 values a text `ps` never sends).
+        return ConsoleOutput(
+            text: {
+                var table = ConsoleTable(columns: [
+                    .init("ID", alignment: .right), .init("State"), .init("Name"), .init("Service"), .init("Kind"),
+                    .init("Created at"), .init("Age", alignment: .right), .init("Busy", alignment: .right),
+                ])
+                for record in shown {
+                    let running = record.runtimeAddress.flatMap { activity[$0] }
+                    table.append([
+                        "\(record.id)", running == nil ? "suspended" : "running", record.name,
+                        record.servicePath ?? "-", record.kind.description, record.creationSite,
+                        WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now)) + " s",
+                        running.map { "\($0.busyNanoseconds / 1_000_000) ms" } ?? "-",
+                    ])
+                }
+                return summary + "\n" + table.rendered()
+            },
+            json: {
+                [
+                    "count": .int(all.count), "shown": .int(shown.count),
+                    "tasks": .array(shown.map { taskJSON($0, activity: activity, now: now) }),
+                ]
+            })
     }
 
     static func finishedTasks(filter: String) -> ConsoleOutput {
