@@ -147,7 +147,10 @@ public struct ConsoleTable: Sendable {
     private static func appendCell(_ cell: String, width: Int, columnWidth: Int, right: Bool, to output: inout [UInt8]) {
         output.append(UInt8(ascii: " "))
         if right { output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: columnWidth - width)) }
-        output.append(contentsOf: cell.utf8)
+        // A native string's bytes are contiguous: copy them in one go rather than through the UTF-8 view.
+        if cell.utf8.withContiguousStorageIfAvailable({ output.append(contentsOf: $0) }) == nil {
+            output.append(contentsOf: cell.utf8)
+        }
         if !right { output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: columnWidth - width)) }
         output.append(contentsOf: " |".utf8)
     }
@@ -155,14 +158,19 @@ public struct ConsoleTable: Sendable {
     /// A cell's width in terminal columns and whether it is free of control characters, in one pass:
     /// bytes for ASCII (the common, fast case), characters otherwise.
     static func measure(_ cell: String) -> (width: Int, isClean: Bool) {
-        var isASCII = true
-        var isClean = true
-        var count = 0
-        for byte in cell.utf8 {
-            if byte < 0x20 || byte == 0x7F { isClean = false }
-            if byte >= 0x80 { isASCII = false }
-            count += 1
+        func scan<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> (count: Int, isASCII: Bool, isClean: Bool) {
+            var isASCII = true
+            var isClean = true
+            var count = 0
+            for byte in bytes {
+                if byte < 0x20 || byte == 0x7F { isClean = false }
+                if byte >= 0x80 { isASCII = false }
+                count += 1
+            }
+            return (count, isASCII, isClean)
         }
+        // The contiguous bytes of a native string scan several times faster than its UTF-8 view.
+        let (count, isASCII, isClean) = cell.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(cell.utf8)
         return (isASCII ? count : cell.count, isClean)
     }
 
