@@ -56,14 +56,10 @@ extension Supervisor {
 
     /// Takes crash events one at a time until the supervisor stops.
     func runLoop() async {
-        let events = state.withLock { state -> AsyncStream<CrashEvent>? in
-            defer { state.events = nil }
-            return state.events
-        }
-        guard let events else { return }
+        guard state.withLock({ $0.crashes.claim() }) else { return }
         setLoopActive(true)
         defer { setLoopActive(false) }
-        for await event in events {
+        while let event = await nextCrash() {
             if shouldStop { break }
             var pending: [CrashEvent] = [event]
             var index = 0
@@ -74,6 +70,34 @@ extension Supervisor {
                 if again.escalated { return }
                 pending.append(contentsOf: again.crashes)
             }
+        }
+    }
+
+    /// The next crash, or `nil` once the supervisor stops (or the loop's task is cancelled). A crash already
+    /// queued is taken without suspending.
+    private func nextCrash() async -> CrashEvent? {
+        switch state.withLock({ $0.crashes.take() }) {
+        case .event(let event): return event
+        case .closed: return nil
+        case .empty: break
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<CrashEvent?, Never>) in
+                let now = state.withLock { state -> CrashQueue.Take in
+                    let take = state.crashes.take()
+                    guard case .empty = take else { return take }
+                    if Task.isCancelled { return .closed }
+                    state.crashes.waiter = continuation
+                    return .empty
+                }
+                switch now {
+                case .event(let event): continuation.resume(returning: event)
+                case .closed: continuation.resume(returning: nil)
+                case .empty: break
+                }
+            }
+        } onCancel: {
+            state.withLock { $0.crashes.takeWaiter() }?.resume(returning: nil)
         }
     }
 

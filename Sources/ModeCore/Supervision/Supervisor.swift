@@ -36,8 +36,8 @@ public final class Supervisor: Service, ServiceSupervising {
     }
 
     struct RunState: Sendable {
-        var events: AsyncStream<CrashEvent>?
-        var sink: AsyncStream<CrashEvent>.Continuation?
+        /// The crash queue of the current run: open from `onStart` to `onStop`, one consumer (the loop).
+        var crashes = CrashQueue()
         var decider: (any SupervisorDeciding)?
         var loopActive = false
         var loopIdleWaiters: [CheckedContinuation<Void, Never>] = []
@@ -146,12 +146,10 @@ public final class Supervisor: Service, ServiceSupervising {
         for child in children {
             child.lifecycle.setSupervisor(self)
         }
-        let (events, sink) = AsyncStream.makeStream(of: CrashEvent.self, bufferingPolicy: .unbounded)
         let decider = Self.makeDecider(
             clock: lifecycle.clock, policy: policy, childCount: children.count, random: random)
         state.withLock { state in
-            state.events = events
-            state.sink = sink
+            state.crashes = CrashQueue(isOpen: true)
             state.decider = decider
         }
     }
@@ -159,11 +157,7 @@ public final class Supervisor: Service, ServiceSupervising {
     /// Stops taking crashes and waits for a decision in progress to finish (a backoff wait ends at once).
     /// Called by ``Service/stop()``.
     public func onStop() async throws {
-        let sink = state.withLock { state in
-            defer { state.sink = nil }
-            return state.sink
-        }
-        sink?.finish()
+        state.withLock { $0.crashes.close() }?.resume(returning: nil)
         await waitForLoopIdle()
     }
 
@@ -172,9 +166,10 @@ public final class Supervisor: Service, ServiceSupervising {
     /// Called by swift-mode when a supervised child (or a service below it) crashed; queues the crash for
     /// the supervisor's loop. Synchronous and cheap.
     public func supervisedServiceCrashed(_ service: any Service, reason: any Error) {
-        let sink = state.withLock { $0.sink }
-        if let sink {
-            sink.yield(CrashEvent(service: service, reason: reason))
+        let event = CrashEvent(service: service, reason: reason)
+        let (accepted, waiter) = state.withLock { $0.crashes.offer(event) }
+        if accepted {
+            waiter?.resume(returning: event)
         } else {
             logger.warning("\(service.path) crashed while the supervisor is not running: not restarted")
         }
