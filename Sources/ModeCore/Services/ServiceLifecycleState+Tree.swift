@@ -80,10 +80,6 @@ extension ServiceLifecycleState {
         }
     }
 
-    /// The cached logger, if any (the cache is cleared whenever the service or an ancestor moves or an
-    /// ancestor's logger changes, so it is valid when present).
-    var cachedLogger: Logger? { state.withLock { $0.cachedLogger?.logger } }
-
     /// The own (or remembered inherited) base logger and the parent, in one lock.
     var baseLoggerSources: (own: Logger?, parent: (any Service)?) {
         state.withLock { ($0.baseLogger ?? $0.inheritedLogger, $0.parent) }
@@ -98,6 +94,12 @@ extension ServiceLifecycleState {
             if let base = state.baseLogger ?? state.inheritedLogger { return level >= base.logLevel }
             return nil
         }
+    }
+
+    /// A logger this service already holds, to derive a child's from: its cached logger, else its own base
+    /// logger, else the one it inherited (one lock; `nil` when it holds none yet).
+    var heldLogger: Logger? {
+        state.withLock { $0.cachedLogger?.logger ?? $0.baseLogger ?? $0.inheritedLogger }
     }
 
     /// Remembers the logger this service inherits (its parent's), so the next level check is one lock.

@@ -132,7 +132,9 @@ extension Service {
 
     private static func inheritedLogger(own: Logger?, parent: (any Service)?) -> Logger {
         if let own { return own }
-        if let parent { return parent.lifecycle.cachedLogger ?? parent.logger }
+        // Any logger the parent already holds will do as a base (``logger`` overwrites `mode.service`): its
+        // own logger, its base or what it inherited. Only a parent that holds none builds its logger.
+        if let parent { return parent.lifecycle.heldLogger ?? parent.logger }
         return Logger(label: "mode")
     }
 
