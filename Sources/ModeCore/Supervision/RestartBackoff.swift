@@ -48,7 +48,7 @@ public struct RestartBackoff: Hashable, Sendable {
     }
 
     /// Whether a delay has a random part: jitter on a non-zero delay. ``immediate`` has none.
-    public var isJittered: Bool { jitter > 0 && base > .zero && cap > .zero }
+    var isJittered: Bool { jitter > 0 && base > .zero && cap > .zero }
 
     /// The delay before restart number `attempt` (0-based), with `random` in `[0, 1)` scaling the jitter.
     public func delay(forAttempt attempt: Int, random: Double) -> Duration {
