@@ -118,8 +118,9 @@ struct DebugConsoleLimitTests {
         let width = ProcessInfo.processInfo.activeProcessorCount
         // Another suite may hold a cooperative thread for a while (a test of the stall watchdog blocks one on
         // purpose, waiting for its report, which needs the pool). Blocking the rest would starve that test and
-        // this one until a 60 s timeout: so the blockers give way after 2 s when not all of them could start,
-        // and the test tries again a moment later.
+        // this one until a 60 s timeout: so the blockers give way after 250 ms when not all of them could
+        // start (they start within microseconds on a free pool), and the test tries again after a pause long
+        // enough for the other suites to run meanwhile.
         let deadline = ContinuousClock.now + .seconds(120)
         while true {
             let release = Gate()
@@ -134,7 +135,7 @@ struct DebugConsoleLimitTests {
             let answer: Result<String, any Error>? = await withCheckedContinuation { continuation in
                 Thread {
                     var ready = true
-                    for _ in 0..<width where ready { ready = blocked.wait(timeout: .seconds(2)) }
+                    for _ in 0..<width where ready { ready = blocked.wait(timeout: .milliseconds(250)) }
                     let result: Result<String, any Error>? = ready ? Result {
                         let client = try ConsoleTestClient(port: port)
                         try client.readBanner()
@@ -153,7 +154,7 @@ struct DebugConsoleLimitTests {
                 Issue.record("the \(width) blockers never all held a cooperative thread at once within 120 s")
                 return
             }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .seconds(1))
         }
     }
 

@@ -267,8 +267,11 @@ struct SupervisorServiceTests {
         innerPolicy.backoff = .immediate
         var outerPolicy = SupervisionPolicy(strategy: .oneForOne)
         outerPolicy.backoff = .immediate
-        let outer = Supervisor(policy: outerPolicy, label: "Outer", logger: capture.logger)
-        let inner = Supervisor(policy: innerPolicy, label: "Inner")
+        // Manual clocks: the inner limit (1 restart in 10 s) must hold however slowly a loaded machine runs the
+        // test (a fresh-clone CI run took over 10 s between the two crashes, so the first restart had left the
+        // window and the second crash was restarted instead of escalated, as it should be then).
+        let outer = Supervisor(policy: outerPolicy, label: "Outer", clock: ManualClock(), logger: capture.logger)
+        let inner = Supervisor(policy: innerPolicy, label: "Inner", clock: ManualClock())
         let leaf = RecordingService("Leaf", events: events)
         inner.supervise(leaf)
         outer.supervise(inner)
