@@ -71,8 +71,6 @@ extension ServiceLifecycleState {
         }
     }
 
-    var ownBaseLogger: Logger? { state.withLock { $0.baseLogger } }
-
     func cachedLogger(path: String) -> Logger? {
         state.withLock { state in
             guard let cached = state.cachedLogger, cached.path == path else { return nil }
