@@ -60,6 +60,11 @@ struct StallExecutorTests {
         #expect(GlobalPoolInstrumentation.isInstalled)
     }
 
+    @Test func theSelfCheckPassesWithTheHooksInstalled() async throws {
+        try #require(GlobalPoolInstrumentation.install(), "enqueue hooks unsupported on this toolchain")
+        #expect(await GlobalPoolInstrumentation.probe() == nil)
+    }
+
     @Test func taskLabelsAreReadableFromTheSignalSafeTable() {
         let table = TaskAttributionTable.shared
         let attribution = TaskAttribution(taskID: 12, taskName: "poll", servicePath: "app/cache",

@@ -83,7 +83,8 @@ struct WorkerConsoleTests {
 
     @Test("stacks shows the watchdog and executor threads with frames")
     func stacks() async throws {
-        let (child, port) = try await startWorker("clean", ["--blocking-timeout", "5"])
+        let (child, port) = try await startWorker(
+            "clean", ["--blocking-timeout", "5", "--executor-instrumentation", "executor"])
         let client = try ConsoleClient(port: port)
         _ = try await client.readUntilPrompt()
         let stacks = try await client.command("stacks")

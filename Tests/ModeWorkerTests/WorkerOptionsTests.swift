@@ -32,14 +32,16 @@ struct WorkerOptionsTests {
         #expect(options.consoleHost == "127.0.0.1")
         #expect(options.debug == false && options.quiet == false)
         #expect(options.shutdownTimeout == .seconds(60))
+        #expect(options.executorInstrumentation == .hooks)
     }
 
     @Test func everyFlag() throws {
         let options = try resolve([
             "--loglevel", "WARN", "--logfile", "/tmp/x.log", "--log-format", "json", "--blocking-timeout", "2.5",
             "--console-port", "0", "--console-host", "0.0.0.0", "--no-console", "--debug", "--quiet",
-            "--shutdown-timeout", "0.25",
+            "--shutdown-timeout", "0.25", "--executor-instrumentation", "Executor",
         ])
+        #expect(options.executorInstrumentation == .executor)
         #expect(options.logLevel == .warning)
         #expect(options.logFile == "/tmp/x.log")
         #expect(options.logFormat == .json)
@@ -58,7 +60,9 @@ struct WorkerOptionsTests {
                 "MODE_LOGLEVEL": "debug", "MODE_LOGFILE": "/var/log/a.log", "MODE_LOG_FORMAT": "JSON",
                 "MODE_BLOCKING_TIMEOUT": "0", "MODE_CONSOLE_PORT": "6000", "MODE_CONSOLE_HOST": "::1",
                 "MODE_CONSOLE": "off", "MODE_DEBUG": "1", "MODE_QUIET": "yes", "MODE_SHUTDOWN_TIMEOUT": "5",
+                "MODE_EXECUTOR_INSTRUMENTATION": " off ",
             ])
+        #expect(options.executorInstrumentation == .off)
         #expect(options.logLevel == .debug)
         #expect(options.logFile == "/var/log/a.log")
         #expect(options.logFormat == .json)
@@ -95,6 +99,10 @@ struct WorkerOptionsTests {
         (["--console-port", "http"], "--console-port: invalid value 'http'"),
         (["--shutdown-timeout", "0"], "--shutdown-timeout: invalid value '0' (accepted: a number of seconds > 0)"),
         (["--console-host", " "], "--console-host: invalid value ' '"),
+        (
+            ["--executor-instrumentation", "fast"],
+            "--executor-instrumentation: invalid value 'fast' (accepted: hooks, executor, off)"
+        ),
     ])
     func badFlagIsAOneLineUsageError(arguments: [String], expected: String) throws {
         let (message, code) = try #require(failure(arguments))

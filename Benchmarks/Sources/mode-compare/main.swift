@@ -2,7 +2,7 @@
 // printed as one table of ratios.
 //
 //     swift run -c release --package-path Benchmarks mode-compare [--quick] [--no-python] [--no-python-setup]
-//         [--trees-only | --lifecycle-only | --stalls-only | --restart-storm-only]
+//         [--trees-only | --lifecycle-only | --stalls-only | --restart-storm-only | --executor-only]
 import Foundation
 import ModeBenchSupport
 
@@ -43,6 +43,44 @@ func addRestartStorm(_ storm: RestartStormBench.Result?, to table: inout Compari
         "restart storm heap: \(storm.heapFirstBytes / 1024) KiB after 1 restart, \(storm.heapBaselineBytes / 1024) KiB "
             + "after 1,000 (finished-task history full), \(storm.heapAfterBytes / 1024) KiB right after 10,000, "
             + "\(storm.heapSettledBytes / 1024) KiB once the cancelled 100 ms sleeps expired")
+}
+
+/// The executor suite (4): throughput of yields, actor hops and task spawns on each setup, interleaved rounds.
+func measureExecutors() async throws -> [ComparisonTable.Row] {
+    var table = ComparisonTable()
+    print("measuring executors ...")
+    let environment = ExecutorBench.Environment()
+    var throughput: [ExecutorBench.Workload: [ExecutorBench.Setup: [Double]]] = [:]
+    for workload in ExecutorBench.Workload.allCases {
+        _ = try await environment.throughput(workload, on: .global)
+        for _ in 0..<(quick ? 3 : 7) {
+            for setup in ExecutorBench.Setup.allCases {
+                throughput[workload, default: [:]][setup, default: []].append(
+                    try await environment.throughput(workload, on: setup))
+            }
+        }
+    }
+    environment.shutdown()
+    for workload in ExecutorBench.Workload.allCases {
+        let base = median(throughput[workload]![.global]!)
+        let plain = median(throughput[workload]![.instrumented]!)
+        let watched = median(throughput[workload]![.watched]!)
+        table.add("4 executor", "\(workload.rawValue) ops/s (a) global", mode: format(base / 1e6, 3) + " M")
+        table.add("4 executor", "\(workload.rawValue) (b) executor / (a)", mode: format(plain / 1e6, 3) + " M",
+                  ratio: format(plain / base))
+        let hooked = median(throughput[workload]![.globalWatched]!)
+        table.add("4 executor", "\(workload.rawValue) (c) executor+watchdog / (a)", mode: format(watched / 1e6, 3) + " M",
+                  ratio: format(watched / base), goal: ">= 0.95", met: watched / base >= 0.95)
+        table.add("4 executor", "\(workload.rawValue) (d) global+hook+watchdog / (a)", mode: format(hooked / 1e6, 3) + " M",
+                  ratio: format(hooked / base), goal: ">= 0.95", met: hooked / base >= 0.95)
+    }
+    return table.rows
+}
+
+if arguments.contains("--executor-only") {
+    table.rows += try await measureExecutors()
+    print(table.rendered())
+    exit(0)
 }
 
 if arguments.contains("--restart-storm-only") {
@@ -216,32 +254,7 @@ for (interval, ticks, work) in [(Duration.milliseconds(10), 300, Duration.zero),
 
 // MARK: 4. Executor and watchdog overhead
 
-print("measuring executors ...")
-let environment = ExecutorBench.Environment()
-var throughput: [ExecutorBench.Workload: [ExecutorBench.Setup: [Double]]] = [:]
-for workload in ExecutorBench.Workload.allCases {
-    _ = try await environment.throughput(workload, on: .global)
-    for _ in 0..<(quick ? 3 : 7) {
-        for setup in ExecutorBench.Setup.allCases {
-            throughput[workload, default: [:]][setup, default: []].append(
-                try await environment.throughput(workload, on: setup))
-        }
-    }
-}
-environment.shutdown()
-for workload in ExecutorBench.Workload.allCases {
-    let base = median(throughput[workload]![.global]!)
-    let plain = median(throughput[workload]![.instrumented]!)
-    let watched = median(throughput[workload]![.watched]!)
-    table.add("4 executor", "\(workload.rawValue) ops/s (a) global", mode: format(base / 1e6, 3) + " M")
-    table.add("4 executor", "\(workload.rawValue) (b) executor / (a)", mode: format(plain / 1e6, 3) + " M",
-              ratio: format(plain / base))
-    let hooked = median(throughput[workload]![.globalWatched]!)
-    table.add("4 executor", "\(workload.rawValue) (c) executor+watchdog / (a)", mode: format(watched / 1e6, 3) + " M",
-              ratio: format(watched / base), goal: ">= 0.95", met: watched / base >= 0.95)
-    table.add("4 executor", "\(workload.rawValue) (d) global+hook+watchdog / (a)", mode: format(hooked / 1e6, 3) + " M",
-              ratio: format(hooked / base), goal: ">= 0.95", met: hooked / base >= 0.95)
-}
+table.rows += try await measureExecutors()
 
 // MARK: 5. Diagnostics
 

@@ -50,4 +50,34 @@ public enum GlobalPoolInstrumentation {
     /// if !GlobalPoolInstrumentation.isInstalled { logger.notice("Task {} jobs are not watched") }
     /// ```
     public static var isInstalled: Bool { c_mode_enqueue_hooks_installed() != 0 }
+
+    /// Proves on the running runtime that the installed hooks time global-pool jobs: a detached task must find
+    /// its own job in its thread's activity slot when it starts and again after a `Task.sleep` (whose
+    /// resumption goes through the delay/deadline hooks). Returns `nil` when both hold, else the reason.
+    ///
+    /// The probe never returns if the pool runs no job at all; callers bound it with a deadline (the Worker
+    /// gives it 2 s and falls back when it is late).
+    ///
+    /// ```swift
+    /// if GlobalPoolInstrumentation.install(), let failure = await GlobalPoolInstrumentation.probe() {
+    ///     GlobalPoolInstrumentation.uninstall()
+    ///     logger.warning("global-pool hooks do not work here: \(failure)")
+    /// }
+    /// ```
+    public static func probe() async -> String? {
+        guard isInstalled else { return "the enqueue hooks are not installed" }
+        return await Task.detached { () -> String? in
+            let own = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } }
+            guard let own else { return "the probe is not running in a task" }
+            guard ThreadActivity.currentJob == own else {
+                return "a global-pool job does not run through the hooks (thread slot: "
+                    + "\(ThreadActivity.currentJob.map { "0x" + String($0, radix: 16) } ?? "empty"))"
+            }
+            try? await Task.sleep(for: .milliseconds(1))
+            guard ThreadActivity.currentJob == own else {
+                return "a job resumed after Task.sleep does not run through the hooks"
+            }
+            return nil
+        }.value
+    }
 }

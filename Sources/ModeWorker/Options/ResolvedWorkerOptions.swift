@@ -21,6 +21,9 @@ public struct ResolvedWorkerOptions: Sendable, Hashable {
     /// The stall watchdog's threshold: `nil` when not given (the Worker picks its default), `.zero` when
     /// disabled with `--blocking-timeout 0`. Default: `nil`.
     public var blockingTimeout: Duration?
+    /// How executor jobs are timed for the watchdog. Default: ``ExecutorInstrumentation/hooks`` (with a
+    /// start-up self-check and a fallback to ``ExecutorInstrumentation/executor``).
+    public var executorInstrumentation: ExecutorInstrumentation
     /// Whether the debug console runs. Default: `true` (`--no-console` turns it off).
     public var consoleEnabled: Bool
     /// The debug console's TCP port; `0` asks the OS for an ephemeral port (the Worker logs the one it got).
@@ -46,6 +49,7 @@ public struct ResolvedWorkerOptions: Sendable, Hashable {
         logFile: String? = nil,
         logFormat: LogFormat = .text,
         blockingTimeout: Duration? = nil,
+        executorInstrumentation: ExecutorInstrumentation = .hooks,
         consoleEnabled: Bool = true,
         consolePort: Int = WorkerOptions.defaultConsolePort,
         consoleHost: String = WorkerOptions.defaultConsoleHost,
@@ -57,6 +61,7 @@ public struct ResolvedWorkerOptions: Sendable, Hashable {
         self.logFile = logFile
         self.logFormat = logFormat
         self.blockingTimeout = blockingTimeout
+        self.executorInstrumentation = executorInstrumentation
         self.consoleEnabled = consoleEnabled
         self.consolePort = consolePort
         self.consoleHost = consoleHost

@@ -24,6 +24,8 @@ extension WorkerOptions {
         public static let logFormat = "MODE_LOG_FORMAT"
         /// `MODE_BLOCKING_TIMEOUT` for `--blocking-timeout`.
         public static let blockingTimeout = "MODE_BLOCKING_TIMEOUT"
+        /// `MODE_EXECUTOR_INSTRUMENTATION` for `--executor-instrumentation`.
+        public static let executorInstrumentation = "MODE_EXECUTOR_INSTRUMENTATION"
         /// `MODE_CONSOLE_PORT` for `--console-port`.
         public static let consolePort = "MODE_CONSOLE_PORT"
         /// `MODE_CONSOLE_HOST` for `--console-host`.
@@ -78,6 +80,15 @@ extension WorkerOptions {
             } accepted: {
                 "a number of seconds >= 0 (0 disables)"
             } ?? options.blockingTimeout
+        options.executorInstrumentation =
+            try resolver.value(
+                self.executorInstrumentation, flag: "--executor-instrumentation",
+                variable: EnvironmentVariable.executorInstrumentation
+            ) {
+                ExecutorInstrumentation(name: $0)
+            } accepted: {
+                ExecutorInstrumentation.allCases.map(\.rawValue).joined(separator: ", ")
+            } ?? options.executorInstrumentation
         options.consolePort =
             try resolver.value(self.consolePort, flag: "--console-port", variable: EnvironmentVariable.consolePort) {
                 Int($0.trimmingASCIIWhitespace()).flatMap { (0...65535).contains($0) ? $0 : nil }

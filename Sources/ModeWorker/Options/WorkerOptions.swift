@@ -69,6 +69,16 @@ public struct WorkerOptions: ParsableArguments, Sendable {
             valueName: "seconds"))
     public var blockingTimeout: String?
 
+    /// `--executor-instrumentation hooks|executor|off` (env `MODE_EXECUTOR_INSTRUMENTATION`).
+    @Option(
+        name: .customLong("executor-instrumentation"),
+        help: ArgumentHelp(
+            "How executor jobs are timed for stall reports: hooks (the global pool's enqueue hooks, after a "
+                + "start-up self-check; falls back to executor), executor (service tasks on the Worker's own "
+                + "executor) or off (heartbeats only). Default: hooks. Env: MODE_EXECUTOR_INSTRUMENTATION.",
+            valueName: "mode"))
+    public var executorInstrumentation: String?
+
     /// `--console-port PORT` (env `MODE_CONSOLE_PORT`).
     @Option(
         name: .customLong("console-port"), parsing: .unconditional,

@@ -120,32 +120,3 @@ extension Worker {
         }
     }
 }
-
-/// Waits for a task with a deadline without cancelling it (an unstructured wait: the stop task must not be
-/// cancelled by the timeout, only abandoned).
-enum FirstOf {
-    static func race(_ task: Task<Void, Never>, timeout: Duration) async -> Bool {
-        let box = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-        let resume: @Sendable (Bool) -> Void = { value in
-            box.withLock { continuation in
-                continuation?.resume(returning: value)
-                continuation = nil
-            }
-        }
-        var timer: Task<Void, Never>?
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            box.withLock { $0 = continuation }
-            Task {
-                await task.value
-                resume(true)
-            }
-            // Unstructured on purpose: the deadline must fire even though nothing awaits it structurally.
-            timer = Task {
-                do { try await Task.sleep(for: timeout) } catch { return }
-                resume(false)
-            }
-        }
-        timer?.cancel()
-        return result
-    }
-}

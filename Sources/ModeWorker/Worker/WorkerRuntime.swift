@@ -12,7 +12,10 @@ import Glibc
 /// stall watchdog, the debug console, signal handling and systemd notifications.
 final class WorkerRuntime: Sendable {
     let logging: ModeLogging?
-    let executor: InstrumentedTaskExecutor
+    /// The executor service tasks prefer (``ExecutorInstrumentation/executor`` mode); `nil`: the global pool.
+    let executor: InstrumentedTaskExecutor?
+    /// The instrumentation in effect (after the hooks' self-check and any fallback).
+    let instrumentation: ExecutorInstrumentation
     let heartbeats: HeartbeatMonitor
     let watchdog: StallWatchdog?
     let console: DebugConsole?
@@ -26,12 +29,14 @@ final class WorkerRuntime: Sendable {
     private let tornDown = Mutex(false)
 
     private init(
-        logging: ModeLogging?, executor: InstrumentedTaskExecutor, heartbeats: HeartbeatMonitor,
+        logging: ModeLogging?, executor: InstrumentedTaskExecutor?, instrumentation: ExecutorInstrumentation,
+        heartbeats: HeartbeatMonitor,
         watchdog: StallWatchdog?, console: DebugConsole?, signals: ProcessSignalMonitor, systemd: SystemdNotifier,
         metrics: WorkerMetrics, blockingTimeout: Duration
     ) {
         self.logging = logging
         self.executor = executor
+        self.instrumentation = instrumentation
         self.heartbeats = heartbeats
         self.watchdog = watchdog
         self.console = console
@@ -59,15 +64,20 @@ final class WorkerRuntime: Sendable {
 
         installCrashReporter(worker: worker, options: options, logging: logging, logger: logger)
 
-        let executor = InstrumentedTaskExecutor()
-        worker.lifecycle.setTaskExecutor(executor)
         attributeTasks()
 
         let heartbeats = HeartbeatMonitor()
         let timeout = options.blockingTimeout ?? defaultBlockingTimeout
+        let instrumentation =
+            timeout > .zero ? await instrumentExecutors(options.executorInstrumentation, logger: logger) : .off
+        var executor: InstrumentedTaskExecutor?
+        if instrumentation == .executor {
+            let created = InstrumentedTaskExecutor()
+            worker.lifecycle.setTaskExecutor(created)
+            executor = created
+        }
         var watchdog: StallWatchdog?
         if timeout > .zero {
-            _ = GlobalPoolInstrumentation.install()
             _ = heartbeats.register(name: "main-actor") { beat in Task { @MainActor in beat() } }
             for watched in worker.watchedExecutors.withLock({ $0 }) {
                 _ = heartbeats.register(name: watched.name, submit: watched.submit)
@@ -100,12 +110,37 @@ final class WorkerRuntime: Sendable {
         await signals.start()
 
         let runtime = WorkerRuntime(
-            logging: logging, executor: executor, heartbeats: heartbeats, watchdog: watchdog, console: console,
+            logging: logging, executor: executor, instrumentation: instrumentation, heartbeats: heartbeats, watchdog: watchdog, console: console,
             signals: signals, systemd: SystemdNotifier(), metrics: WorkerMetrics.shared,
             blockingTimeout: watchdog == nil ? .zero : timeout
         )
         ServiceLifecycleEvents.setObserver(WorkerMetrics.shared.observe)
         return runtime
+    }
+
+    /// How long the global-pool hooks' self-check may take before the Worker falls back.
+    static let selfCheckTimeout: Duration = .seconds(2)
+
+    /// Installs what `requested` asks for and returns the mode in effect: the hooks only after
+    /// ``GlobalPoolInstrumentation/probe()`` proved them on this runtime, else one warning and
+    /// ``ExecutorInstrumentation/executor``.
+    static func instrumentExecutors(_ requested: ExecutorInstrumentation, logger: Logger) async -> ExecutorInstrumentation {
+        guard requested == .hooks else { return requested }
+        let failure: String
+        if GlobalPoolInstrumentation.install() {
+            switch await FirstOf.outcome(of: Task.detached { await GlobalPoolInstrumentation.probe() }, timeout: selfCheckTimeout) {
+            case .finished(nil): return .hooks
+            case .finished(let reason?): failure = reason
+            case .timedOut: failure = "the self-check's probe job did not finish within \(selfCheckTimeout)"
+            }
+            GlobalPoolInstrumentation.uninstall()
+        } else {
+            failure = "this toolchain or platform has no supported enqueue hooks"
+        }
+        logger.warning(
+            "Global-pool instrumentation is off (\(failure)): service tasks run on the Worker's executor; Task {} and detached jobs are not timed"
+        )
+        return .executor
     }
 
     /// Services on a dedicated thread (`ServiceThread`) are watched by heartbeat while their thread runs.
@@ -235,6 +270,6 @@ final class WorkerRuntime: Sendable {
         StackCapture.readScope(nil)
         ServiceLifecycleEvents.setObserver(nil)
         ServiceThreadExecutor.setObserver(nil)
-        if graceful { executor.shutdown() }
+        if graceful { executor?.shutdown() }
     }
 }
