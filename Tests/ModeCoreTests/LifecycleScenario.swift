@@ -111,7 +111,9 @@ struct LifecycleScenario: Sendable, CustomStringConvertible {
                 violations.append("n\(node.index) still owns \(node.ownedTasks.map(\.name)) after its stop")
             }
         }
-        let leftovers = TaskRegistry.shared.liveTasks().filter { $0.servicePath?.contains(prefix) == true }
+        var registries: [ObjectIdentifier: TaskRegistry] = [:]
+        for node in nodes { registries[ObjectIdentifier(node.lifecycle.tree.tasks)] = node.lifecycle.tree.tasks }
+        let leftovers = registries.values.flatMap { $0.liveTasks() }.filter { $0.servicePath?.contains(prefix) == true }
         if !leftovers.isEmpty {
             violations.append("live tasks in the registry after the teardown: \(leftovers.map(\.name))")
         }

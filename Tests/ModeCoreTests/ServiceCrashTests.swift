@@ -129,14 +129,13 @@ struct ServiceCrashTests {
     @Test("a background task that is cancelled does not crash its service")
     func cancellationDoesNotCrash() async throws {
         let events = EventRecorder()
-        // A name no other test uses: the registry is process-wide and tests run in parallel.
         let service = RecordingService("CancelledTaskOwner", events: events, tasks: [recordingTask("T", events: events)])
         service.lifecycle.setLogger(LogCapture().logger)
         try await service.start()
         await events.waitFor("T.started")
         let record = try #require(
-            TaskRegistry.shared.liveTasks().first { $0.servicePath == service.path && $0.name == "T" })
-        TaskRegistry.shared.cancel(id: record.id)
+            service.lifecycle.tree.tasks.liveTasks().first { $0.servicePath == service.path && $0.name == "T" })
+        service.lifecycle.tree.tasks.cancel(id: record.id)
         await events.waitFor("T.cancelled")
         #expect(service.state == .running)
         await service.stop()

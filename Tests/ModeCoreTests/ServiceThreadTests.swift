@@ -152,7 +152,8 @@ struct ServiceThreadTests {
     func observerSeesThread() async throws {
         let name = "mode-svc-thr5"
         let seen = EventRecorder()
-        ServiceThreadExecutor.setObserver { event in
+        let threaded = ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: EventRecorder()) }
+        let observation = threaded.lifecycle.tree.observeServiceThreads { event in
             switch event {
             case .started(let started, _, let submit) where started == name:
                 seen.record("started")
@@ -163,8 +164,7 @@ struct ServiceThreadTests {
                 break
             }
         }
-        defer { ServiceThreadExecutor.setObserver(nil) }
-        let threaded = ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: EventRecorder()) }
+        defer { observation.cancel() }
         threaded.lifecycle.setLogger(LogCapture().logger)
         try await threaded.start()
         await seen.waitFor("beat@\(name)")

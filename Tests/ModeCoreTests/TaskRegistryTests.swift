@@ -12,19 +12,20 @@ struct TaskRegistryTests {
         service.lifecycle.setLogger(LogCapture().logger)
         try await service.start()
         await events.waitFor("probe-task.started")
+        let registry = service.lifecycle.tree.tasks
         let record = try #require(
-            TaskRegistry.shared.liveTasks().first { $0.servicePath == "RegistryProbe" && $0.name == "probe-task" })
+            registry.liveTasks().first { $0.servicePath == "RegistryProbe" && $0.name == "probe-task" })
         #expect(record.kind == .task)
         #expect(record.state == .running)
         #expect(record.creationSite.hasPrefix("ModeCoreTests/Support.swift:"))
         #expect(record.runtimeAddress != nil)
-        #expect(TaskRegistry.shared.liveTask(runtimeAddress: record.runtimeAddress!)?.id == record.id)
+        #expect(registry.liveTask(runtimeAddress: record.runtimeAddress!)?.id == record.id)
         #expect(service.ownedTasks.map(\.id) == [record.id])
         await service.stop()
-        let ended = try #require(TaskRegistry.shared.record(id: record.id))
+        let ended = try #require(registry.record(id: record.id))
         #expect(ended.state == .cancelled)
         #expect(ended.endedAt != nil)
-        #expect(TaskRegistry.shared.finishedTasks().contains { $0.id == record.id })
+        #expect(registry.finishedTasks().contains { $0.id == record.id })
     }
 
     @Test("a task's runtime address is the address of the current task while it runs")
@@ -47,7 +48,7 @@ struct TaskRegistryTests {
     func outcomes() async throws {
         let registry = TaskRegistry()
         let observed = EventRecorder()
-        registry.setObserver { event in
+        let observation = registry.observe { event in
             switch event {
             case .started(let record): observed.record("started \(record.name)")
             case .ended(let record): observed.record("ended \(record.name) \(record.state)")
@@ -76,6 +77,9 @@ struct TaskRegistryTests {
         #expect(registry.cancel(id: 999_999) == nil)
         #expect(observed.events.contains("ended failing failed"))
         #expect(observed.events.contains("ended sleeper cancelled"))
+        observation.cancel()
+        await registry.spawn("unobserved") {}.task.value
+        #expect(!observed.events.contains { $0.hasSuffix("unobserved") })
     }
 
     @Test("the finished history is bounded")

@@ -31,7 +31,7 @@ struct ModeLoggingBootstrapTests {
                 // expected
             }
             guard logging.recentLines.snapshot().count == 1, logging.sink.path == path,
-                LogLevelControl.shared.level == .debug
+                logging.levelControl.level == .debug
             else { exit(4) }
         }
         let lines = readLogLines(path)

@@ -96,11 +96,11 @@ func registerDiagnosticsBenchmarks() {
     }
     Benchmark("Console_ps_10000_tasks", configuration: .init(maxIterations: 10)) { benchmark in
         let ps = ConsolePsBench(tasks: 10_000)
-        defer { ps.finish() }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(ps.run(count: 1))
         }
         benchmark.stopMeasurement()
+        await ps.finish()
     }
 }

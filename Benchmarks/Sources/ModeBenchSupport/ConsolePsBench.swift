@@ -13,21 +13,29 @@ import ModeDiagnostics
 /// ```
 public final class ConsolePsBench: Sendable {
     let registry = ConsoleCommandRegistry()
-    let ids: [UInt64]
+    let tasks = TaskRegistry()
+    let spawned: [Task<Void, Never>]
 
-    /// Registers `tasks` live tasks in `TaskRegistry.shared` under 100 service paths.
-    public init(tasks: Int) {
-        ids = (0..<tasks).map { index in
-            TaskRegistry.shared.register(
-                name: "task-\(index)", kind: .task, servicePath: "Worker/App/Service\(index % 100)",
-                creationSite: "App/Service.swift:\(index % 400)")
+    /// Spawns `count` live tasks in its own ``TaskRegistry`` under 100 service paths; each waits until
+    /// ``finish()``.
+    public init(tasks count: Int) {
+        let tasks = self.tasks
+        spawned = (0..<count).map { index in
+            tasks.spawn(
+                "task-\(index)", kind: .task, servicePath: "Worker/App/Service\(index % 100)",
+                fileID: "App/Service.swift", line: index % 400
+            ) {
+                // Parked until cancelled, as a suspended service task.
+                try await Task.sleep(for: .seconds(86_400))
+            }.task
         }
-        registry.register(ConsoleCommand(name: "ps", summary: "List live tasks") { _ in Self.liveTasks() })
+        registry.register(ConsoleCommand(name: "ps", summary: "List live tasks") { _ in Self.liveTasks(tasks) })
     }
 
-    /// Ends the registered tasks.
-    public func finish() {
-        for id in ids { TaskRegistry.shared.markEnded(id: id, outcome: .finished) }
+    /// Ends the spawned tasks and waits until the registry has none left.
+    public func finish() async {
+        for task in spawned { task.cancel() }
+        for task in spawned { await task.value }
     }
 
     /// Mean wall time of `ps` (command + text rendering), microseconds, and the length of the last answer.
@@ -43,7 +51,7 @@ public final class ConsolePsBench: Sendable {
         return (elapsed.microseconds / Double(count), last.utf8.reduce(0) { $1 == 10 ? $0 + 1 : $0 })
     }
 
-    static func liveTasks() -> ConsoleOutput {
+    static func liveTasks(_ tasks: TaskRegistry) -> ConsoleOutput {
         let now = TaskRegistry.monotonicNanoseconds()
         var running: [UInt: (tid: Int32, busy: UInt64)] = [:]
         let activityNow = ThreadActivity.monotonicNanoseconds
@@ -51,7 +59,7 @@ public final class ConsolePsBench: Sendable {
             if let job = slot.job { running[job] = (slot.threadID, activityNow &- slot.startNanoseconds) }
         }
         let activity = running
-        let all = TaskRegistry.shared.liveTasks()
+        let all = tasks.liveTasks()
         // As the Worker's `ps`: the table and the JSON are built only for the format asked for.
         return ConsoleOutput(
             text: {

@@ -277,7 +277,7 @@ helpers.stop()
 let ps = ConsolePsBench(tasks: 10_000)
 _ = ps.run(count: 1)
 let psCost = ps.run(count: 5)
-ps.finish()
+await ps.finish()
 table.add("5 diagnostics", "console ps, 10,000 tasks ms (\(psCost.lines) lines)", mode: format(psCost.microseconds / 1e3))
 
 // MARK: 6. Stall watchdog (child processes)

@@ -85,7 +85,7 @@ extension Service {
         }
         lineLogger?.debug("Started.")
         lifecycle.markRunning()
-        ServiceLifecycleEvents.emit(.started(path: path))
+        lifecycle.tree.lifecycleObservers.emit(.started(path: path))
         try await onStarted()
     }
 
@@ -177,7 +177,7 @@ extension Service {
             firstError = firstError ?? error
         }
         lifecycle.finishStop()
-        ServiceLifecycleEvents.emit(.stopped(path: path))
+        lifecycle.tree.lifecycleObservers.emit(.stopped(path: path))
         lineLogger?.log(level: mundaneLevel, "-Stopped!")
         return firstError
     }
@@ -241,7 +241,7 @@ extension Service {
         guard action == .reset else { return }
         // A descendant restarted on its own since is running again: it keeps its cycle (`.busy`).
         Self.resetDescendants(of: self)
-        ServiceLifecycleEvents.emit(.restarted(path: path))
+        lifecycle.tree.lifecycleObservers.emit(.restarted(path: path))
         try await onRestart()
         try await start()
     }
@@ -261,7 +261,7 @@ extension Service {
         logger.error("Crashed reason=\(String(reflecting: reason))")
         if lifecycle.serviceState == .crashed { return }
         let origin = path
-        ServiceLifecycleEvents.emit(.crashed(path: origin, reason: String(reflecting: reason)))
+        lifecycle.tree.lifecycleObservers.emit(.crashed(path: origin, reason: String(reflecting: reason)))
         for node in ancestry {
             if let supervisor = node.lifecycle.supervisor {
                 Self.markSubtreeCrashed(node, reason: reason, origin: origin)

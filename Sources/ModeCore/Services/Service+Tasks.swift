@@ -28,10 +28,10 @@ extension Service {
         name: String, kind: TaskKind, creationSite: String,
         body: @escaping @Sendable (ServiceTaskContext) async throws -> Void
     ) -> Task<Void, Never> {
-        let registry = TaskRegistry.shared
+        let lifecycle = self.lifecycle
+        let registry = lifecycle.tree.tasks
         let servicePath = path
         let id = registry.register(name: name, kind: kind, servicePath: servicePath, creationSite: creationSite)
-        let lifecycle = self.lifecycle
         let task = Task(name: name, executorPreference: taskExecutor) {
             await TaskRegistry.$currentTaskID.withValue(id) {
                 registry.markStarted(id: id, runtimeAddress: TaskRegistry.currentTaskAddress())
@@ -84,7 +84,8 @@ extension Service {
 
     /// The registry records of this service's live background tasks and futures.
     public var ownedTasks: [TaskRecord] {
-        lifecycle.backgroundTaskIDs.compactMap { TaskRegistry.shared.record(id: $0) }
+        let registry = lifecycle.tree.tasks
+        return lifecycle.backgroundTaskIDs.compactMap { registry.record(id: $0) }
     }
 
     /// Registers an async cleanup, run when the service stops, after its tasks are cancelled, in reverse

@@ -1,29 +1,18 @@
-/// A process-wide hook that sees every service start, stop, crash and restart: the Worker uses it for
-/// swift-metrics counters. One observer at a time; `nil` by default (no cost beyond a lock read).
+/// The lifecycle events of a tree's services, observed with ``ServiceTree/observeLifecycle(_:)`` or
+/// ``ServiceTree/lifecycleEvents()`` (any number of observers per tree; the Worker's swift-metrics counters
+/// are one).
 ///
 /// ```swift
-/// ServiceLifecycleEvents.setObserver { event in
+/// let observation = app.lifecycle.tree.observeLifecycle { event in
 ///     if case .crashed(let path, _) = event { print("\(path) crashed") }
 /// }
 /// ```
 public enum ServiceLifecycleEvents {
     /// A lifecycle event of one service.
-    public enum Event: Sendable {
+    public enum Event: Sendable, Equatable {
         case started(path: String)
         case stopped(path: String)
         case crashed(path: String, reason: String)
         case restarted(path: String)
-    }
-
-    private static let observer = LockedFunction<@Sendable (Event) -> Void>()
-
-    /// Installs (or removes) the observer. It runs synchronously where the event happens: keep it cheap.
-    public static func setObserver(_ newObserver: (@Sendable (Event) -> Void)?) {
-        observer.store(newObserver)
-    }
-
-    static func emit(_ event: @autoclosure () -> Event) {
-        guard let current = observer.load() else { return }
-        current(event())
     }
 }

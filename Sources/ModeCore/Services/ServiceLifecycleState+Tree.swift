@@ -9,10 +9,39 @@ extension ServiceLifecycleState {
     var labelOverride: String? { state.withLock { $0.labelOverride } }
 
     func setParent(_ parent: (any Service)?) {
-        state.withLock { state in
+        let hadTree = state.withLock { state -> Bool in
             state.parent = parent
             state.forgetLoggers()
             state.cachedPath = nil
+            defer { state.tree = nil }
+            return state.tree != nil
+        }
+        // Descendants that resolved the old tree through this service resolve the new one.
+        guard hadTree else { return }
+        var pending = children
+        while let next = pending.popLast() {
+            pending.append(contentsOf: next.lifecycle.state.withLock { state -> [any Service] in
+                guard state.tree != nil else { return [] }
+                state.tree = nil
+                return state.children
+            })
+        }
+    }
+
+    /// The tree this service belongs to: its root's ``ServiceTree`` (the task registry and the event
+    /// observers every service of the tree shares). A service without a parent is a root and creates its own.
+    ///
+    /// ```swift
+    /// let live = app.lifecycle.tree.tasks.liveTasks()
+    /// ```
+    public var tree: ServiceTree {
+        let (cached, parent) = state.withLock { ($0.tree, $0.parent) }
+        if let cached { return cached }
+        let resolved = parent?.lifecycle.tree ?? ServiceTree()
+        return state.withLock { state in
+            if let tree = state.tree { return tree }
+            state.tree = resolved
+            return resolved
         }
     }
 

@@ -67,6 +67,13 @@ public final class ServiceLifecycleState: Sendable {
         var waiters: [UInt64: Waiter] = [:]
         var runningSince: ContinuousClock.Instant?
         var labelOverride: String?
+        /// The tree this service belongs to: created by a root on first use, copied from the parent by a
+        /// descendant (forgotten when the service moves).
+        var tree: ServiceTree?
+        /// Drift statistics of this service's timers and state of its cron jobs, by task name (created by
+        /// the first timer or cron job; they go with the service).
+        var timerStatistics: [String: TimerStatistics]?
+        var cronStatus: [String: CronJobStatus]?
 
         /// Forgets the loggers derived from the tree (the service or an ancestor moved, or an ancestor's
         /// logger changed).

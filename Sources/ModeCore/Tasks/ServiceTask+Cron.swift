@@ -60,20 +60,20 @@ extension ServiceTask {
         name: String, _ expression: CronExpression, timeZone: TimeZone, now: @Sendable () -> Date,
         service: any Service, clock: C, body: @Sendable () async throws -> Void
     ) async throws where C.Duration == Duration {
-        let key = ScheduledTaskStatistics.Key(servicePath: service.path, name: name)
+        let lifecycle = service.lifecycle
         let logger = service.logger
         var basis = now()
-        ScheduledTaskStatistics.shared.updateCron(key) { status in
+        lifecycle.updateCronStatus(name) { status in
             status.expression = expression.source
             status.timeZone = timeZone
         }
         while !service.shouldStop {
             guard let fire = expression.nextFireDate(after: basis, in: timeZone) else {
                 logger.warning("Cron job \(name) (\(expression)) never fires again; it ends")
-                ScheduledTaskStatistics.shared.updateCron(key) { $0.nextFireDate = nil }
+                lifecycle.updateCronStatus(name) { $0.nextFireDate = nil }
                 return
             }
-            ScheduledTaskStatistics.shared.updateCron(key) { $0.nextFireDate = fire }
+            lifecycle.updateCronStatus(name) { $0.nextFireDate = fire }
             let wait = Duration.seconds(max(0, fire.timeIntervalSince(now())))
             guard await stopAwareSleep(until: clock.now.advanced(by: wait), clock: clock, lifecycle: service.lifecycle),
                 !service.shouldStop
@@ -82,7 +82,7 @@ extension ServiceTask {
             let started = now()
             basis = max(started, fire)
             let lateness = Duration.seconds(max(0, started.timeIntervalSince(fire)))
-            ScheduledTaskStatistics.shared.updateCron(key) { status in
+            lifecycle.updateCronStatus(name) { status in
                 status.runs += 1
                 status.lastFireDate = fire
                 status.lastLateness = lateness

@@ -60,9 +60,10 @@ extension ServiceTask {
         _ configuration: TimerConfiguration, service: any Service, clock: C,
         body: @Sendable () async throws -> Void
     ) async throws where C.Duration == Duration {
-        let key = ScheduledTaskStatistics.Key(servicePath: service.path, name: configuration.name)
+        let name = configuration.name
+        let lifecycle = service.lifecycle
         var schedule = TimerSchedule<C>(configuration: configuration, startingAt: clock.now)
-        ScheduledTaskStatistics.shared.updateTimer(key, schedule.statistics)
+        lifecycle.updateTimerStatistics(name, schedule.statistics)
         let logger = service.logger
         while !service.shouldStop {
             guard await stopAwareSleep(until: schedule.nextDeadline(), clock: clock, lifecycle: service.lifecycle),
@@ -70,11 +71,11 @@ extension ServiceTask {
             else { return }
             let start = schedule.tickStarted(at: clock.now)
             if let line = start.warning { logger.log(level: line.level, "\(line.message)") }
-            ScheduledTaskStatistics.shared.updateTimer(key, schedule.statistics)
+            lifecycle.updateTimerStatistics(name, schedule.statistics)
             try await body()
             let finish = schedule.tickFinished(at: clock.now)
             if let line = finish.warning { logger.log(level: line.level, "\(line.message)") }
-            ScheduledTaskStatistics.shared.updateTimer(key, schedule.statistics)
+            lifecycle.updateTimerStatistics(name, schedule.statistics)
         }
     }
 
@@ -115,7 +116,7 @@ extension Service {
     /// }
     /// ```
     public func timerStatistics(named name: String) -> TimerStatistics? {
-        ScheduledTaskStatistics.shared.timer(.init(servicePath: path, name: name))
+        lifecycle.state.withLock { $0.timerStatistics?[name] }
     }
 
     /// The state of this service's cron job named `name` (``ServiceTask/cron(_:_:timeZone:now:fileID:line:_:)``),
@@ -125,35 +126,25 @@ extension Service {
     /// if let job = app.cronStatus(named: "report") { print("next run at \(job.nextFireDate!)") }
     /// ```
     public func cronStatus(named name: String) -> CronJobStatus? {
-        ScheduledTaskStatistics.shared.cron(.init(servicePath: path, name: name))
+        lifecycle.state.withLock { $0.cronStatus?[name] }
     }
 }
 
-/// Process-wide statistics of the timers and cron jobs of services, keyed by service path and task name.
-final class ScheduledTaskStatistics: Sendable {
-    struct Key: Hashable, Sendable {
-        let servicePath: String
-        let name: String
-    }
-
-    static let shared = ScheduledTaskStatistics()
-
-    private let timers = Mutex<[Key: TimerStatistics]>([:])
-    private let crons = Mutex<[Key: CronJobStatus]>([:])
-
-    func updateTimer(_ key: Key, _ statistics: TimerStatistics) {
-        timers.withLock { $0[key] = statistics }
-    }
-
-    func timer(_ key: Key) -> TimerStatistics? { timers.withLock { $0[key] } }
-
-    func updateCron(_ key: Key, _ update: (inout CronJobStatus) -> Void) {
-        crons.withLock { table in
-            var status = table[key] ?? CronJobStatus()
-            update(&status)
-            table[key] = status
+extension ServiceLifecycleState {
+    /// Records the statistics of this service's timer `name` (kept with the service, read by
+    /// ``Service/timerStatistics(named:)``).
+    func updateTimerStatistics(_ name: String, _ statistics: TimerStatistics) {
+        state.withLock { state in
+            if state.timerStatistics == nil { state.timerStatistics = [:] }
+            state.timerStatistics![name] = statistics
         }
     }
 
-    func cron(_ key: Key) -> CronJobStatus? { crons.withLock { $0[key] } }
+    /// Updates the status of this service's cron job `name` (read by ``Service/cronStatus(named:)``).
+    func updateCronStatus(_ name: String, _ update: (inout CronJobStatus) -> Void) {
+        state.withLock { state in
+            if state.cronStatus == nil { state.cronStatus = [:] }
+            update(&state.cronStatus![name, default: CronJobStatus()])
+        }
+    }
 }

@@ -1,7 +1,7 @@
 /// What spawned a task the library tracks.
 ///
 /// ```swift
-/// let timers = TaskRegistry.shared.liveTasks().filter { $0.kind == .timer }
+/// let timers = app.lifecycle.tree.tasks.liveTasks().filter { $0.kind == .timer }
 /// ```
 public struct TaskKind: Sendable, Hashable, Codable, CustomStringConvertible {
     let rawValue: String

@@ -3,7 +3,7 @@
 /// Records are snapshots: ``TaskRegistry`` returns copies, so reading them never blocks the tasks.
 ///
 /// ```swift
-/// for record in TaskRegistry.shared.liveTasks() {
+/// for record in app.lifecycle.tree.tasks.liveTasks() {
 ///     print(record.id, record.name, record.servicePath ?? "-", record.creationSite)
 /// }
 /// ```

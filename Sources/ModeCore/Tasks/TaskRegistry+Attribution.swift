@@ -7,7 +7,7 @@ extension TaskRegistry {
     /// (latest created) wins. Finished tasks are found while they are in the history (``historyLimit``).
     ///
     /// ```swift
-    /// let owner = TaskRegistry.shared.record(runtimeAddress: job, runningAt: TaskRegistry.monotonicNanoseconds())
+    /// let owner = registry.record(runtimeAddress: job, runningAt: TaskRegistry.monotonicNanoseconds())
     /// ```
     public func record(runtimeAddress address: UInt, runningAt instant: UInt64) -> TaskRecord? {
         let candidates = (liveTasks() + finishedTasks()).filter { record in
@@ -25,7 +25,7 @@ extension TaskRegistry {
     /// task's runtime address and to ``currentTaskID`` while `operation` runs; it ends with it.
     ///
     /// ```swift
-    /// try await TaskRegistry.shared.withScope("onStart", servicePath: path) { try await onStart() }
+    /// try await lifecycle.tree.tasks.withScope("onStart", servicePath: path) { try await onStart() }
     /// ```
     public func withScope<T>(
         _ name: String, kind: TaskKind = .lifecycle, servicePath: String?, fileID: String = #fileID,

@@ -14,18 +14,20 @@ import Darwin
 /// times and its runtime identity, so that a thread caught stalling can be mapped back to a task and
 /// service. Finished tasks are kept in a bounded history (``historyLimit``, default 1000).
 ///
+/// Each service tree has its own (``ServiceTree/tasks``, reached from any service as
+/// `lifecycle.tree.tasks`), so two trees in one process never see each other's tasks. Task ids are unique in
+/// the process, so an id read from a stalled task can never name another tree's task.
+///
 /// ```swift
-/// let live = TaskRegistry.shared.liveTasks()
-/// let recent = TaskRegistry.shared.finishedTasks()
-/// TaskRegistry.shared.cancel(id: live[0].id)
+/// let registry = app.lifecycle.tree.tasks
+/// let live = registry.liveTasks()
+/// let recent = registry.finishedTasks()
+/// registry.cancel(id: live[0].id)
 /// ```
 ///
 /// Reads return copies; all operations are O(1) except the listings, which are O(live + history).
 public final class TaskRegistry: Sendable {
-    /// The registry every service uses.
-    public static let shared = TaskRegistry()
-
-    /// A change the registry reports to its observer (the Worker uses it to attribute stalled jobs).
+    /// A change the registry reports to its observers (the Worker uses it to attribute stalled jobs).
     public enum Event: Sendable {
         /// The task started running; `runtimeAddress` is set.
         case started(TaskRecord)
@@ -41,17 +43,19 @@ public final class TaskRegistry: Sendable {
     }
 
     private struct State {
-        var nextID: UInt64 = 1
         var live: [UInt64: Entry] = [:]
         /// Live task ids by runtime address, innermost last (a scope opened inside a task shares its address).
         var byAddress: [UInt: [UInt64]] = [:]
         var history: [TaskRecord] = []
         var historyStart = 0
         var historyLimit: Int
-        var observer: (@Sendable (Event) -> Void)?
     }
 
     private let state: Mutex<State>
+    private let observers = ObserverList<Event>()
+
+    /// The last task id handed out in this process (ids are unique across registries).
+    private static let lastID = Atomic<UInt64>(0)
 
     /// The task id of the tracked task that is currently running, if any.
     @TaskLocal public static var currentTaskID: UInt64?
@@ -72,11 +76,26 @@ public final class TaskRegistry: Sendable {
         }
     }
 
-    /// Installs (or removes, with `nil`) the single observer of task starts and ends.
+    /// Calls `observer` for every task start and end, synchronously on the task's thread (keep it short and
+    /// never block in it), until the observation is cancelled or released. Any number may observe.
     ///
-    /// The observer runs synchronously on the task's thread: keep it short and never block in it.
-    public func setObserver(_ observer: (@Sendable (Event) -> Void)?) {
-        state.withLock { $0.observer = observer }
+    /// ```swift
+    /// let observation = registry.observe { event in
+    ///     if case .ended(let record) = event { print("\(record.name) ended: \(record.state)") }
+    /// }
+    /// ```
+    public func observe(_ observer: @escaping @Sendable (Event) -> Void) -> Observation {
+        observers.add(observer)
+    }
+
+    /// Task starts and ends from now on, as an `AsyncStream` (the newest 1,024 are kept when the consumer
+    /// falls behind).
+    ///
+    /// ```swift
+    /// for await event in registry.events() { print(event) }
+    /// ```
+    public func events() -> AsyncStream<Event> {
+        observers.stream()
     }
 
     /// Snapshots of all live tasks, ordered by id.
@@ -127,7 +146,7 @@ public final class TaskRegistry: Sendable {
     /// the stall watchdog and thread dumps can name:
     ///
     /// ```swift
-    /// TaskRegistry.shared.spawn("reindex", servicePath: "Worker/Search") {
+    /// service.lifecycle.tree.tasks.spawn("reindex", servicePath: service.path) {
     ///     try await reindex()
     /// }
     /// ```
@@ -181,13 +200,12 @@ public final class TaskRegistry: Sendable {
     // MARK: - Low-level registration (used by `spawn` and by integrations that start tasks themselves)
 
     /// Registers a task that is about to be created; returns its id.
-    public func register(name: String, kind: TaskKind, servicePath: String?, creationSite: String) -> UInt64 {
+    package func register(name: String, kind: TaskKind, servicePath: String?, creationSite: String) -> UInt64 {
         let now = Self.wallClockSeconds()
         let mono = Self.monotonicNanoseconds()
         let parent = TaskRegistry.currentTaskID
+        let id = Self.lastID.add(1, ordering: .relaxed).newValue
         return state.withLock { state in
-            let id = state.nextID
-            state.nextID += 1
             let record = TaskRecord(
                 id: id, name: name, servicePath: servicePath, kind: kind, creationSite: creationSite,
                 state: .running, parentID: parent, createdAt: now, endedAt: nil,
@@ -199,7 +217,7 @@ public final class TaskRegistry: Sendable {
     }
 
     /// Attaches a cancellation action to a live task.
-    public func setCancel(id: UInt64, _ cancel: @escaping @Sendable () -> Void) {
+    package func setCancel(id: UInt64, _ cancel: @escaping @Sendable () -> Void) {
         let cancelNow = state.withLock { state -> Bool in
             state.live[id]?.cancel = cancel
             return state.live[id]?.cancelRequested ?? false
@@ -209,8 +227,8 @@ public final class TaskRegistry: Sendable {
     }
 
     /// Records that the task started running, with its runtime identity.
-    public func markStarted(id: UInt64, runtimeAddress: UInt?) {
-        let (record, observer) = state.withLock { state -> (TaskRecord?, (@Sendable (Event) -> Void)?) in
+    package func markStarted(id: UInt64, runtimeAddress: UInt?) {
+        let record = state.withLock { state -> TaskRecord? in
             if let previous = state.live[id]?.record.runtimeAddress, previous != runtimeAddress {
                 Self.unindex(id, at: previous, &state)
             }
@@ -218,17 +236,17 @@ public final class TaskRegistry: Sendable {
                 state.byAddress[runtimeAddress, default: []].append(id)
             }
             state.live[id]?.record.runtimeAddress = runtimeAddress
-            return (state.live[id]?.record, state.observer)
+            return observers.isEmpty ? nil : state.live[id]?.record
         }
-        if let record, let observer { observer(.started(record)) }
+        if let record { observers.emit(.started(record)) }
     }
 
     /// Records how a task ended and moves it to the history.
-    public func markEnded(id: UInt64, outcome: TaskOutcome) {
+    package func markEnded(id: UInt64, outcome: TaskOutcome) {
         let now = Self.wallClockSeconds()
         let mono = Self.monotonicNanoseconds()
-        let (record, observer) = state.withLock { state -> (TaskRecord?, (@Sendable (Event) -> Void)?) in
-            guard var entry = state.live.removeValue(forKey: id) else { return (nil, nil) }
+        let record = state.withLock { state -> TaskRecord? in
+            guard var entry = state.live.removeValue(forKey: id) else { return nil }
             if let address = entry.record.runtimeAddress { Self.unindex(id, at: address, &state) }
             switch outcome {
             case .finished: entry.record.state = .finished
@@ -243,9 +261,9 @@ public final class TaskRegistry: Sendable {
                 state.history.append(entry.record)
                 Self.trimHistory(&state)
             }
-            return (entry.record, state.observer)
+            return entry.record
         }
-        if let record, let observer { observer(.ended(record)) }
+        if let record { observers.emit(.ended(record)) }
     }
 
     private static func unindex(_ id: UInt64, at address: UInt, _ state: inout State) {

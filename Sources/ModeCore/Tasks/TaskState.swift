@@ -6,7 +6,7 @@
 /// ``suspended`` when no thread is executing the task.
 ///
 /// ```swift
-/// let failed = TaskRegistry.shared.finishedTasks().filter { $0.state == .failed }
+/// let failed = app.lifecycle.tree.tasks.finishedTasks().filter { $0.state == .failed }
 /// ```
 public struct TaskState: Sendable, Hashable, Codable, CustomStringConvertible {
     let rawValue: String

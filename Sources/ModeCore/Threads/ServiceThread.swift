@@ -62,10 +62,11 @@ public final class ServiceThread<Hosted: Service>: Service {
     /// below, and registers its join as a cleanup (run after the hosted service stopped, also on a failed
     /// start). Called by ``Service/start()``.
     public func onStart() async throws {
-        let executor = try thread.startThread()
+        let observers = lifecycle.tree.threadObservers
+        let executor = try thread.startThread(notifying: observers)
         lifecycle.setTaskExecutor(executor)
         let thread = self.thread
-        addCleanup("join \(thread.threadName)") { await thread.shutdownThread() }
+        addCleanup("join \(thread.threadName)") { await thread.shutdownThread(notifying: observers) }
     }
 
     /// Runs `body` on the service's thread and returns its result (or error) to the caller.

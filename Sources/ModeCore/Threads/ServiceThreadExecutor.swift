@@ -61,20 +61,20 @@ public final class ServiceThreadExecutor: Sendable, CustomStringConvertible {
     }
 
     /// Starts a new thread unless one is running; returns its executor.
-    func startThread() throws(DedicatedThreadError) -> DedicatedThreadExecutor {
+    func startThread(notifying observers: ObserverList<Event>) throws(DedicatedThreadError) -> DedicatedThreadExecutor {
         let existing = current.withLock { $0 }
         if let existing, !existing.isShuttingDown { return existing }
         let created = try DedicatedThreadExecutor(name: threadName, tracksStartedTasks: true)
         current.withLock { $0 = created }
-        Self.emit(.started(name: threadName, threadID: created.threadID, submit: Self.heartbeatSubmit(created)))
+        observers.emit(.started(name: threadName, threadID: created.threadID, submit: Self.heartbeatSubmit(created)))
         return created
     }
 
     /// Cancels the tasks started from the thread and lets them finish, lets the queued work finish and joins
     /// the thread: no task is left behind (mode 0.7.1's `_gather_remaining_tasks`).
-    func shutdownThread() async {
+    func shutdownThread(notifying observers: ObserverList<Event>) async {
         guard let existing = current.withLock({ $0 }), !existing.isShuttingDown else { return }
-        Self.emit(.stopping(name: threadName, threadID: existing.threadID))
+        observers.emit(.stopping(name: threadName, threadID: existing.threadID))
         await existing.cancelStartedTasks()
         await existing.shutdown()
     }

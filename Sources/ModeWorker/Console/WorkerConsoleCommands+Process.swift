@@ -15,15 +15,17 @@ extension WorkerConsoleCommands {
                 name: "loglevel", summary: "Show or change the log level at runtime",
                 usage: "loglevel [trace|debug|info|notice|warning|error|critical]"
             ) { invocation in
-                let control = LogLevelControl.shared
+                guard let runtime = worker.runtime.withLock({ $0 }) else {
+                    throw ConsoleError.failed("the Worker is not running")
+                }
+                let old = runtime.logLevel(of: worker)
                 guard let name = invocation.arguments.first else {
-                    return ConsoleOutput(text: "log level: \(control.level)", json: ["level": .string("\(control.level)")])
+                    return ConsoleOutput(text: "log level: \(old)", json: ["level": .string("\(old)")])
                 }
                 guard invocation.arguments.count == 1, let level = LogLevelControl.parseLevel(name) else {
                     throw ConsoleError.usage("loglevel [\(LogLevelControl.levelNames.joined(separator: "|"))]")
                 }
-                let old = control.level
-                control.level = level
+                runtime.setLogLevel(level, of: worker)
                 worker.logger.notice("Log level changed from \(old) to \(level) (console \(invocation.session))")
                 return ConsoleOutput(
                     text: "log level: \(old) -> \(level)", json: ["level": .string("\(level)"), "previous": .string("\(old)")])
@@ -33,10 +35,10 @@ extension WorkerConsoleCommands {
                 let services = worker.subtree()
                 var byState: [String: Int] = [:]
                 for service in services { byState[service.state.description, default: 0] += 1 }
-                let live = TaskRegistry.shared.liveTasks()
+                let live = worker.lifecycle.tree.tasks.liveTasks()
                 let running = Set(runningJobs().keys)
                 let onThread = live.filter { $0.runtimeAddress.map(running.contains) ?? false }.count
-                let finished = TaskRegistry.shared.finishedTasks()
+                let finished = worker.lifecycle.tree.tasks.finishedTasks()
                 let failed = finished.filter { $0.state == .failed }.count
                 let restarts = services.map(\.restartCount).reduce(0, +)
                 let runtime = worker.runtime.withLock { $0 }

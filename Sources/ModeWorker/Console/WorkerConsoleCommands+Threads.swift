@@ -9,6 +9,7 @@ import Glibc
 
 extension WorkerConsoleCommands {
     static func registerThreadCommands(in registry: ConsoleCommandRegistry, worker: Worker) {
+        let tasks = worker.lifecycle.tree.tasks
         registry.register(
             ConsoleCommand(name: "threads", summary: "Every thread: name, tid, state, wchan, current job") { _ in
                 let activity = Dictionary(
@@ -21,7 +22,7 @@ extension WorkerConsoleCommands {
                 for info in ThreadInventory.list() {
                     var job = "-"
                     if let slot = activity[info.tid], let address = slot.job {
-                        let task = TaskRegistry.shared.liveTask(runtimeAddress: address)
+                        let task = tasks.liveTask(runtimeAddress: address)
                         job = (task.map { "#\($0.id) \($0.name)" } ?? "job") + " busy \((now &- slot.startNanoseconds) / 1_000_000) ms"
                     }
                     table.append(["\(info.tid)", info.displayName, info.state, info.wchan ?? "-", job])

@@ -9,7 +9,7 @@ import ModeDiagnostics
 /// executor thread is blocked.
 enum WorkerConsoleCommands {
     static func register(in registry: ConsoleCommandRegistry, worker: Worker) {
-        registerTaskCommands(in: registry)
+        registerTaskCommands(in: registry, tasks: worker.lifecycle.tree.tasks)
         registerServiceCommands(in: registry, worker: worker)
         registerThreadCommands(in: registry, worker: worker)
         registerProcessCommands(in: registry, worker: worker)
@@ -17,7 +17,7 @@ enum WorkerConsoleCommands {
 
     // MARK: - Tasks
 
-    static func registerTaskCommands(in registry: ConsoleCommandRegistry) {
+    static func registerTaskCommands(in registry: ConsoleCommandRegistry, tasks: TaskRegistry) {
         registry.register(
             ConsoleCommand(
                 name: "ps", aliases: ["p"], summary: "List live tasks (ps -t: recently finished ones)",
@@ -34,7 +34,7 @@ enum WorkerConsoleCommands {
                 let finished = arguments.first == "-t"
                 if finished { arguments.removeFirst() }
                 let filter = arguments.joined(separator: " ")
-                return finished ? finishedTasks(filter: filter) : liveTasks(filter: filter)
+                return finished ? finishedTasks(filter: filter, in: tasks) : liveTasks(filter: filter, in: tasks)
             })
         registry.register(
             ConsoleCommand(
@@ -44,14 +44,14 @@ enum WorkerConsoleCommands {
                     + "thread right now, that thread's native stack.",
                 isExpensive: true  // symbolicates a stack
             ) { invocation in
-                try whereTask(invocation.arguments)
+                try whereTask(invocation.arguments, in: tasks)
             })
         registry.register(
             ConsoleCommand(
                 name: "cancel", aliases: ["ca"], summary: "Cancel one task", usage: "cancel <task-id>"
             ) { invocation in
                 let id = try taskID(invocation.arguments, usage: "cancel <task-id>")
-                guard let record = TaskRegistry.shared.cancel(id: id) else {
+                guard let record = tasks.cancel(id: id) else {
                     throw ConsoleError.notFound("no live task with id \(id) (see ps)")
                 }
                 return ConsoleOutput(
@@ -85,10 +85,10 @@ enum WorkerConsoleCommands {
             .contains { $0.lowercased().contains(needle) }
     }
 
-    static func liveTasks(filter: String) -> ConsoleOutput {
+    static func liveTasks(filter: String, in tasks: TaskRegistry) -> ConsoleOutput {
         let now = TaskRegistry.monotonicNanoseconds()
         let activity = runningJobs()
-        let all = TaskRegistry.shared.liveTasks()
+        let all = tasks.liveTasks()
         let shown = filter.isEmpty ? all : all.filter { matches($0, filter) }
         let summary = shown.count == all.count
             ? "\(all.count) tasks running" : "\(all.count) tasks running (showing \(shown.count) tasks)"
@@ -119,9 +119,9 @@ enum WorkerConsoleCommands {
             })
     }
 
-    static func finishedTasks(filter: String) -> ConsoleOutput {
+    static func finishedTasks(filter: String, in tasks: TaskRegistry) -> ConsoleOutput {
         let now = TaskRegistry.monotonicNanoseconds()
-        let all = TaskRegistry.shared.finishedTasks()
+        let all = tasks.finishedTasks()
         let shown = all.filter { matches($0, filter) }.reversed()
         var table = ConsoleTable(columns: [
             .init("ID", alignment: .right), .init("Outcome"), .init("Name"), .init("Service"), .init("Kind"),
@@ -160,14 +160,14 @@ enum WorkerConsoleCommands {
         ])
     }
 
-    static func whereTask(_ arguments: [String]) throws -> ConsoleOutput {
+    static func whereTask(_ arguments: [String], in tasks: TaskRegistry) throws -> ConsoleOutput {
         let id = try taskID(arguments, usage: "where <task-id>")
-        guard let record = TaskRegistry.shared.record(id: id) else {
+        guard let record = tasks.record(id: id) else {
             throw ConsoleError.notFound("no task with id \(id) (see ps and ps -t)")
         }
         let now = TaskRegistry.monotonicNanoseconds()
         let activity = runningJobs()
-        let children = (TaskRegistry.shared.liveTasks() + TaskRegistry.shared.finishedTasks())
+        let children = (tasks.liveTasks() + tasks.finishedTasks())
             .filter { $0.parentID == id }.map { "#\($0.id) \($0.name)" }
         var lines = [
             "Task #\(record.id) \(record.name)",

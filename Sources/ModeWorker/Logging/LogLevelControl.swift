@@ -1,31 +1,26 @@
 import Logging
 import Synchronization
 
-/// The process-wide, runtime-adjustable log level that every ``ModeLogHandler`` consults.
+/// A runtime-adjustable log level shared by a set of ``ModeLogHandler``s (those of one bootstrap).
 ///
 /// swift-log copies a handler into every `Logger`, so changing one logger's `logLevel` does not reach the
-/// others. ``ModeLogHandler`` therefore reads its level from a shared `LogLevelControl` on every call (one
-/// atomic load), and the debug console's `loglevel debug` command changes the level of every existing
-/// logger at once:
+/// others. ``ModeLogHandler`` therefore reads its level from its configuration's `LogLevelControl` on every
+/// call (one atomic load), and the debug console's `loglevel debug` command changes the level of every
+/// existing logger at once. ``ModeLogging/bootstrap(_:environment:metadataProvider:)`` creates one and returns
+/// it as ``ModeLogging/levelControl``:
 ///
 /// ```swift
-/// LogLevelControl.shared.level = .debug      // all ModeLogHandler loggers now log debug
-/// let level = LogLevelControl.shared.level   // .debug
+/// let logging = try ModeLogging.bootstrap(options)
+/// logging.levelControl.level = .debug          // every mode logger now logs debug
+/// let level = logging.levelControl.level       // .debug
 /// ```
 ///
 /// A logger whose `logLevel` was set explicitly (`logger.logLevel = .trace`) keeps that override and no
 /// longer follows the control; see ``ModeLogHandler/logLevel``.
 public final class LogLevelControl: Sendable {
-    /// The control used by the Worker and the debug console.
-    ///
-    /// ```swift
-    /// LogLevelControl.shared.level = .warning
-    /// ```
-    public static let shared = LogLevelControl()
-
     private let storage: Atomic<UInt8>
 
-    /// Creates an independent control (tests and embedders that run several handler sets in one process).
+    /// Creates a control (one per set of handlers).
     ///
     /// ```swift
     /// let control = LogLevelControl(level: .debug)
@@ -40,7 +35,7 @@ public final class LogLevelControl: Sendable {
     /// next log call.
     ///
     /// ```swift
-    /// LogLevelControl.shared.level = .notice
+    /// control.level = .notice
     /// ```
     public var level: Logger.Level {
         get { Self.level(ofCode: self.storage.load(ordering: .relaxed)) }

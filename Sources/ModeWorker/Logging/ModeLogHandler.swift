@@ -37,7 +37,7 @@ public struct ModeLogHandler: LogHandler {
         /// Allow ANSI colours. They are used only if this is `true`, the format is text and the sink is a
         /// terminal. Default: `true`.
         public var colorEnabled: Bool
-        /// The shared level. Default: ``LogLevelControl/shared``.
+        /// The level shared by the handlers of this configuration. Default: a new control at `.info`.
         public var levelControl: LogLevelControl
         /// Where the last lines are kept for crash reports, or `nil`. Default: `nil`.
         public var recentLines: RecentLogLines?
@@ -51,7 +51,7 @@ public struct ModeLogHandler: LogHandler {
         /// ```
         public init(
             sink: LogSink = .standardError(), format: LogFormat = .text, colorEnabled: Bool = true,
-            levelControl: LogLevelControl = .shared, recentLines: RecentLogLines? = nil,
+            levelControl: LogLevelControl = LogLevelControl(), recentLines: RecentLogLines? = nil,
             now: @escaping @Sendable () -> LogTimestamp = { LogTimestamp.now() }
         ) {
             self.sink = sink
@@ -92,7 +92,7 @@ public struct ModeLogHandler: LogHandler {
 
     /// The level: this logger's own override if one was set, otherwise the shared
     /// ``Configuration/levelControl``'s current level. Setting it overrides the shared level for this logger
-    /// (and its copies) only; to change every logger use `LogLevelControl.shared.level`.
+    /// (and its copies) only; to change every logger set the configuration's ``Configuration/levelControl``.
     ///
     /// ```swift
     /// logger.logLevel = .trace   // just this logger

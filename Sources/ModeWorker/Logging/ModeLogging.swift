@@ -19,13 +19,13 @@ public struct ModeLogging: Sendable {
     public let sink: LogSink
     /// The last lines written, for crash reports.
     public let recentLines: RecentLogLines
-    /// The shared level control (``LogLevelControl/shared`` unless configured otherwise).
+    /// The level every handler of this bootstrap follows (the console's `loglevel` changes it).
     public let levelControl: LogLevelControl
 
     private static let bootstrapped = Atomic<Bool>(false)
 
-    /// Opens the sink described by `options` (`--logfile` or stderr; `--log-format`), sets the shared level
-    /// to `options.logLevel` and bootstraps swift-log (with `metadataProvider`, if any). Colour is used on a
+    /// Opens the sink described by `options` (`--logfile` or stderr; `--log-format`), creates the level
+    /// control at `options.logLevel` and bootstraps swift-log (with `metadataProvider`, if any). Colour is used on a
     /// terminal unless the `NO_COLOR` environment variable is set (https://no-color.org).
     ///
     /// ```swift
@@ -47,9 +47,8 @@ public struct ModeLogging: Sendable {
         let environment = environment ?? ProcessEnvironment.current()
         let configuration = ModeLogHandler.Configuration(
             sink: sink, format: options.logFormat, colorEnabled: environment["NO_COLOR"].map(\.isEmpty) ?? true,
-            levelControl: .shared, recentLines: RecentLogLines()
+            levelControl: LogLevelControl(level: options.logLevel), recentLines: RecentLogLines()
         )
-        configuration.levelControl.level = options.logLevel
         return try Self.bootstrap(configuration, metadataProvider: metadataProvider)
     }
 

@@ -16,8 +16,12 @@ import ModeDiagnostics
 /// | `mode_blocked_total` | counter | — |
 /// | `mode_blocked_seconds` | timer | — |
 /// | `mode_worker_exit_status` | gauge | — |
+///
+/// Each Worker has its own (the instruments are swift-metrics handles: two Workers report into the same
+/// series of the application's backend).
 struct WorkerMetrics: Sendable {
-    static let shared = WorkerMetrics()
+    /// The registry whose live tasks `mode_tasks_live` counts.
+    let tasks: TaskRegistry
 
     let starts = Counter(label: "mode_service_starts_total")
     let stops = Counter(label: "mode_service_stops_total")
@@ -42,7 +46,7 @@ struct WorkerMetrics: Sendable {
         case .crashed: crashes.increment()
         case .restarted: restarts.increment()
         }
-        liveTasks.record(TaskRegistry.shared.liveCount)
+        liveTasks.record(tasks.liveCount)
     }
 
     func stallReported(_ report: StallReport) {

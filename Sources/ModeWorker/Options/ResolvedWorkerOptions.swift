@@ -12,7 +12,8 @@ import Logging
 /// options.blockingTimeout = .seconds(2)
 /// ```
 public struct ResolvedWorkerOptions: Sendable, Hashable {
-    /// The initial level of ``LogLevelControl/shared``. Default: `.info`.
+    /// The initial log level of the Worker's loggers (``ModeLogging/levelControl`` when the Worker bootstraps
+    /// mode's handler). Default: `.info`.
     public var logLevel: Logger.Level
     /// The log file to append to, or `nil` for standard error. Default: `nil`.
     public var logFile: String?

@@ -82,9 +82,10 @@ extension Worker {
         }
         logger.error("\(lines.joined(separator: "\n"))")
         var cancelled = 0
-        for record in TaskRegistry.shared.liveTasks() {
+        let tasks = lifecycle.tree.tasks
+        for record in tasks.liveTasks() {
             if let owner = record.servicePath, owner == path || owner.hasPrefix(path + "/") {
-                TaskRegistry.shared.cancel(id: record.id)
+                tasks.cancel(id: record.id)
                 cancelled += 1
             }
         }

@@ -24,6 +24,8 @@ final class WorkerRuntime: Sendable {
     let systemd: SystemdNotifier
     let systemdWatchdog: Mutex<Task<Void, Never>?> = Mutex(nil)
     let metrics: WorkerMetrics
+    /// What the runtime observes of the Worker's tree (cancelled at tear-down).
+    let observations: [Observation]
     let startedAt = ContinuousClock.now
     let blockingTimeout: Duration
     private let tornDown = Mutex(false)
@@ -32,7 +34,7 @@ final class WorkerRuntime: Sendable {
         logging: ModeLogging?, executor: InstrumentedTaskExecutor?, instrumentation: ExecutorInstrumentation,
         heartbeats: HeartbeatMonitor,
         watchdog: StallWatchdog?, console: DebugConsole?, signals: ProcessSignalMonitor, systemd: SystemdNotifier,
-        metrics: WorkerMetrics, blockingTimeout: Duration
+        metrics: WorkerMetrics, observations: [Observation], blockingTimeout: Duration
     ) {
         self.logging = logging
         self.executor = executor
@@ -43,6 +45,7 @@ final class WorkerRuntime: Sendable {
         self.signals = signals
         self.systemd = systemd
         self.metrics = metrics
+        self.observations = observations
         self.blockingTimeout = blockingTimeout
     }
 
@@ -64,7 +67,10 @@ final class WorkerRuntime: Sendable {
 
         installCrashReporter(worker: worker, options: options, logging: logging, logger: logger)
 
-        attributeTasks()
+        let tree = worker.lifecycle.tree
+        var observations = [attributeTasks(tree.tasks)]
+        let metrics = WorkerMetrics(tasks: tree.tasks)
+        observations.append(tree.observeLifecycle(metrics.observe))
 
         let heartbeats = HeartbeatMonitor()
         let timeout = options.blockingTimeout ?? defaultBlockingTimeout
@@ -82,11 +88,11 @@ final class WorkerRuntime: Sendable {
             for watched in worker.watchedExecutors.withLock({ $0 }) {
                 _ = heartbeats.register(name: watched.name, submit: watched.submit)
             }
-            watchServiceThreads(heartbeats)
+            observations.append(watchServiceThreads(of: tree, heartbeats))
             var configuration = StallWatchdog.Configuration()
             configuration.timeout = timeout
-            configuration.attributeTask = { query in RegistryAttribution.attribute(query, registry: .shared) }
-            let metrics = WorkerMetrics.shared
+            let registry = tree.tasks
+            configuration.attributeTask = { query in RegistryAttribution.attribute(query, registry: registry) }
             let candidate = StallWatchdog(
                 configuration: configuration, heartbeats: heartbeats, logger: Logger(label: "mode.watchdog"),
                 onStall: { report in metrics.stallReported(report) },
@@ -111,10 +117,9 @@ final class WorkerRuntime: Sendable {
 
         let runtime = WorkerRuntime(
             logging: logging, executor: executor, instrumentation: instrumentation, heartbeats: heartbeats, watchdog: watchdog, console: console,
-            signals: signals, systemd: SystemdNotifier(), metrics: WorkerMetrics.shared,
+            signals: signals, systemd: SystemdNotifier(), metrics: metrics, observations: observations,
             blockingTimeout: watchdog == nil ? .zero : timeout
         )
-        ServiceLifecycleEvents.setObserver(WorkerMetrics.shared.observe)
         return runtime
     }
 
@@ -144,9 +149,9 @@ final class WorkerRuntime: Sendable {
     }
 
     /// Services on a dedicated thread (`ServiceThread`) are watched by heartbeat while their thread runs.
-    private static func watchServiceThreads(_ heartbeats: HeartbeatMonitor) {
+    private static func watchServiceThreads(of tree: ServiceTree, _ heartbeats: HeartbeatMonitor) -> Observation {
         let ids = Mutex<[String: HeartbeatMonitor.ID]>([:])
-        ServiceThreadExecutor.setObserver { event in
+        return tree.observeServiceThreads { event in
             switch event {
             case .started(let name, _, let submit):
                 let id = heartbeats.register(name: name, submit: submit)
@@ -171,8 +176,7 @@ final class WorkerRuntime: Sendable {
             }
             return logging
         } catch let error as ModeLoggingError where error.code == .alreadyBootstrapped {
-            // A second Worker in one process keeps the first one's logging.
-            LogLevelControl.shared.level = options.logLevel
+            // A second Worker in one process keeps the first one's logging; its own loggers carry its level.
             return nil
         }
     }
@@ -205,7 +209,7 @@ final class WorkerRuntime: Sendable {
         do {
             try ThreadDumpTrigger.install(sections: { [weak worker] in
                 guard let worker else { return [] }
-                return [WorkerSections.tasksByService(), WorkerSections.serviceTree(worker)]
+                return [WorkerSections.tasksByService(worker.lifecycle.tree.tasks), WorkerSections.serviceTree(worker)]
             }) { dump in
                 logger.warning("Thread dump (SIGUSR1):\n\(dump.render())")
             }
@@ -216,11 +220,10 @@ final class WorkerRuntime: Sendable {
 
     /// Keeps ``TaskAttributionTable`` (read by the crash handler) in step with the registry, and makes stack
     /// captures read the task id that child tasks and `Task {}` inherit.
-    private static func attributeTasks() {
+    private static func attributeTasks(_ registry: TaskRegistry) -> Observation {
         let table = TaskAttributionTable.shared
-        let registry = TaskRegistry.shared
         StackCapture.readScope(TaskRegistry.$currentTaskID)
-        registry.setObserver { event in
+        return registry.observe { event in
             switch event {
             case .started(let record):
                 guard let address = record.runtimeAddress else { return }
@@ -258,6 +261,24 @@ final class WorkerRuntime: Sendable {
         }
     }
 
+    /// The level the console's `loglevel` shows: the bootstrapped handlers' when this Worker bootstrapped
+    /// them, else its tree's logger's.
+    func logLevel(of worker: Worker) -> Logger.Level {
+        logging?.levelControl.level ?? worker.logger.logLevel
+    }
+
+    /// Changes every logger of the Worker: through the handlers' shared control when this Worker
+    /// bootstrapped them, else by giving its tree a logger at the new level (services inherit it).
+    func setLogLevel(_ level: Logger.Level, of worker: Worker) {
+        if let control = logging?.levelControl {
+            control.level = level
+            return
+        }
+        var logger = worker.logger
+        logger.logLevel = level
+        worker.lifecycle.setLogger(logger)
+    }
+
     /// Stops what the runtime started. With `graceful` false (a shutdown timed out and a stuck job may hold
     /// an executor thread), the executor threads are not joined: the process exits right after.
     func tearDown(graceful: Bool = true) {
@@ -266,10 +287,8 @@ final class WorkerRuntime: Sendable {
         signals.stop()
         try? console?.shutdown()
         watchdog?.stop()
-        TaskRegistry.shared.setObserver(nil)
+        for observation in observations { observation.cancel() }
         StackCapture.readScope(nil)
-        ServiceLifecycleEvents.setObserver(nil)
-        ServiceThreadExecutor.setObserver(nil)
         if graceful { executor?.shutdown() }
     }
 }

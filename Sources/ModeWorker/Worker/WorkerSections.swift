@@ -23,9 +23,9 @@ enum WorkerSections {
     }
 
     /// Every live task, grouped by owning service: `Worker/App: #12 poll [task] running 3.2 s at App.swift:20`.
-    static func tasksByService() -> DiagnosticSection {
+    static func tasksByService(_ registry: TaskRegistry) -> DiagnosticSection {
         let now = TaskRegistry.monotonicNanoseconds()
-        let tasks = TaskRegistry.shared.liveTasks()
+        let tasks = registry.liveTasks()
         let grouped = Dictionary(grouping: tasks) { $0.servicePath ?? "(no service)" }
         var lines: [String] = []
         for service in grouped.keys.sorted() {

@@ -193,11 +193,11 @@ func serviceCellTasks(_ kind: String, service: any Service) -> [ServiceTask] {
         .task("global") {
             // Tasks spawned without an executor preference run on the global pool.
             await AttributionCells.gate.turn("\(kind).global-pool")
-            await TaskRegistry.shared.spawn("global-pool", servicePath: service.path) {
+            await service.lifecycle.tree.tasks.spawn("global-pool", servicePath: service.path) {
                 AttributionCells.block("\(kind).global-pool")
             }.task.value
             await AttributionCells.gate.turn("\(kind).global-pool.after-sleep")
-            await TaskRegistry.shared.spawn("global-pool-after-sleep", servicePath: service.path) {
+            await service.lifecycle.tree.tasks.spawn("global-pool-after-sleep", servicePath: service.path) {
                 try await Task.sleep(for: .milliseconds(20))
                 AttributionCells.block("\(kind).global-pool.after-sleep")
             }.task.value

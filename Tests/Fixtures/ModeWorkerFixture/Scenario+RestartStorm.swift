@@ -59,7 +59,7 @@ actor RestartStormDriver: Service {
     }
 
     private static func report(_ phase: String, _ target: any Service) {
-        let registry = TaskRegistry.shared
+        let registry = target.lifecycle.tree.tasks
         let line = "restart-storm \(phase) rss_kb=\(residentKilobytes()) live_tasks=\(registry.liveCount) "
             + "finished_tasks=\(registry.finishedTasks().count) attributed=\(TaskAttributionTable.shared.count) "
             + "owned=\(target.ownedTasks.count) restarts=\(target.restartCount)\n"
