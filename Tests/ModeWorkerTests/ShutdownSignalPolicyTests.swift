@@ -1,5 +1,6 @@
 import ModeWorker
 import Testing
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-@Suite("ShutdownSignalPolicy and ProcessSignal")
+@Suite("ShutdownSignalPolicy")
 struct ShutdownSignalPolicyTests {
     @Test func firstTermStopsGracefullySecondForcesExit() {
         var policy = ShutdownSignalPolicy()
@@ -59,14 +60,7 @@ struct ShutdownSignalPolicyTests {
         #expect(policy.state == .exiting)
     }
 
-    @Test func signalNamesAndNumbers() {
-        #expect(ProcessSignal.sigterm.name == "SIGTERM")
-        #expect(ProcessSignal.sigterm.rawValue == SIGTERM)
-        #expect(ProcessSignal.sigint.conventionalExitStatus == 130)
-        for signal in ProcessSignal.all {
-            #expect(ProcessSignal(rawValue: signal.rawValue) == signal)
-        }
-        #expect(ProcessSignal(rawValue: SIGKILL) == nil)
+    @Test func theBanner() {
         #expect(ShutdownSignalPolicy.interruptBanner == "-INT- -INT- -INT- -INT- -INT- -INT-")
     }
 }

@@ -1,3 +1,5 @@
+import UnixSignals
+
 /// The Worker's signal escalation policy as a pure state machine: events in, actions out.
 ///
 /// | State | Event | Action |
@@ -22,9 +24,9 @@ public struct ShutdownSignalPolicy: Sendable, Hashable {
     /// What the Worker must do.
     public enum Action: Sendable, Hashable {
         /// Log the signal and start a graceful stop of the tree.
-        case beginGracefulStop(ProcessSignal)
+        case beginGracefulStop(UnixSignal)
         /// Abandon the graceful stop and exit now with `code` (128 + the signal number).
-        case forceExit(code: Int32, signal: ProcessSignal)
+        case forceExit(code: Int32, signal: UnixSignal)
         /// Reopen the log file (SIGHUP).
         case reopenLogs
         /// Write a thread dump to the log (SIGUSR1).
@@ -38,7 +40,7 @@ public struct ShutdownSignalPolicy: Sendable, Hashable {
         /// No stop requested yet.
         case running
         /// A graceful stop is under way, started by this signal (or by the program, with `nil`).
-        case stopping(ProcessSignal?)
+        case stopping(UnixSignal?)
         /// The graceful stop finished.
         case stopped
         /// A forced exit was ordered.
@@ -63,7 +65,7 @@ public struct ShutdownSignalPolicy: Sendable, Hashable {
     /// default: break
     /// }
     /// ```
-    public mutating func signalReceived(_ signal: ProcessSignal) -> Action {
+    public mutating func signalReceived(_ signal: UnixSignal) -> Action {
         switch signal {
         case .sighup:
             return .reopenLogs
@@ -76,7 +78,7 @@ public struct ShutdownSignalPolicy: Sendable, Hashable {
                 return .beginGracefulStop(signal)
             case .stopping:
                 self.state = .exiting
-                return .forceExit(code: signal.conventionalExitStatus, signal: signal)
+                return .forceExit(code: 128 + signal.rawValue, signal: signal)
             case .stopped, .exiting:
                 return .ignore
             }

@@ -2,6 +2,7 @@ import Logging
 import ModeCore
 import ModeDiagnostics
 import Synchronization
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -41,7 +42,7 @@ extension Worker {
             status = 1
             reason = "crash in \(origin)"
         } else if case .stopRequested(let signal?) = event {
-            logger.info("Stopping on signal received... (\(signal.name))")
+            logger.info("Stopping on signal received... (\(signal.description))")
         } else {
             logger.info("Stopping on request...")
         }
@@ -94,7 +95,7 @@ extension Worker {
     }
 
     /// Carries out the signal policy's decision for one signal (called on the signal monitor's queue).
-    func handle(signal: ProcessSignal) {
+    func handle(signal: UnixSignal) {
         guard let runtime = runtime.withLock({ $0 }) else { return }
         let action = runtime.policy.withLock { $0.signalReceived(signal) }
         switch action {
@@ -102,10 +103,10 @@ extension Worker {
             if signal == .sigint && !options.quiet {
                 Self.writeStandardError(ShutdownSignalPolicy.interruptBanner + "\n")
             }
-            logger.info("Signal received: \(signal.name)")
+            logger.info("Signal received: \(signal.description)")
             deliverStopRequest(signal)
         case .forceExit(let code, let signal):
-            logger.critical("Signal received during shutdown: \(signal.name); forcing exit with status \(code)")
+            logger.critical("Signal received during shutdown: \(signal.description); forcing exit with status \(code)")
             _exit(code)
         case .reopenLogs:
             do {

@@ -3,6 +3,7 @@ import ModeConsole
 import ModeCore
 import ModeDiagnostics
 import Synchronization
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -47,7 +48,7 @@ public final class Worker: Service {
     let runtime: Mutex<WorkerRuntime?> = Mutex(nil)
     /// What wakes the run loop: a stop request (signal or program) or the tree stopping/crashing by itself.
     enum Event: Sendable {
-        case stopRequested(ProcessSignal?)
+        case stopRequested(UnixSignal?)
         case treeStopped
     }
 
@@ -120,9 +121,14 @@ public final class Worker: Service {
     ///
     /// - Important: The first run in a process bootstraps swift-log; a process runs at most one Worker.
     public func runUntilStopped() async -> WorkerExit {
+        await runUntilStopped(handlingSignals: true)
+    }
+
+    /// ``runUntilStopped()``; `handlingSignals` false when a `ServiceGroup` owns the signals (``WorkerService``).
+    func runUntilStopped(handlingSignals: Bool) async -> WorkerExit {
         let runtime: WorkerRuntime
         do {
-            runtime = try await WorkerRuntime.setUp(worker: self)
+            runtime = try await WorkerRuntime.setUp(worker: self, handlingSignals: handlingSignals)
         } catch {
             Self.writeStandardError("Error: cannot start the worker: \(error)\n")
             return WorkerExit(status: 1, reason: "setup failed: \(error)")
@@ -146,7 +152,7 @@ public final class Worker: Service {
         deliverStopRequest(nil)
     }
 
-    func deliverStopRequest(_ signal: ProcessSignal?) {
+    func deliverStopRequest(_ signal: UnixSignal?) {
         eventSink.yield(.stopRequested(signal))
     }
 

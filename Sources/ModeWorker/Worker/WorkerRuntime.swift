@@ -19,7 +19,8 @@ final class WorkerRuntime: Sendable {
     let heartbeats: HeartbeatMonitor
     let watchdog: StallWatchdog?
     let console: DebugConsole?
-    let signals: ProcessSignalMonitor
+    /// Delivers SIGINT/SIGTERM/SIGHUP to the Worker; `nil` when a `ServiceGroup` owns the signals.
+    let signals: Task<Void, Never>?
     let policy = Mutex(ShutdownSignalPolicy())
     let systemd: SystemdNotifier
     let systemdWatchdog: Mutex<Task<Void, Never>?> = Mutex(nil)
@@ -33,7 +34,7 @@ final class WorkerRuntime: Sendable {
     private init(
         logging: ModeLogging?, executor: InstrumentedTaskExecutor?, instrumentation: ExecutorInstrumentation,
         heartbeats: HeartbeatMonitor,
-        watchdog: StallWatchdog?, console: DebugConsole?, signals: ProcessSignalMonitor, systemd: SystemdNotifier,
+        watchdog: StallWatchdog?, console: DebugConsole?, signals: Task<Void, Never>?, systemd: SystemdNotifier,
         metrics: WorkerMetrics, observations: [Observation], blockingTimeout: Duration
     ) {
         self.logging = logging
@@ -52,7 +53,7 @@ final class WorkerRuntime: Sendable {
     /// The stall threshold used when `--blocking-timeout` is not given (mode's 10 s).
     static let defaultBlockingTimeout: Duration = .seconds(10)
 
-    static func setUp(worker: Worker) async throws -> WorkerRuntime {
+    static func setUp(worker: Worker, handlingSignals: Bool = true) async throws -> WorkerRuntime {
         let options = worker.options
         let logging = try bootstrapLogging(options, setup: worker.loggingSetup)
         var logger = Logger(label: "mode")
@@ -110,10 +111,10 @@ final class WorkerRuntime: Sendable {
 
         let console = startConsole(worker: worker, options: options, logger: logger)
 
-        let signals = ProcessSignalMonitor(signals: ProcessSignalMonitor.defaultSignals) { [weak worker] signal in
-            worker?.handle(signal: signal)
+        var signals: Task<Void, Never>?
+        if handlingSignals {
+            signals = await WorkerSignals.start { [weak worker] signal in worker?.handle(signal: signal) }
         }
-        await signals.start()
 
         let runtime = WorkerRuntime(
             logging: logging, executor: executor, instrumentation: instrumentation, heartbeats: heartbeats, watchdog: watchdog, console: console,
@@ -284,7 +285,7 @@ final class WorkerRuntime: Sendable {
     func tearDown(graceful: Bool = true) {
         guard tornDown.withLock({ done in defer { done = true }; return !done }) else { return }
         systemdWatchdog.withLock { $0?.cancel() }
-        signals.stop()
+        signals?.cancel()
         try? console?.shutdown()
         watchdog?.stop()
         for observation in observations { observation.cancel() }

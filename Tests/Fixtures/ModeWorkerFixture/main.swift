@@ -8,6 +8,10 @@ import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "service-group" {
+    // A Worker as a member of the application's own ServiceGroup, which owns the signals.
+    await ServiceGroupScenario.run(options: WorkerOptions.parseOrExit(arguments: Array(arguments.dropFirst())))
+}
 guard let scenarioName = arguments.first, let scenario = Scenario.all[scenarioName] else {
     let names = Scenario.all.keys.sorted().joined(separator: ", ")
     Worker.writeFixtureError("usage: ModeWorkerFixture <scenario> [worker options]; scenarios: \(names)\n")
