@@ -80,6 +80,7 @@ struct SignalTests {
         try await bobSignal.send("up")
         #expect(log.entries == ["global alice up", "alice-only alice up", "global bob up"])
         #expect(aliceSignal.description == "<Signal: Owner.ready sender=alice>")
+        #expect(SyncSignal<String, Int>(name: "hits", defaultSender: "cache").description == "<SyncSignal: hits sender=cache>")
     }
 
     @Test func firstReceiverErrorStopsTheSend() async {

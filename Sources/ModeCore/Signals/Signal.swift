@@ -1,100 +1,15 @@
-/// A typed asynchronous observer (mode's `Signal`): receivers are called with the sender and a value.
-///
-/// - Receivers run **in connection order** (mode keeps them in sets, so its order is unspecified).
-/// - `connect` is idempotent per ``SignalReceiverID``; `disconnect` of an unknown receiver does nothing.
-/// - A receiver may accept every sender, one sender (`from:`), or those matching a predicate (`where:`).
-/// - ``withDefaultSender(_:)`` returns a copy that shares the receivers and sends as, and filters on, that
-///   sender — the usual way for an owner to expose its signal.
-/// - The first receiver error stops the send and propagates to the caller (remaining receivers are skipped),
-///   as in mode.
-///
-/// Thread-safe; a `Signal` is a cheap value that refers to a shared receiver list.
+/// A typed asynchronous observer (mode's `Signal`): receivers are `async` and `send` awaits each in
+/// connection order. Connecting, filtering and default senders are ``SignalChannel``'s.
 ///
 /// ```swift
-/// actor Job {
-///     let finished: Signal<Job, Int>
-///     init(finished: Signal<Job, Int>) { self.finished = finished }
-///     func complete() async throws { try await finished.withDefaultSender(self).send(42) }
-/// }
-///
 /// let finished = Signal<Job, Int>(name: "Job.finished")
 /// finished.connect { job, result in print("\(job) finished with \(result)") }
+/// try await finished.send(42, from: job)
 /// ```
-public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringConvertible {
-    /// A receiver: called with the sender and the value.
-    public typealias Receiver = @Sendable (Sender, Value) async throws -> Void
+public typealias Signal<Sender: Sendable, Value: Sendable> =
+    SignalChannel<Sender, Value, @Sendable (Sender, Value) async throws -> Void>
 
-    /// The signal's name, for logs.
-    public let name: String
-    /// The sender used by ``send(_:)`` and the filter used by `connect` on this copy.
-    public let defaultSender: Sender?
-    private let store: SignalReceiverStore<Sender, Receiver>
-
-    /// Creates a signal with no receivers.
-    ///
-    /// ```swift
-    /// let ready = Signal<String, Void>(name: "ready", defaultSender: "cache")
-    /// ```
-    public init(name: String = "", defaultSender: Sender? = nil) {
-        self.init(name: name, defaultSender: defaultSender, store: SignalReceiverStore())
-    }
-
-    private init(name: String, defaultSender: Sender?, store: SignalReceiverStore<Sender, Receiver>) {
-        self.name = name
-        self.defaultSender = defaultSender
-        self.store = store
-    }
-
-    /// A copy sharing this signal's receivers, whose default sender is `sender`.
-    ///
-    /// ```swift
-    /// let mine = signal.withDefaultSender(self)
-    /// try await mine.send(value)     // sent as `self`
-    /// ```
-    public func withDefaultSender(_ sender: Sender) -> Self {
-        Self(name: name, defaultSender: sender, store: store)
-    }
-
-    /// Connects `receiver`. On a copy with a default sender, it only receives that sender's sends when the
-    /// sender has an identity (a class instance or a `Hashable` value), as in mode.
-    ///
-    /// ```swift
-    /// let id = signal.connect { sender, value in print(sender, value) }
-    /// ```
-    @discardableResult
-    public func connect(id: SignalReceiverID = SignalReceiverID(), _ receiver: @escaping Receiver) -> SignalReceiverID {
-        store.connect(id: id, from: defaultSender, receiver: receiver)
-        return id
-    }
-
-    /// Connects `receiver` for sends from `sender` only (compared by object identity for class instances,
-    /// by `==` for `Hashable` values; any other sender type is not filtered).
-    ///
-    /// ```swift
-    /// signal.connect(from: worker) { _, value in print("worker:", value) }
-    /// ```
-    @discardableResult
-    public func connect(
-        id: SignalReceiverID = SignalReceiverID(), from sender: Sender, _ receiver: @escaping Receiver
-    ) -> SignalReceiverID {
-        store.connect(id: id, from: sender, receiver: receiver)
-        return id
-    }
-
-    /// Connects `receiver` for sends whose sender satisfies `predicate`.
-    ///
-    /// ```swift
-    /// signal.connect(where: { $0.hasPrefix("db") }) { sender, value in print(sender, value) }
-    /// ```
-    @discardableResult
-    public func connect(
-        id: SignalReceiverID = SignalReceiverID(), where predicate: @escaping @Sendable (Sender) -> Bool,
-        _ receiver: @escaping Receiver
-    ) -> SignalReceiverID {
-        store.connect(id: id, filter: .predicate(predicate), receiver: receiver)
-        return id
-    }
-
+extension SignalChannel where Receiver == @Sendable (Sender, Value) async throws -> Void {
     /// Connects `receiver` for as long as `owner` lives (mode's `connect(..., weak=True)`): the signal holds
     /// `owner` weakly and passes it to the receiver; once `owner` is gone the receiver is no longer called
     /// and is pruned from the signal. The receiver must not capture `owner` strongly.
@@ -119,15 +34,6 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
         return id
     }
 
-    /// Disconnects a receiver; unknown identifiers are ignored.
-    public func disconnect(_ id: SignalReceiverID) { store.disconnect(id) }
-
-    /// Whether a receiver with this identifier is connected.
-    public func isConnected(_ id: SignalReceiverID) -> Bool { store.contains(id) }
-
-    /// Number of connected receivers (shared by all copies); receivers whose owner is gone are pruned first.
-    public var receiverCount: Int { store.count }
-
     /// Sends `value` from `sender` to every accepting receiver, in connection order, awaiting each.
     ///
     /// ```swift
@@ -146,16 +52,11 @@ public struct Signal<Sender: Sendable, Value: Sendable>: Sendable, CustomStringC
     /// - Throws: ``SignalError`` with ``SignalError/Code/missingSender`` if there is no default sender, or
     ///   the first receiver error.
     public func send(_ value: Value) async throws {
-        guard let defaultSender else { throw SignalError.missingSender(signal: name) }
-        try await send(value, from: defaultSender)
-    }
-
-    public var description: String {
-        "<Signal: \(name)\(defaultSender.map { " sender=\($0)" } ?? "")>"
+        try await send(value, from: try requireDefaultSender())
     }
 }
 
-extension Signal where Value == Void {
+extension SignalChannel where Value == Void, Receiver == @Sendable (Sender, Value) async throws -> Void {
     /// Sends from the default sender for a signal without a value.
     ///
     /// ```swift
