@@ -45,31 +45,8 @@ extension JSONValue {
         }
     }
 
-    /// Appends `string` as a quoted JSON string, escaping quotes, backslashes and control characters.
+    /// Appends `string` as a quoted JSON string (``JSONString``).
     static func renderString(_ string: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        let needsEscaping = string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        guard needsEscaping else {
-            output.append(contentsOf: string.utf8)  // the common case: one bulk copy
-            output.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
-            case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
-            case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: #"\u00"#.utf8)
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0xF)])
-            default:
-                output.append(byte)  // UTF-8 passes through unchanged (JSON text is UTF-8)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
+        JSONString.append(string, to: &output)
     }
 }

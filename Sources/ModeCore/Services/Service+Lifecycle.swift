@@ -186,19 +186,16 @@ extension Service {
         logger.debug("Waiting for shutdown")
         let clock = lifecycle.clock
         let timeout = shutdownTimeout
-        let signalled = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.lifecycle.waitForShutdownSignal()
+        let lifecycle = self.lifecycle
+        let signalled = await Race.first(
+            {
+                await lifecycle.waitForShutdownSignal()
                 return true
-            }
-            group.addTask {
+            },
+            {
                 do { try await clock.sleep(for: timeout) } catch { return true }
                 return false
-            }
-            let first = await group.next() ?? true
-            group.cancelAll()
-            return first
-        }
+            })
         if signalled {
             logger.debug("Shutting down now")
         } else {

@@ -86,23 +86,19 @@ extension ServiceTask {
     ) async -> Bool where C.Duration == Duration {
         if lifecycle.shouldStop || Task.isCancelled { return false }
         if clock.now >= deadline { return true }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
+        return await Race.first(
+            {
                 do {
                     try await clock.sleep(until: deadline, tolerance: nil)
                     return true
                 } catch {
                     return false
                 }
-            }
-            group.addTask {
+            },
+            {
                 await lifecycle.waitForStop(wakeOnCrash: true)
                 return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+            })
     }
 }
 

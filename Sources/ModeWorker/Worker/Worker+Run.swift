@@ -66,7 +66,7 @@ extension Worker {
             await self.lifecycle.waitForStopCompleted()
         }
         let timeout = options.shutdownTimeout
-        let finished = await FirstOf.race(stopping, timeout: timeout)
+        let finished = await Race.finished(stopping, within: timeout)
         if finished { return true }
 
         let stragglers = subtree().filter { $0.state == .stopping || $0.state == .running }

@@ -134,7 +134,7 @@ final class WorkerRuntime: Sendable {
         guard requested == .hooks else { return requested }
         let failure: String
         if GlobalPoolInstrumentation.install() {
-            switch await FirstOf.outcome(of: Task.detached { await GlobalPoolInstrumentation.probe() }, timeout: selfCheckTimeout) {
+            switch await Race.outcome(of: Task.detached { await GlobalPoolInstrumentation.probe() }, timeout: selfCheckTimeout) {
             case .finished(nil): return .hooks
             case .finished(let reason?): failure = reason
             case .timedOut: failure = "the self-check's probe job did not finish within \(selfCheckTimeout)"
