@@ -29,8 +29,6 @@ struct StallAttributionTests {
         }
     }
 
-    static let hookGap = "lifecycle hooks run in the lifecycle's task; Service+Lifecycle must wrap each hook in "
-        + "TaskRegistry.withScope (see the attribution branch's report)"
     static let blockedGap = "the cell blocks in the kernel, so its stack is read without a signal (issue 12 item 5), "
         + "which cannot read the running task's task-local service id; only tasks the executor's job names are "
         + "attributed (next: read the clues from the task object with process_vm_readv)"
@@ -40,9 +38,9 @@ struct StallAttributionTests {
     static func serviceCells(_ kind: String, _ type: String) -> [Cell] {
         let path = "Worker/AppService/\(type)"
         return [
-            Cell(name: "\(kind).onStart", service: path, task: "onStart", knownIssue: hookGap),
+            Cell(name: "\(kind).onStart", service: path, task: "onStart (id "),
             Cell(name: "\(kind).immediate", service: path, task: "immediate (id "),
-            Cell(name: "\(kind).onStarted", service: path, task: "onStarted", knownIssue: hookGap),
+            Cell(name: "\(kind).onStarted", service: path, task: "onStarted (id "),
             Cell(name: "\(kind).after-sleep", service: path, task: "after-sleep (id "),
             Cell(name: "\(kind).timer", service: path, task: "timer (id "),
             Cell(name: "\(kind).cron", service: path, task: "cron (id "),
@@ -71,8 +69,8 @@ struct StallAttributionTests {
         // the kernel (read without a signal) it says a task cannot be seen; caught between two of the cell's 5 ms
         // sleeps (read with the signal) it says no Swift task was running. Both are right; the prefix covers both.
         Cell(name: "nio.closure", service: "- (", task: nil),
-        Cell(name: "actor.onStop", service: "Worker/AppService/ActorCells", task: "onStop", knownIssue: hookGap),
-        Cell(name: "class.onStop", service: "Worker/AppService/ClassCells", task: "onStop", knownIssue: hookGap),
+        Cell(name: "actor.onStop", service: "Worker/AppService/ActorCells", task: "onStop (id "),
+        Cell(name: "class.onStop", service: "Worker/AppService/ClassCells", task: "onStop (id "),
     ]
 
     /// What the child-task cells add to the task line.
@@ -136,9 +134,8 @@ struct StallAttributionTests {
                 }
             }
             if let knownIssue = cell.knownIssue {
-                // Hooks fail every time until Service+Lifecycle scopes them (then this reports the known issue as
-                // not recorded: drop `knownIssue` from the hook cells); the main-actor cell fails only when the
-                // heartbeat's thread is not the blocked one.
+                // The main-actor cell fails only when the heartbeat's thread is not the blocked one; the blocked
+                // cells when their thread is read without a signal.
                 withKnownIssue("cell \(cell.name): \(knownIssue)", isIntermittent: cell.anyThread || knownIssue == Self.blockedGap) { check() }
             } else {
                 check()

@@ -68,13 +68,13 @@ extension Service {
             for dependency in dependencies {
                 try addDependency(dependency)
             }
-            try await onFirstStart()
+            try await runHook("onFirstStart") { try await onFirstStart() }
             if shouldStop { return }
         }
         // The lifecycle's own lines: the logger is built (once) only when one of them would be logged.
         let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug))
         lineLogger?.log(level: mundaneLevel, "Starting...")
-        try await onStart()
+        try await runHook("onStart") { try await onStart() }
         if shouldStop { return }
         for task in tasks {
             startBackgroundTask(task)
@@ -86,7 +86,7 @@ extension Service {
         lineLogger?.debug("Started.")
         lifecycle.markRunning()
         lifecycle.tree.lifecycleObservers.emit(.started(path: path))
-        try await onStarted()
+        try await runHook("onStarted") { try await onStarted() }
     }
 
     private func abortStart(_ error: any Error, origin: String) async {
@@ -146,7 +146,7 @@ extension Service {
         let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug))
         lineLogger?.log(level: mundaneLevel, "Stopping...")
         do {
-            try await onStop()
+            try await runHook("onStop") { try await onStop() }
         } catch {
             logger.error("Error in onStop: \(String(reflecting: error))")
             firstError = error
@@ -171,7 +171,7 @@ extension Service {
             lifecycle.advanceStop(to: .onShutdown)
         }
         do {
-            try await onShutdown()
+            try await runHook("onShutdown") { try await onShutdown() }
         } catch {
             logger.error("Error in onShutdown: \(String(reflecting: error))")
             firstError = firstError ?? error
@@ -239,7 +239,7 @@ extension Service {
         // A descendant restarted on its own since is running again: it keeps its cycle (`.busy`).
         Self.resetDescendants(of: self)
         lifecycle.tree.lifecycleObservers.emit(.restarted(path: path))
-        try await onRestart()
+        try await runHook("onRestart") { try await onRestart() }
         try await start()
     }
 
@@ -295,5 +295,18 @@ extension Service {
         for node in top.subtree() {
             node.lifecycle.transition { $0.crashed(reason: reason, origin: origin) }
         }
+    }
+}
+
+extension Service {
+    /// Runs one lifecycle hook: directly, or inside a registry scope named after it when the tree attributes
+    /// its hooks (``ServiceTree/attributesHooks``), so a stall in the hook names the service and the hook.
+    @inline(__always)
+    func runHook(_ name: String, _ hook: () async throws -> Void) async throws {
+        if !ServiceTree.anyAttributesHooks { return try await hook() }
+        let tree = lifecycle.tree
+        guard tree.attributesHooks else { return try await hook() }
+        try await tree.tasks.withScope(
+            name, kind: .lifecycle, servicePath: path, creationSite: "\(type(of: self)).\(name)", operation: hook)
     }
 }

@@ -32,7 +32,18 @@ extension TaskRegistry {
         line: Int = #line, isolation: isolated (any Actor)? = #isolation,
         operation: () async throws -> T
     ) async rethrows -> T {
-        let id = register(name: name, kind: kind, servicePath: servicePath, creationSite: "\(fileID):\(line)")
+        try await withScope(
+            name, kind: kind, servicePath: servicePath, creationSite: "\(fileID):\(line)", isolation: isolation,
+            operation: operation)
+    }
+
+    /// ``withScope(_:kind:servicePath:fileID:line:isolation:operation:)`` with the creation site given as text
+    /// (a lifecycle hook names its service type and hook).
+    package func withScope<T>(
+        _ name: String, kind: TaskKind = .lifecycle, servicePath: String?, creationSite: String,
+        isolation: isolated (any Actor)? = #isolation, operation: () async throws -> T
+    ) async rethrows -> T {
+        let id = register(name: name, kind: kind, servicePath: servicePath, creationSite: creationSite)
         markStarted(id: id, runtimeAddress: Self.currentTaskAddress())
         do {
             let result = try await TaskRegistry.$currentTaskID.withValue(id, operation: operation, isolation: isolation)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What the services of one tree share: the registry of their tasks and the observers of their events.
 ///
 /// The root service owns it and every descendant resolves its root's (``ServiceLifecycleState/tree``), so two
@@ -16,6 +18,14 @@ public final class ServiceTree: Sendable {
     /// The registry of every task the tree's services spawn.
     public let tasks: TaskRegistry
 
+    private let hooksAttributed = Atomic<Bool>(false)
+    /// How many trees attribute their hooks: lets every other tree skip the check without resolving itself
+    /// (a hint read before the tree's own flag; its only process-wide use).
+    static let treesAttributingHooks = Atomic<Int>(0)
+
+    /// Whether any tree in the process attributes its hooks (when not, no tree needs resolving per hook).
+    static var anyAttributesHooks: Bool { treesAttributingHooks.load(ordering: .relaxed) != 0 }
+
     let lifecycleObservers = ObserverList<ServiceLifecycleEvents.Event>()
     let threadObservers = ObserverList<ServiceThreadExecutor.Event>()
 
@@ -26,6 +36,26 @@ public final class ServiceTree: Sendable {
     /// ```
     public init(historyLimit: Int = 1000) {
         tasks = TaskRegistry(historyLimit: historyLimit)
+    }
+
+    /// Whether each lifecycle hook (`onFirstStart`, `onStart`, `onStarted`, `onStop`, `onShutdown`,
+    /// `onRestart`) runs inside a registry scope named after it, so a stall in a hook (or in a task it
+    /// creates) names the service and the hook. Off by default; the Worker turns it on while its stall
+    /// watchdog runs. Costs a registry record per hook call while on.
+    ///
+    /// ```swift
+    /// app.lifecycle.tree.attributesHooks = true
+    /// ```
+    public var attributesHooks: Bool {
+        get { hooksAttributed.load(ordering: .relaxed) }
+        set {
+            let old = hooksAttributed.exchange(newValue, ordering: .relaxed)
+            if old != newValue { Self.treesAttributingHooks.add(newValue ? 1 : -1, ordering: .relaxed) }
+        }
+    }
+
+    deinit {
+        if hooksAttributed.load(ordering: .relaxed) { Self.treesAttributingHooks.subtract(1, ordering: .relaxed) }
     }
 
     /// Calls `observer` for every start, stop, crash and restart of a service of this tree, synchronously

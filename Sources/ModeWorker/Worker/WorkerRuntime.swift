@@ -102,6 +102,7 @@ final class WorkerRuntime: Sendable {
             do {
                 try candidate.start()
                 watchdog = candidate
+                tree.attributesHooks = true
             } catch {
                 logger.warning("Blocking detection is off: the stall watchdog could not start: \(error)")
             }
