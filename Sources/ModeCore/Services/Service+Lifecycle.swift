@@ -68,13 +68,13 @@ extension Service {
             for dependency in dependencies {
                 try addDependency(dependency)
             }
-            try await runHook("onFirstStart") { try await onFirstStart() }
+            if ServiceTree.anyAttributesHooks { try await runHookInScope("onFirstStart") { try await onFirstStart() } } else { try await onFirstStart() }
             if shouldStop { return }
         }
         // The lifecycle's own lines: the logger is built (once) only when one of them would be logged.
         let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug))
         lineLogger?.log(level: mundaneLevel, "Starting...")
-        try await runHook("onStart") { try await onStart() }
+        if ServiceTree.anyAttributesHooks { try await runHookInScope("onStart") { try await onStart() } } else { try await onStart() }
         if shouldStop { return }
         for task in tasks {
             startBackgroundTask(task)
@@ -85,8 +85,8 @@ extension Service {
         }
         lineLogger?.debug("Started.")
         lifecycle.markRunning()
-        lifecycle.tree.lifecycleObservers.emit(.started(path: path))
-        try await runHook("onStarted") { try await onStarted() }
+        ServiceTree.emitLifecycle(of: lifecycle, .started(path: path))
+        if ServiceTree.anyAttributesHooks { try await runHookInScope("onStarted") { try await onStarted() } } else { try await onStarted() }
     }
 
     private func abortStart(_ error: any Error, origin: String) async {
@@ -146,7 +146,7 @@ extension Service {
         let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug))
         lineLogger?.log(level: mundaneLevel, "Stopping...")
         do {
-            try await runHook("onStop") { try await onStop() }
+            if ServiceTree.anyAttributesHooks { try await runHookInScope("onStop") { try await onStop() } } else { try await onStop() }
         } catch {
             logger.error("Error in onStop: \(String(reflecting: error))")
             firstError = error
@@ -171,13 +171,13 @@ extension Service {
             lifecycle.advanceStop(to: .onShutdown)
         }
         do {
-            try await runHook("onShutdown") { try await onShutdown() }
+            if ServiceTree.anyAttributesHooks { try await runHookInScope("onShutdown") { try await onShutdown() } } else { try await onShutdown() }
         } catch {
             logger.error("Error in onShutdown: \(String(reflecting: error))")
             firstError = firstError ?? error
         }
         lifecycle.finishStop()
-        lifecycle.tree.lifecycleObservers.emit(.stopped(path: path))
+        ServiceTree.emitLifecycle(of: lifecycle, .stopped(path: path))
         lineLogger?.log(level: mundaneLevel, "-Stopped!")
         return firstError
     }
@@ -238,8 +238,8 @@ extension Service {
         guard action == .reset else { return }
         // A descendant restarted on its own since is running again: it keeps its cycle (`.busy`).
         Self.resetDescendants(of: self)
-        lifecycle.tree.lifecycleObservers.emit(.restarted(path: path))
-        try await runHook("onRestart") { try await onRestart() }
+        ServiceTree.emitLifecycle(of: lifecycle, .restarted(path: path))
+        if ServiceTree.anyAttributesHooks { try await runHookInScope("onRestart") { try await onRestart() } } else { try await onRestart() }
         try await start()
     }
 
@@ -258,7 +258,7 @@ extension Service {
         logger.error("Crashed reason=\(String(reflecting: reason))")
         if lifecycle.serviceState == .crashed { return }
         let origin = path
-        lifecycle.tree.lifecycleObservers.emit(.crashed(path: origin, reason: String(reflecting: reason)))
+        ServiceTree.emitLifecycle(of: lifecycle, .crashed(path: origin, reason: String(reflecting: reason)))
         for node in ancestry {
             if let supervisor = node.lifecycle.supervisor {
                 Self.markSubtreeCrashed(node, reason: reason, origin: origin)
@@ -299,11 +299,11 @@ extension Service {
 }
 
 extension Service {
-    /// Runs one lifecycle hook: directly, or inside a registry scope named after it when the tree attributes
-    /// its hooks (``ServiceTree/attributesHooks``), so a stall in the hook names the service and the hook.
-    @inline(__always)
-    func runHook(_ name: String, _ hook: () async throws -> Void) async throws {
-        if !ServiceTree.anyAttributesHooks { return try await hook() }
+    /// Runs one lifecycle hook inside a registry scope named after it when the tree attributes its hooks
+    /// (``ServiceTree/attributesHooks``), so a stall in the hook names the service and the hook. Call sites
+    /// check ``ServiceTree/anyAttributesHooks`` first and call the hook directly when no tree does: no extra
+    /// async frame on the common path.
+    func runHookInScope(_ name: String, _ hook: () async throws -> Void) async throws {
         let tree = lifecycle.tree
         guard tree.attributesHooks else { return try await hook() }
         try await tree.tasks.withScope(

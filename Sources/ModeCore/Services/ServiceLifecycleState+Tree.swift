@@ -35,7 +35,11 @@ extension ServiceLifecycleState {
     /// let live = app.lifecycle.tree.tasks.liveTasks()
     /// ```
     public var tree: ServiceTree {
-        let (cached, parent) = state.withLock { ($0.tree, $0.parent) }
+        // The parent (a weak reference) is loaded only on the first call: the tree is cached after it.
+        let (cached, parent) = state.withLock { state -> (ServiceTree?, (any Service)?) in
+            if let tree = state.tree { return (tree, nil) }
+            return (nil, state.parent)
+        }
         if let cached { return cached }
         let resolved = parent?.lifecycle.tree ?? ServiceTree()
         return state.withLock { state in

@@ -182,7 +182,7 @@ extension Supervisor {
                     fresh.lifecycle.setSupervisor(self)
                     lifecycle.replaceSupervised(old, with: fresh, under: self)
                     old.lifecycle.setSupervisor(nil)
-                    lifecycle.tree.lifecycleObservers.emit(.restarted(path: fresh.path))
+                    ServiceTree.emitLifecycle(of: lifecycle, .restarted(path: fresh.path))
                     countRestart()
                     try await fresh.start()
                 } else {

@@ -26,6 +26,13 @@ public final class ServiceTree: Sendable {
     /// Whether any tree in the process attributes its hooks (when not, no tree needs resolving per hook).
     static var anyAttributesHooks: Bool { treesAttributingHooks.load(ordering: .relaxed) != 0 }
 
+    /// How many lifecycle observers all trees have: with none, a lifecycle event does not resolve its tree
+    /// (the same kind of hint as ``treesAttributingHooks``).
+    private static let lifecycleObserverCount = Atomic<Int>(0)
+
+    /// Whether any tree in the process has a lifecycle observer.
+    static var anyLifecycleObservers: Bool { lifecycleObserverCount.load(ordering: .relaxed) != 0 }
+
     let lifecycleObservers = ObserverList<ServiceLifecycleEvents.Event>()
     let threadObservers = ObserverList<ServiceThreadExecutor.Event>()
 
@@ -65,7 +72,12 @@ public final class ServiceTree: Sendable {
     /// let observation = tree.observeLifecycle { print($0) }
     /// ```
     public func observeLifecycle(_ observer: @escaping @Sendable (ServiceLifecycleEvents.Event) -> Void) -> Observation {
-        lifecycleObservers.add(observer)
+        let observation = lifecycleObservers.add(observer)
+        Self.lifecycleObserverCount.add(1, ordering: .relaxed)
+        return Observation {
+            observation.cancel()
+            Self.lifecycleObserverCount.subtract(1, ordering: .relaxed)
+        }
     }
 
     /// The tree's lifecycle events from now on, as an `AsyncStream` (the newest 1,024 are kept when the
@@ -75,7 +87,16 @@ public final class ServiceTree: Sendable {
     /// for await event in tree.lifecycleEvents() { print(event) }
     /// ```
     public func lifecycleEvents() -> AsyncStream<ServiceLifecycleEvents.Event> {
-        lifecycleObservers.stream()
+        AsyncStream(bufferingPolicy: .bufferingNewest(1024)) { continuation in
+            let observation = observeLifecycle { continuation.yield($0) }
+            continuation.onTermination = { _ in observation.cancel() }
+        }
+    }
+
+    /// Tells the tree's lifecycle observers about `event`; resolves nothing when no tree has one.
+    static func emitLifecycle(of lifecycle: ServiceLifecycleState, _ event: @autoclosure () -> ServiceLifecycleEvents.Event) {
+        guard anyLifecycleObservers else { return }
+        lifecycle.tree.lifecycleObservers.emit(event())
     }
 
     /// Calls `observer` when a ``ServiceThread`` of this tree starts its thread or is about to join it (the
