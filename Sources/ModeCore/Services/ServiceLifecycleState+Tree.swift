@@ -75,13 +75,13 @@ extension ServiceLifecycleState {
 
     /// Sets (or clears) the supervisor that owns this service: its crashes go to the supervisor instead of
     /// crashing the whole tree.
-    public func setSupervisor(_ supervisor: (any ServiceSupervising)?) {
+    package func setSupervisor(_ supervisor: (any ServiceSupervising)?) {
         state.withLock { $0.supervisor = supervisor }
     }
 
     /// Sets the task executor this service's tasks (and its descendants', unless they set their own) prefer.
     /// The Worker sets its instrumented executor on the root.
-    public func setTaskExecutor(_ executor: (any TaskExecutor)?) {
+    package func setTaskExecutor(_ executor: (any TaskExecutor)?) {
         state.withLock { $0.taskExecutor = executor }
     }
 

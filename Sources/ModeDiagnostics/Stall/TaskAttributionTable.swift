@@ -11,9 +11,9 @@ import Synchronization
 /// TaskAttributionTable.shared.register(taskAddress: address, TaskAttribution(taskName: "poll"))
 /// defer { TaskAttributionTable.shared.unregister(taskAddress: address) }
 /// ```
-public final class TaskAttributionTable: Sendable {
+package final class TaskAttributionTable: Sendable {
     /// The process-wide table.
-    public static let shared = TaskAttributionTable()
+    package static let shared = TaskAttributionTable()
 
     private let entries = Mutex<[UInt: TaskAttribution]>([:])
 
@@ -24,7 +24,7 @@ public final class TaskAttributionTable: Sendable {
     /// ```swift
     /// TaskAttributionTable.shared.register(taskAddress: address, TaskAttribution(taskName: "flush"))
     /// ```
-    public func register(taskAddress: UInt, _ attribution: TaskAttribution) {
+    package func register(taskAddress: UInt, _ attribution: TaskAttribution) {
         let label = attribution.label
         // The C table's writers must be serialised: write it under the same lock.
         entries.withLock { entries in
@@ -38,7 +38,7 @@ public final class TaskAttributionTable: Sendable {
     /// ```swift
     /// TaskAttributionTable.shared.unregister(taskAddress: address)
     /// ```
-    public func unregister(taskAddress: UInt) {
+    package func unregister(taskAddress: UInt) {
         entries.withLock { entries in
             entries.removeValue(forKey: taskAddress)
             c_mode_task_label_unregister(uintptr_t(taskAddress))
@@ -51,19 +51,19 @@ public final class TaskAttributionTable: Sendable {
     /// let owner = report.jobAddress.flatMap { UInt($0.dropFirst(2), radix: 16) }
     ///     .flatMap { TaskAttributionTable.shared.lookup(taskAddress: $0) }
     /// ```
-    public func lookup(taskAddress: UInt) -> TaskAttribution? {
+    package func lookup(taskAddress: UInt) -> TaskAttribution? {
         entries.withLock { $0[taskAddress] }
     }
 
     /// Number of registered tasks.
-    public var count: Int { entries.withLock { $0.count } }
+    package var count: Int { entries.withLock { $0.count } }
 
     /// The label the crash handler would read for `taskAddress` from the lock-free C table.
     ///
     /// ```swift
     /// print(TaskAttributionTable.signalSafeLabel(taskAddress: address) ?? "unregistered")
     /// ```
-    public static func signalSafeLabel(taskAddress: UInt) -> String? {
+    package static func signalSafeLabel(taskAddress: UInt) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(C_MODE_TASK_LABEL_SIZE)) { buffer in
             let length = c_mode_task_label_lookup(uintptr_t(taskAddress), buffer.baseAddress!, Int32(buffer.count))
             guard length >= 0 else { return nil }
