@@ -69,10 +69,12 @@ func measureExecutors() async throws -> [ComparisonTable.Row] {
         table.add("4 executor", "\(workload.rawValue) (b) executor / (a)", mode: format(plain / 1e6, 3) + " M",
                   ratio: format(plain / base))
         let hooked = median(throughput[workload]![.globalWatched]!)
+        // (c) is `--executor-instrumentation executor`, an opt-in mode with a documented cost; (d) is the
+        // Worker's default (`hooks`), held to issue 14's goal against the same pool without the watchdog, (a).
         table.add("4 executor", "\(workload.rawValue) (c) executor+watchdog / (a)", mode: format(watched / 1e6, 3) + " M",
-                  ratio: format(watched / base), goal: ">= 0.95", met: watched / base >= 0.95)
+                  ratio: format(watched / base))
         table.add("4 executor", "\(workload.rawValue) (d) global+hook+watchdog / (a)", mode: format(hooked / 1e6, 3) + " M",
-                  ratio: format(hooked / base), goal: ">= 0.95", met: hooked / base >= 0.95)
+                  ratio: format(hooked / base), goal: ">= 0.97", met: hooked / base >= 0.97)
     }
     return table.rows
 }
@@ -130,8 +132,9 @@ var groupSamples: [ServiceShape: [StartStopSample]] = [:]
 for _ in 0..<rounds {
     for shape in ServiceShape.all {
         // A 100-service tree starts and stops in about 0.2 ms, which one preemption on a shared machine can
-        // double: small shapes are sampled more often (about 1,000 services' worth per round), for both peers.
-        for _ in 0..<max(1, 1_000 / shape.count) {
+        // double: small shapes are sampled more often (about 1,000 services' worth per round), for both peers;
+        // every shape at least 3 times per round, so a median never rests on one preempted sample.
+        for _ in 0..<max(3, 1_000 / shape.count) {
             modeSamples[shape, default: []].append(try await ModeTreeBench.run(shape))
             groupSamples[shape, default: []].append(try await ServiceGroupBench.run(shape))
         }
@@ -182,7 +185,7 @@ for fanout in [10, nil] as [Int?] {
     let large = perServiceMode[ServiceShape(count: 10_000, fanout: fanout)]!
     let growth = (large.start + large.stop) / (small.start + small.stop)
     table.add("1 tree", "\(ServiceShape(count: 0, fanout: fanout).name) per-svc cost N=10k / N=100",
-              mode: format(growth), goal: "~1 (linear)", met: growth <= 2)
+              mode: format(growth), goal: "<= 1.05 (linear)", met: growth <= 1.05)
 }
 
 if arguments.contains("--trees-only") {
