@@ -27,3 +27,22 @@ struct WorkerServiceTests {
         #expect(!all.contains("Signal received"))
     }
 }
+
+/// The standalone Worker's own signals (UnixSignals, consumed on a thread of their own).
+@Suite("Worker signals with every pool thread stuck")
+struct WorkerSignalsTests {
+    @Test("SIGTERM is handled and a second one forces exit 143 while every pool thread blocks forever")
+    func signalsWhileThePoolIsStuck() async throws {
+        let child = try ChildWorker("block-forever", ["--no-console", "--blocking-timeout", "0"])
+        // Eight tasks block for an hour: once two of them block, the 2-thread pool is saturated.
+        try await child.waitForOutput("two blockers blocking") { output in
+            output.components(separatedBy: "blocking\n").count > 2
+        }
+        child.signal(SIGTERM)
+        try await child.waitFor("Signal received: SIGTERM")
+        child.signal(SIGTERM)
+        let exit = try await child.waitForExit()
+        #expect(exit.status == 143 && !exit.signalled, "\(exit)\n\(child.output)")
+        #expect(child.output.contains("Signal received during shutdown: SIGTERM; forcing exit with status 143"))
+    }
+}

@@ -20,7 +20,7 @@ final class WorkerRuntime: Sendable {
     let watchdog: StallWatchdog?
     let console: DebugConsole?
     /// Delivers SIGINT/SIGTERM/SIGHUP to the Worker; `nil` when a `ServiceGroup` owns the signals.
-    let signals: Task<Void, Never>?
+    let signals: WorkerSignals?
     let policy = Mutex(ShutdownSignalPolicy())
     let systemd: SystemdNotifier
     let systemdWatchdog: Mutex<Task<Void, Never>?> = Mutex(nil)
@@ -34,7 +34,7 @@ final class WorkerRuntime: Sendable {
     private init(
         logging: ModeLogging?, executor: InstrumentedTaskExecutor?, instrumentation: ExecutorInstrumentation,
         heartbeats: HeartbeatMonitor,
-        watchdog: StallWatchdog?, console: DebugConsole?, signals: Task<Void, Never>?, systemd: SystemdNotifier,
+        watchdog: StallWatchdog?, console: DebugConsole?, signals: WorkerSignals?, systemd: SystemdNotifier,
         metrics: WorkerMetrics, observations: [Observation], blockingTimeout: Duration
     ) {
         self.logging = logging
@@ -112,7 +112,7 @@ final class WorkerRuntime: Sendable {
 
         let console = startConsole(worker: worker, options: options, logger: logger)
 
-        var signals: Task<Void, Never>?
+        var signals: WorkerSignals?
         if handlingSignals {
             signals = await WorkerSignals.start { [weak worker] signal in worker?.handle(signal: signal) }
         }
@@ -286,7 +286,7 @@ final class WorkerRuntime: Sendable {
     func tearDown(graceful: Bool = true) {
         guard tornDown.withLock({ done in defer { done = true }; return !done }) else { return }
         systemdWatchdog.withLock { $0?.cancel() }
-        signals?.cancel()
+        signals?.stop()
         try? console?.shutdown()
         watchdog?.stop()
         for observation in observations { observation.cancel() }

@@ -41,6 +41,7 @@ struct Scenario {
             $0.watch(eventLoopGroup: NIOStall.group, name: "fixture-nio")
         },
         "block-all": Scenario { AppService(children: [PageViewCache(), BlockEverything()]) },
+        "block-forever": Scenario { AppService(children: [BlockEverything(seconds: 3_600)]) },
         "app-logging": .appLogging,
         "metadata-provider": .metadataProvider,
         "run-once": Scenario.runOnce,
@@ -172,11 +173,13 @@ actor BusyYielding: Service {
 /// Blocks every executor thread (more blocking tasks than threads) for 30 s: the console must still answer.
 actor BlockEverything: Service {
     let lifecycle = ServiceLifecycleState()
+    let seconds: Double
+    init(seconds: Double = 30) { self.seconds = seconds }
     nonisolated var tasks: [ServiceTask] {
         (0..<8).map { index in
             .task("blocker-\(index)") {
                 self.logger.info("blocker \(index) blocking")
-                blockingWork(seconds: 30)
+                blockingWork(seconds: self.seconds)
             }
         }
     }
