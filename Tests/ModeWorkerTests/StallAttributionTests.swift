@@ -32,8 +32,9 @@ struct StallAttributionTests {
     static let blockedGap = "the cell blocks in the kernel, so its stack is read without a signal (issue 12 item 5), "
         + "which cannot read the running task's task-local service id; only tasks the executor's job names are "
         + "attributed (next: read the clues from the task object with process_vm_readv)"
-    static let mainActorGap = "the main-actor heartbeat names the thread of its last beat: after dispatch_main the "
-        + "main queue runs on changing overcommit threads, so the stalled thread is not the one captured"
+    static let mainActorGap = "the MainActor's thread is now named (the main queue's drain owner, MainQueueOwner), "
+        + "but a MainActor job blocked in the kernel is read without a signal and has no executor job address "
+        + "(the main queue has no activity slot), so its task is unknown; caught running, it is attributed"
 
     static func serviceCells(_ kind: String, _ type: String) -> [Cell] {
         let path = "Worker/AppService/\(type)"

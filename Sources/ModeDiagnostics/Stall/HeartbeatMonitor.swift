@@ -45,6 +45,8 @@ public final class HeartbeatMonitor: Sendable {
     private struct Target {
         var name: String
         var submit: Submit
+        /// The thread running the executor now, when the executor can say (the main queue's drain owner).
+        var currentThread: (@Sendable () -> Int32?)?
         var threadID: Int32 = 0
         var sequence: UInt64 = 0
         var outstandingSince: UInt64?
@@ -70,9 +72,25 @@ public final class HeartbeatMonitor: Sendable {
     /// ```
     @discardableResult
     public func register(name: String, submit: @escaping Submit) -> ID {
+        register(name: name, currentThread: nil, submit: submit)
+    }
+
+    /// Starts watching an executor whose running thread can change between jobs (the MainActor's, on
+    /// libdispatch's main queue): `currentThread` names the thread running it now, so a stall report captures
+    /// that thread rather than the one that ran the last beat. `nil` from it: the last beat's thread.
+    ///
+    /// ```swift
+    /// monitor.register(name: "main-actor", currentThread: { MainQueueOwner.threadID }) { beat in
+    ///     Task { @MainActor in MainQueueOwner.observeFromMainQueue(); beat() }
+    /// }
+    /// ```
+    @discardableResult
+    public func register(
+        name: String, currentThread: (@Sendable () -> Int32?)?, submit: @escaping Submit
+    ) -> ID {
         state.withLock { state in
             state.nextID += 1
-            state.targets[state.nextID] = Target(name: name, submit: submit)
+            state.targets[state.nextID] = Target(name: name, submit: submit, currentThread: currentThread)
             return ID(value: state.nextID)
         }
     }
@@ -117,11 +135,12 @@ public final class HeartbeatMonitor: Sendable {
     /// let late = monitor.statuses().filter { $0.outstandingSinceNanoseconds != nil }
     /// ```
     public func statuses() -> [Status] {
-        state.withLock { state in
-            state.targets.values.map {
-                Status(name: $0.name, threadID: $0.threadID, sequence: $0.sequence,
-                       outstandingSinceNanoseconds: $0.outstandingSince, lastBeatNanoseconds: $0.lastBeat)
-            }
+        let targets = state.withLock { Array($0.targets.values) }
+        return targets.map { target in
+            // While a beat is outstanding the executor may be stuck: name the thread running it now if it can.
+            let running = target.outstandingSince == nil ? nil : target.currentThread?()
+            return Status(name: target.name, threadID: running ?? target.threadID, sequence: target.sequence,
+                          outstandingSinceNanoseconds: target.outstandingSince, lastBeatNanoseconds: target.lastBeat)
         }
     }
 

@@ -85,7 +85,12 @@ final class WorkerRuntime: Sendable {
         }
         var watchdog: StallWatchdog?
         if timeout > .zero {
-            _ = heartbeats.register(name: "main-actor") { beat in Task { @MainActor in beat() } }
+            _ = heartbeats.register(name: "main-actor", currentThread: { MainQueueOwner.threadID }) { beat in
+                Task { @MainActor in
+                    MainQueueOwner.observeFromMainQueue()
+                    beat()
+                }
+            }
             for watched in worker.watchedExecutors.withLock({ $0 }) {
                 _ = heartbeats.register(name: watched.name, submit: watched.submit)
             }
