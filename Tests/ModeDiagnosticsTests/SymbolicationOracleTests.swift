@@ -107,8 +107,12 @@ struct SymbolicationOracleTests {
     @Test("a few hundred addresses: same names, files, lines, columns and inline chains as Runtime")
     func matchesRuntime() throws {
         let keys = try Self.sampleKeys(count: 150)
+        let clock = ContinuousClock()
+        let runtimeStart = clock.now
         let expected = Self.oracle(keys)
+        let ownStart = clock.now
         let actual = Self.own(keys)
+        print("oracle: Runtime \(ownStart - runtimeStart), own (fresh indexes) \(clock.now - ownStart) for \(keys.count) addresses")
         #expect(expected.count == keys.count)
         var compared = 0
         var inlinedChains = 0

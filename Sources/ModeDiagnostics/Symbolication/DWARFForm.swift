@@ -93,7 +93,9 @@ extension DWARFUnit {
         case DWARFForm.secOffset: return .sectionOffset(try sectionOffset(&cursor))
         case DWARFForm.rnglistx: return .rangeListIndex(try cursor.uleb())
         case DWARFForm.indirect:
-            return try value(form: try cursor.uleb(), constant: constant, cursor: &cursor)
+            let actual = try cursor.uleb()
+            guard actual != DWARFForm.indirect else { throw SymbolicationError.malformed }
+            return try value(form: actual, constant: constant, cursor: &cursor)
         default:
             try skip(form: form, cursor: &cursor)
             return .other
@@ -128,7 +130,10 @@ extension DWARFUnit {
         case DWARFForm.block4: try cursor.skip(try cursor.u32())
         case DWARFForm.block, DWARFForm.exprloc: try cursor.skip(try cursor.uleb())
         case DWARFForm.flagPresent, DWARFForm.implicitConst: break
-        case DWARFForm.indirect: try skip(form: try cursor.uleb(), cursor: &cursor)
+        case DWARFForm.indirect:
+            let actual = try cursor.uleb()
+            guard actual != DWARFForm.indirect else { throw SymbolicationError.malformed }
+            try skip(form: actual, cursor: &cursor)
         default: throw SymbolicationError.malformed
         }
     }

@@ -193,7 +193,7 @@ struct DWARFLineTable {
             if opcode >= header.opcodeBase {
                 let adjusted = UInt64(opcode - header.opcodeBase)
                 advance(adjusted / header.lineRange)
-                line += header.lineBase + Int64(adjusted % header.lineRange)
+                line &+= header.lineBase &+ Int64(adjusted % header.lineRange)
                 emit()
                 continue
             }
@@ -227,7 +227,7 @@ struct DWARFLineTable {
                 cursor.position = next
             case 1: emit()  // DW_LNS_copy
             case 2: advance(try cursor.uleb())  // DW_LNS_advance_pc
-            case 3: line += try cursor.sleb()  // DW_LNS_advance_line
+            case 3: line &+= try cursor.sleb()  // DW_LNS_advance_line
             case 4: file = UInt32(clamping: try cursor.uleb())  // DW_LNS_set_file
             case 5: column = UInt32(clamping: try cursor.uleb())  // DW_LNS_set_column
             case 6, 7, 10, 11: break  // negate_stmt, set_basic_block, set_prologue_end, set_epilogue_begin

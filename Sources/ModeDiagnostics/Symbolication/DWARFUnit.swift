@@ -27,7 +27,8 @@ struct DWARFUnit {
     static func header(_ bytes: [UInt8], at offset: UInt64) throws -> DWARFUnit? {
         var cursor = ByteCursor(bytes)
         let (length, isDWARF64) = try cursor.initialLength()
-        let end = offset + UInt64(cursor.position) + length
+        let (end, overflow) = (offset + UInt64(cursor.position)).addingReportingOverflow(length)
+        guard !overflow else { throw SymbolicationError.malformed }
         let version = Int(try cursor.u16())
         guard (2...5).contains(version) else { throw SymbolicationError.malformed }
         var unitType: UInt8 = 1  // DW_UT_compile
@@ -41,7 +42,9 @@ struct DWARFUnit {
             abbreviationOffset = try cursor.unsigned(size: isDWARF64 ? 8 : 4)
             addressSize = Int(try cursor.u8())
         }
-        guard addressSize == 4 || addressSize == 8 else { throw SymbolicationError.malformed }
+        guard addressSize == 4 || addressSize == 8, end >= offset + UInt64(cursor.position) else {
+            throw SymbolicationError.malformed
+        }
         // Only full and partial units hold code; skeleton/split/type units are skipped.
         guard unitType == 1 || unitType == 3 else { return nil }
         return DWARFUnit(

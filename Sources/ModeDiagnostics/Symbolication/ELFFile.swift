@@ -77,7 +77,9 @@ final class ELFFile {
     func read(_ section: Section, offset: UInt64, count: Int) throws -> [UInt8] {
         guard offset <= section.size else { throw SymbolicationError.truncated }
         let clipped = Int(min(UInt64(max(0, count)), section.size - offset))
-        return try read(offset: section.offset + offset, count: clipped)
+        let (start, overflow) = section.offset.addingReportingOverflow(offset)
+        guard !overflow else { throw SymbolicationError.truncated }
+        return try read(offset: start, count: clipped)
     }
 
     /// The NUL-terminated string at `offset` in a string section (`.strtab`, `.debug_str`, `.debug_line_str`).

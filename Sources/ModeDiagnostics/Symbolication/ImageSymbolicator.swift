@@ -42,22 +42,31 @@ final class ImageSymbolicator {
 
     private var images: [String: Image?] = [:]
 
-    /// Symbolicates `address`; `nil` when it lies in no loaded image (the caller reports it raw).
+    /// Symbolicates `address`; `nil` when it lies in no loaded image or resolves to no symbol (the caller
+    /// reports it raw).
     func frames(address: UInt64, kind: Symbolicator.AddressKind) -> Symbolicator.Resolved? {
         let adjusted = kind == .returnAddress ? address &- 1 : address
         var bias: UInt = 0
         var path: UnsafePointer<CChar>? = nil
         guard c_mode_modules_lookup(UInt(adjusted), &bias, &path) != 0, let path else { return nil }
-        let imagePath = String(cString: path)
         var physical = Symbolicator.fallbackFrame(index: 0, address: UInt(address), lookUpSymbol: false)
         physical.isAsync = kind == .asyncResumePoint
-        guard let image = image(at: imagePath) else { return nil }
-        let relative = adjusted &- UInt64(bias)
-        var rawName = image.symbols.lookUp(relative, in: image.symbolFile)?.name
-        if rawName == nil, let exported = c_mode_dladdr_symbol(UInt(adjusted)) { rawName = String(cString: exported) }
-        guard let rawName else { return nil }
+        return frames(
+            imagePath: String(cString: path), relativeAddress: adjusted &- UInt64(bias), inlined: kind != .asyncResumePoint,
+            physical: physical, exportedName: c_mode_dladdr_symbol(UInt(adjusted)).map { String(cString: $0) })
+    }
 
-        let (location, calls) = image.dwarf?.lookUp(relative, inlined: kind != .asyncResumePoint) ?? (nil, [])
+    /// The frames of `relativeAddress` (an ELF virtual address, already moved inside the call instruction for
+    /// a return address) in the image at `imagePath`: inlined frames first, each a copy of `physical` with
+    /// its own name and location, then `physical` itself. `exportedName` names the function when the symbol
+    /// table has none for it.
+    func frames(
+        imagePath: String, relativeAddress: UInt64, inlined: Bool, physical: StackFrame, exportedName: @autoclosure () -> String? = nil
+    ) -> Symbolicator.Resolved? {
+        guard let image = image(at: imagePath),
+            let rawName = image.symbols.lookUp(relativeAddress, in: image.symbolFile)?.name ?? exportedName()
+        else { return nil }
+        let (location, calls) = image.dwarf?.lookUp(relativeAddress, inlined: inlined) ?? (nil, [])
         var frames: [StackFrame] = []
         var current = location
         for call in calls {
@@ -68,6 +77,7 @@ final class ImageSymbolicator {
             frames.append(frame)
             current = (call.file, call.line, call.column)
         }
+        var physical = physical
         physical.symbol = Symbolicator.runtimeName(rawName)
         Self.place(&physical, at: current)
         frames.append(physical)
