@@ -65,9 +65,10 @@ struct DWARFInlineScopes {
         ranges.sort { $0.low < $1.low || ($0.low == $1.low && $0.depth < $1.depth) }
     }
 
-    /// An address inside each of the first `limit` scopes (for tests that need addresses with inlined frames).
-    func sampleAddresses(limit: Int) -> [UInt64] {
-        scopes.prefix(limit).map { scope in
+    /// An address inside each of the first `limit` scopes (only scopes inside another inlined scope when
+    /// `nested`), for tests that need addresses with inlined frames.
+    func sampleAddresses(limit: Int, nested: Bool) -> [UInt64] {
+        scopes.filter { !nested || $0.parent >= 0 }.prefix(limit).map { scope in
             let range = scopeRanges[Int(scope.firstRange)]
             return range.lowerBound + (range.upperBound - range.lowerBound) / 2
         }

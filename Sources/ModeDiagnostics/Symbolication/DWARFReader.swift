@@ -68,11 +68,12 @@ struct DWARFReader {
         return (location, calls)
     }
 
-    /// Addresses inside inlined calls, a few from each unit in turn (for tests that need them).
-    mutating func inlinedAddresses(limit: Int) -> [UInt64] {
+    /// Addresses inside inlined calls (calls inlined into inlined calls when `nested`), a few from each unit
+    /// in turn (for tests that need them).
+    mutating func inlinedAddresses(limit: Int, nested: Bool = false) -> [UInt64] {
         var addresses: [UInt64] = []
         for index in units.indices where addresses.count < limit {
-            addresses += tables(for: index)?.scopes.sampleAddresses(limit: 3) ?? []
+            addresses += tables(for: index)?.scopes.sampleAddresses(limit: 3, nested: nested) ?? []
         }
         return Array(addresses.prefix(limit))
     }
