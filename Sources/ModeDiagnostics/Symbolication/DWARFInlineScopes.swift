@@ -76,12 +76,7 @@ struct DWARFInlineScopes {
 
     /// The inlined scopes that contain `address`, innermost first.
     func chain(at address: UInt64) -> [Scope] {
-        var low = 0
-        var high = ranges.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ranges[middle].low <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = ranges.partitioningIndex { $0.low > address }
         guard low > 0 else { return [] }
         var scope = ranges[low - 1].scope
         // The last range starting at or below the address belongs to the innermost containing scope or to

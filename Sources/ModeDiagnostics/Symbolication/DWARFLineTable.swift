@@ -45,12 +45,7 @@ struct DWARFLineTable {
 
     /// The file, line and column of `address`, or `nil` when no sequence covers it.
     func location(of address: UInt64) -> (file: String, line: Int, column: Int)? {
-        var low = 0
-        var high = sequences.count
-        while low < high {
-            let middle = (low + high) / 2
-            if sequences[middle].start <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = sequences.partitioningIndex { $0.start > address }
         // Overlapping sequences (rare): look back for one that covers the address.
         var candidate = low - 1
         while candidate >= 0, !(sequences[candidate].start..<sequences[candidate].end).contains(address) {
@@ -59,12 +54,7 @@ struct DWARFLineTable {
         }
         guard candidate >= 0 else { return nil }
         let range = sequences[candidate].rows
-        var first = range.lowerBound
-        var last = range.upperBound
-        while first < last {
-            let middle = (first + last) / 2
-            if rows[middle].address <= address { first = middle + 1 } else { last = middle }
-        }
+        let first = rows[range].partitioningIndex { $0.address > address }
         guard first > range.lowerBound else { return nil }
         let row = rows[first - 1]
         return (path(ofFile: Int(row.file)), Int(row.line), Int(row.column))

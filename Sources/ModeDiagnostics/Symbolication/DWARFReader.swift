@@ -128,12 +128,7 @@ struct DWARFReader {
     }
 
     private func unit(containing address: UInt64) -> Int? {
-        var low = 0
-        var high = unitRanges.count
-        while low < high {
-            let middle = (low + high) / 2
-            if unitRanges[middle].low <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = unitRanges.partitioningIndex { $0.low > address }
         var candidate = low - 1
         while candidate >= 0, low - candidate <= 16 {
             if address < unitRanges[candidate].high { return Int(unitRanges[candidate].unit) }
@@ -143,12 +138,7 @@ struct DWARFReader {
     }
 
     private func unit(atOffset offset: UInt64) -> Int? {
-        var low = 0
-        var high = units.count
-        while low < high {
-            let middle = (low + high) / 2
-            if units[middle].offset <= offset { low = middle + 1 } else { high = middle }
-        }
+        let low = units.partitioningIndex { $0.offset > offset }
         guard low > 0, offset < units[low - 1].end else { return nil }
         return low - 1
     }

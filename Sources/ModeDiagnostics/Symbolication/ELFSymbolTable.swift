@@ -37,12 +37,7 @@ struct ELFSymbolTable {
     /// lies within that symbol's size (or the symbol has none). Among aliases at one address the toolchain's
     /// `Runtime` picks the same one: the first for an exact hit, else the largest.
     func lookUp(_ address: UInt64, in file: ELFFile) -> (name: String, value: UInt64)? {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].value <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = entries.partitioningIndex { $0.value > address }
         guard low > 0 else { return nil }
         var index = low - 1
         let entry = entries[index]
