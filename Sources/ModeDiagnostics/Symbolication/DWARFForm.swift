@@ -102,6 +102,22 @@ extension DWARFUnit {
         }
     }
 
+    /// Reads the attributes of one DIE (its abbreviation already read): the values of the attributes in
+    /// `wanted` (all when `nil`), the others skipped.
+    func attributes(
+        _ abbreviation: DWARFAbbreviations.Abbreviation, wanted: Set<UInt64>? = nil, cursor: inout ByteCursor
+    ) throws -> [UInt64: DWARFValue] {
+        var values: [UInt64: DWARFValue] = [:]
+        for attribute in abbreviation.attributes {
+            if wanted?.contains(attribute.name) ?? true {
+                values[attribute.name] = try value(form: attribute.form, constant: attribute.constant, cursor: &cursor)
+            } else {
+                try skip(form: attribute.form, cursor: &cursor)
+            }
+        }
+        return values
+    }
+
     /// Skips one value of `form` without decoding it.
     func skip(form: UInt64, cursor: inout ByteCursor) throws {
         switch form {

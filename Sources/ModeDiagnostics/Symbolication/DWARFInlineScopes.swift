@@ -96,41 +96,23 @@ struct DWARFInlineScopes {
         return scopeRanges[first..<(first + Int(scope.rangeCount))].contains { $0.contains(address) }
     }
 
+    private static let wanted: Set<UInt64> = [
+        DWARFAttribute.abstractOrigin, DWARFAttribute.callFile, DWARFAttribute.callLine, DWARFAttribute.callColumn,
+        DWARFAttribute.lowPC, DWARFAttribute.highPC, DWARFAttribute.ranges,
+    ]
+
     private mutating func read(
         _ abbreviation: DWARFAbbreviations.Abbreviation, unit: DWARFUnit, cursor: inout ByteCursor, parent: Int32,
         depth: Int, sections: DWARFSections
     ) throws -> Int32? {
-        var origin: UInt64?
-        var callFile: UInt64?
-        var callLine: UInt64?
-        var callColumn: UInt64?
-        var lowPC: DWARFValue?
-        var highPC: DWARFValue?
-        var rangesValue: DWARFValue?
-        for attribute in abbreviation.attributes {
-            switch attribute.name {
-            case DWARFAttribute.abstractOrigin:
-                if case .reference(let offset) = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor) {
-                    origin = offset
-                }
-            case DWARFAttribute.callFile:
-                callFile = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor).unsigned
-            case DWARFAttribute.callLine:
-                callLine = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor).unsigned
-            case DWARFAttribute.callColumn:
-                callColumn = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor).unsigned
-            case DWARFAttribute.lowPC:
-                lowPC = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor)
-            case DWARFAttribute.highPC:
-                highPC = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor)
-            case DWARFAttribute.ranges:
-                rangesValue = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor)
-            default:
-                try unit.skip(form: attribute.form, cursor: &cursor)
-            }
-        }
-        guard let origin, let callFile, let callLine, let callColumn else { return nil }
-        let covered = sections.ranges(lowPC: lowPC, highPC: highPC, ranges: rangesValue, unit: unit)
+        let values = try unit.attributes(abbreviation, wanted: Self.wanted, cursor: &cursor)
+        guard case .reference(let origin) = values[DWARFAttribute.abstractOrigin],
+            let callFile = values[DWARFAttribute.callFile]?.unsigned, let callLine = values[DWARFAttribute.callLine]?.unsigned,
+            let callColumn = values[DWARFAttribute.callColumn]?.unsigned
+        else { return nil }
+        let covered = sections.ranges(
+            lowPC: values[DWARFAttribute.lowPC], highPC: values[DWARFAttribute.highPC],
+            ranges: values[DWARFAttribute.ranges], unit: unit)
         guard !covered.isEmpty else { return nil }
         let index = Int32(scopes.count)
         scopes.append(

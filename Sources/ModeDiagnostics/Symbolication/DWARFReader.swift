@@ -111,10 +111,7 @@ struct DWARFReader {
         guard let abbreviation = abbreviations[try cursor.uleb()],
             [DWARFTag.compileUnit, DWARFTag.partialUnit].contains(abbreviation.tag)
         else { throw SymbolicationError.malformed }
-        var values: [UInt64: DWARFValue] = [:]
-        for attribute in abbreviation.attributes {
-            values[attribute.name] = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor)
-        }
+        let values = try unit.attributes(abbreviation, cursor: &cursor)
         unit.strOffsetsBase = values[DWARFAttribute.strOffsetsBase]?.unsigned
         unit.addrBase = (values[DWARFAttribute.addrBase] ?? values[DWARFAttribute.gnuAddrBase])?.unsigned
         unit.rnglistsBase = values[DWARFAttribute.rnglistsBase]?.unsigned
@@ -191,6 +188,10 @@ struct DWARFReader {
         return name
     }
 
+    private static let functionAttributes: Set<UInt64> = [
+        DWARFAttribute.name, DWARFAttribute.linkageName, DWARFAttribute.mipsLinkageName, DWARFAttribute.specification,
+    ]
+
     private mutating func function(at offset: UInt64) throws -> (rawName: String?, specification: UInt64?)? {
         guard let index = unit(atOffset: offset) else { return nil }
         let unit = units[index]
@@ -199,23 +200,13 @@ struct DWARFReader {
             ?? DWARFAbbreviations(section: sections.abbrev, offset: unit.abbreviationOffset, file: sections.file)
         var cursor = ByteCursor(try sections.file.read(sections.info, offset: offset, count: Int(min(4096, unit.end - offset))))
         guard let abbreviation = abbreviations[try cursor.uleb()], abbreviation.tag == DWARFTag.subprogram else { return nil }
-        var name: DWARFValue?
-        var linkageName: DWARFValue?
+        let values = try unit.attributes(abbreviation, wanted: Self.functionAttributes, cursor: &cursor)
         var specification: UInt64?
-        for attribute in abbreviation.attributes {
-            switch attribute.name {
-            case DWARFAttribute.name:
-                name = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor)
-            case DWARFAttribute.linkageName, DWARFAttribute.mipsLinkageName:
-                linkageName = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor)
-            case DWARFAttribute.specification:
-                if case .reference(let target) = try unit.value(form: attribute.form, constant: attribute.constant, cursor: &cursor) {
-                    specification = target
-                }
-            default:
-                try unit.skip(form: attribute.form, cursor: &cursor)
-            }
-        }
-        return (sections.string(linkageName, unit: unit) ?? sections.string(name, unit: unit), specification)
+        if case .reference(let target) = values[DWARFAttribute.specification] { specification = target }
+        let linkageName = values[DWARFAttribute.linkageName] ?? values[DWARFAttribute.mipsLinkageName]
+        return (
+            sections.string(linkageName, unit: unit) ?? sections.string(values[DWARFAttribute.name], unit: unit),
+            specification
+        )
     }
 }
