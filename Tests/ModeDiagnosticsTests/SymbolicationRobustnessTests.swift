@@ -139,7 +139,7 @@ struct SymbolicationRobustnessTests {
         }
     }
 
-    @Test("fully stripped: the .dynsym names exported functions, no crash")
+    @Test("fully stripped (no .symtab, no exported functions): every address is left to be reported raw")
     func fullyStripped() throws {
         let path = try Self.copyOfFixture("stripped")
         let strip = Process()
@@ -149,8 +149,10 @@ struct SymbolicationRobustnessTests {
         strip.waitUntilExit()
         try #require(strip.terminationStatus == 0)
         let file = try #require(ELFFile(path: path))
-        #expect(ELFSymbolTable(file: file).source != ".symtab")
-        _ = Self.symbolicate(path, try Self.functionAddresses(try Self.copyOfFixture("stripped-source")))
+        #expect(ELFSymbolTable(file: file).source == nil)
+        #expect(DWARFReader(file: file) == nil)
+        let frames = Self.symbolicate(path, try Self.functionAddresses(try Self.copyOfFixture("stripped-source")))
+        #expect(frames.count >= 300 && frames.allSatisfy { $0 == nil })
     }
 
     @Test("an address in no image is reported raw: one frame, no symbol, no module")

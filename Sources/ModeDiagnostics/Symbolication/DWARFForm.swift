@@ -27,7 +27,7 @@ enum DWARFAttribute {
 
 enum DWARFTag {
     static let inlinedSubroutine: UInt64 = 0x1d, compileUnit: UInt64 = 0x11, subprogram: UInt64 = 0x2e
-    static let partialUnit: UInt64 = 0x3c, skeletonUnit: UInt64 = 0x4a
+    static let partialUnit: UInt64 = 0x3c
 }
 
 /// One attribute value as read, before indexes into `.debug_addr`/`.debug_str_offsets` are resolved.

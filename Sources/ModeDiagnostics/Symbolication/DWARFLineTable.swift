@@ -67,10 +67,8 @@ struct DWARFLineTable {
 
     private struct Header {
         var version: Int
-        var addressSize: Int
         var minimumInstructionLength: UInt64
         var maximumOperations: UInt64
-        var defaultIsStatement: Bool
         var lineBase: Int64
         var lineRange: UInt64
         var opcodeBase: UInt8
@@ -83,9 +81,8 @@ struct DWARFLineTable {
             let offsetSize = isDWARF64 ? 8 : 4
             version = Int(try cursor.u16())
             guard (2...5).contains(version) else { throw SymbolicationError.malformed }
-            addressSize = unit.addressSize
             if version >= 5 {
-                addressSize = Int(try cursor.u8())
+                _ = try cursor.u8()  // address_size (DW_LNE_set_address carries its own length)
                 _ = try cursor.u8()  // segment_selector_size
             }
             let headerLength = try cursor.unsigned(size: offsetSize)
@@ -94,7 +91,7 @@ struct DWARFLineTable {
             programEnd = cursor.bytes.count
             minimumInstructionLength = UInt64(try cursor.u8())
             maximumOperations = version >= 4 ? UInt64(max(1, try cursor.u8())) : 1
-            defaultIsStatement = try cursor.u8() != 0
+            _ = try cursor.u8()  // default_is_stmt: every row counts for a lookup
             lineBase = Int64(Int8(bitPattern: try cursor.u8()))
             lineRange = UInt64(try cursor.u8())
             guard lineRange > 0 else { throw SymbolicationError.malformed }

@@ -53,7 +53,8 @@ struct ELFSymbolTable {
     }
 
     private static func functions(in table: ELFFile.Section, of file: ELFFile) throws -> [Entry] {
-        let entrySize = 24
+        let entrySize = 24  // Elf64_Sym
+        guard table.entrySize == UInt64(entrySize) else { throw SymbolicationError.malformed }
         let total = Int(table.size) / entrySize
         var entries: [Entry] = []
         var start = 0
