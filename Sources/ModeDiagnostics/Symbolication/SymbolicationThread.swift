@@ -3,11 +3,10 @@ import Synchronization
 
 /// One named OS thread (`mode-symbols`) that runs every symbolication of a ``Symbolicator``, one at a time.
 ///
-/// The toolchain's `Runtime` keeps its image and symbol caches per thread: symbolicating on whichever thread
-/// asks (the watchdog, a console session, the dump thread, the crash helper) parsed the debug info once per
-/// thread, paid the first-call cost on every new thread and multiplied the memory held by those caches. On one
-/// thread, the caches are warmed once (in the background, see ``Symbolicator/warmUp()``) and shared by every
-/// caller. The thread is started on first use and lives as long as its symbolicator; idle, it waits on a
+/// Symbolicating on whichever thread asks (the watchdog, a console session, the dump thread, the crash helper)
+/// would need the image indexes and the per-address cache to be shared under contention; on one thread they are
+/// built once (in the background, see ``Symbolicator/warmUp()``) and used by every caller without waiting on
+/// each other. The thread is started on first use and lives as long as its symbolicator; idle, it waits on a
 /// semaphore and costs nothing.
 ///
 /// Work is served in submission order, which the stall watchdog relies on: a stall's end line is submitted after

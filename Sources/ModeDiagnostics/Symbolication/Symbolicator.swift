@@ -1,5 +1,4 @@
 import CModeSupport
-@_spi(Internal) import Runtime
 import Synchronization
 
 #if canImport(Glibc)
@@ -7,13 +6,14 @@ import Glibc
 #endif
 
 /// Turns ``RawStack`` addresses into ``StackFrame``s: demangled names, file:line:column and inlined frames
-/// (through the toolchain's `Runtime` module, SE-0419), and `module+offset` for every frame.
+/// (read from the images' ELF symbol tables and DWARF debug info by swift-mode's own reader), and
+/// `module+offset` for every frame.
 ///
-/// Every symbolication runs on the symbolicator's own thread (`mode-symbols`), one at a time, so the
-/// `Runtime`'s per-thread image caches are filled once and shared by all callers; ``warmUp()`` fills them in the
-/// background. Each address is symbolicated once: its frames are cached (up to ``cacheLimit`` addresses) until
-/// ``refreshImages()``. The image map is captured once; call ``refreshImages()`` after `dlopen`. Not
-/// async-signal-safe: never call it in a signal handler.
+/// Every symbolication runs on the symbolicator's own thread (`mode-symbols`), one at a time, so each image's
+/// indexes (its sorted symbols, its compilation units' ranges) are built once and shared by all callers;
+/// ``warmUp()`` builds them in the background. Each address is symbolicated once: its frames are cached (up to
+/// ``cacheLimit`` addresses) until ``refreshImages()``. The module table is captured once; call
+/// ``refreshImages()`` after `dlopen`. Not async-signal-safe: never call it in a signal handler.
 ///
 /// ```swift
 /// let frames = Symbolicator.shared.symbolicate(try StackCapture.capture(threadID: tid))
@@ -45,7 +45,7 @@ public final class Symbolicator: Sendable {
     }
 
     struct Storage {
-        var images: ImageMap?
+        var modulesCaptured = false
         var frames: [CacheKey: Resolved] = [:]
         var hits = 0
         var misses = 0
@@ -55,7 +55,8 @@ public final class Symbolicator: Sendable {
     // of the counters from other threads.
     private let storage: Mutex<Storage>
     private let thread: SymbolicationThread
-    private static let architecture: String = (try? Backtrace.capture(limit: 1).architecture) ?? "x86_64"
+    // Used on the symbolication thread only; the lock is never contended.
+    private let images = Mutex(ImageSymbolicator())
 
     /// Creates a symbolicator; the image map is captured on first use.
     ///
@@ -74,15 +75,14 @@ public final class Symbolicator: Sendable {
     /// _ = dlopen("libplugin.so", RTLD_NOW); Symbolicator.shared.refreshImages()
     /// ```
     public func refreshImages() {
-        let map = ImageMap.capture()
         _ = c_mode_modules_refresh()
         storage.withLock {
-            $0.images = map
+            $0.modulesCaptured = true
             $0.frames.removeAll()
         }
     }
 
-    /// Loads the image map and the debug info of the code that runs now, on the symbolication thread, without
+    /// Loads the module table and indexes the images of the code that runs now, on the symbolication thread, without
     /// waiting: the first report then finds the caches warm. Call it at start-up (the stall watchdog does).
     ///
     /// ```swift
@@ -93,7 +93,7 @@ public final class Symbolicator: Sendable {
         thread.submit { [self] in _ = symbolicateOnThread(stack) }
     }
 
-    /// Symbolicates `stack` (waiting for the symbolication thread). Frames Runtime cannot resolve keep their
+    /// Symbolicates `stack` (waiting for the symbolication thread). Frames that resolve to no symbol keep their
     /// address and `module+offset`; for those a `dladdr` lookup supplies the nearest exported symbol.
     ///
     /// ```swift
@@ -125,14 +125,12 @@ public final class Symbolicator: Sendable {
     }
 
     private func symbolicateOnThread(_ stack: RawStack) -> [StackFrame] {
-        let map = storage.withLock { storage -> ImageMap in
-            if let images = storage.images { return images }
-            let map = ImageMap.capture()
+        storage.withLock { storage in
+            if storage.modulesCaptured { return }
             _ = c_mode_modules_refresh()
-            storage.images = map
-            return map
+            storage.modulesCaptured = true
         }
-        var frames = symbolicate(stack, images: map)
+        var frames = physicalFrames(stack)
         if let after = stack.asyncCallersFollowFrame, !stack.asyncCallers.isEmpty {
             // The context was found at frame `after` (often a synchronous callee that saved the async
             // context register); the callers belong where the task's native frames end: before the first
@@ -144,15 +142,15 @@ public final class Symbolicator: Sendable {
                         || $0.symbol?.contains("runJobInEstablishedExecutorContext") == true
                 } ?? start
             let index = position > 0 ? frames[position - 1].index : 0
-            frames.insert(contentsOf: symbolicateAsync(stack.asyncCallers, after: index, images: map), at: position)
+            frames.insert(contentsOf: symbolicateAsync(stack.asyncCallers, after: index), at: position)
         }
         return frames
     }
 
-    /// The frames of each key, from the cache or, for the keys not cached yet, from one `Runtime`
-    /// symbolication of those addresses (each looked up once however often it occurs). `nil` entries: Runtime
-    /// gave nothing for that address (not cached).
-    private func frames(for keys: [CacheKey], images: ImageMap) -> [Resolved?] {
+    /// The frames of each key, from the cache or, for the keys not cached yet, from one lookup of those
+    /// addresses (each looked up once however often it occurs). `nil` entries: the address lies in no image or
+    /// resolves to no symbol (not cached).
+    private func frames(for keys: [CacheKey]) -> [Resolved?] {
         var known = storage.withLock { storage -> [CacheKey: Resolved] in
             var known: [CacheKey: Resolved] = [:]
             for key in keys where known[key] == nil {
@@ -164,7 +162,7 @@ public final class Symbolicator: Sendable {
         var seen = Set(known.keys)
         for key in keys where seen.insert(key).inserted { missing.append(key) }
         if !missing.isEmpty {
-            let resolved = lookUp(missing, images: images)
+            let resolved = lookUp(missing)
             storage.withLock { storage in
                 if storage.frames.count + resolved.count > Self.cacheLimit { storage.frames.removeAll() }
                 for (key, frames) in resolved { storage.frames[key] = frames }
@@ -178,59 +176,22 @@ public final class Symbolicator: Sendable {
         return keys.map { known[$0] }
     }
 
-    /// One `Runtime` symbolication of distinct addresses, split back into each address's frames.
-    private func lookUp(_ keys: [CacheKey], images: ImageMap) -> [CacheKey: Resolved] {
-        let rich: [RichFrame<UInt>] = keys.map { key in
-            switch key.kind {
-            case .programCounter: .programCounter(key.address)
-            case .returnAddress: .returnAddress(key.address)
-            case .asyncResumePoint: .asyncResumePoint(key.address)
+    /// Distinct addresses looked up in the images (see ``ImageSymbolicator``).
+    private func lookUp(_ keys: [CacheKey]) -> [CacheKey: Resolved] {
+        images.withLock { images in
+            var result: [CacheKey: Resolved] = [:]
+            for key in keys {
+                if let resolved = images.frames(address: UInt64(key.address), kind: key.kind) { result[key] = resolved }
             }
+            return result
         }
-        let backtrace = Backtrace(architecture: Self.architecture, frames: rich, images: images)
-        let async = keys.first?.kind == .asyncResumePoint
-        let options: Backtrace.SymbolicationOptions =
-            async ? [.showSourceLocations, .useSymbolCache] : [.showInlineFrames, .showSourceLocations, .useSymbolCache]
-        guard let symbolicated = backtrace.symbolicated(with: images, options: options) else { return [:] }
-        var result: [CacheKey: Resolved] = [:]
-        var physical = 0
-        var group: [StackFrame] = []
-        var mangled: String?
-        for frame in symbolicated.frames {
-            switch frame.captured {
-            case .omittedFrames, .truncated: continue
-            default: break
-            }
-            guard physical < keys.count else { break }
-            let key = keys[physical]
-            var resolved = Self.fallbackFrame(index: 0, address: key.address, lookUpSymbol: frame.symbol == nil)
-            if let symbol = frame.symbol {
-                resolved.symbol = symbol.name
-                if group.isEmpty { mangled = symbol.rawName }
-                if let location = symbol.sourceLocation {
-                    resolved.file = location.path
-                    resolved.line = location.line
-                    resolved.column = location.column
-                }
-            }
-            resolved.isInlined = frame.inlined
-            resolved.isAsync = key.kind == .asyncResumePoint
-            group.append(resolved)
-            if !frame.inlined || async {
-                result[key] = Resolved(frames: group, mangledName: mangled)
-                group = []
-                mangled = nil
-                physical += 1
-            }
-        }
-        return result
     }
 
     /// Async continuation addresses, kept only when the first one is a Swift async continuation (a
     /// "resume partial function"), which rejects a chain read from a stray pointer.
-    private func symbolicateAsync(_ addresses: [UInt], after: Int, images: ImageMap) -> [StackFrame] {
+    private func symbolicateAsync(_ addresses: [UInt], after: Int) -> [StackFrame] {
         let keys = addresses.map { CacheKey(address: $0, kind: .asyncResumePoint) }
-        let looked = frames(for: keys, images: images)
+        let looked = frames(for: keys)
         guard let firstRaw = looked.first??.mangledName, Self.isAsyncContinuation(mangled: firstRaw) else {
             return []
         }
@@ -248,15 +209,15 @@ public final class Symbolicator: Sendable {
         mangled.hasPrefix("$s") && mangled.wholeMatch(of: /.*T[QY][0-9]*_/) != nil
     }
 
-    private func symbolicate(_ stack: RawStack, images: ImageMap) -> [StackFrame] {
+    private func physicalFrames(_ stack: RawStack) -> [StackFrame] {
         let keys = stack.addresses.enumerated().map { index, address in
             CacheKey(address: address, kind: index == 0 && stack.firstFrameIsExactPC ? .programCounter : .returnAddress)
         }
-        let resolved = frames(for: keys, images: images)
+        let resolved = frames(for: keys)
         var frames: [StackFrame] = []
         for (index, looked) in resolved.enumerated() {
             guard let looked else {
-                // Anything Runtime dropped is still reported raw.
+                // An address no image resolves is still reported raw.
                 frames.append(Self.fallbackFrame(index: index, address: stack.addresses[index]))
                 continue
             }
