@@ -5,6 +5,11 @@ import PackageDescription
 // Hummingbird:
 //     swift run --package-path Examples/HummingbirdApp HummingbirdInGroup   # the app's ServiceGroup + a Worker
 //     swift run --package-path Examples/HummingbirdApp HummingbirdInTree    # Hummingbird inside a swift-mode tree
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "swift-mode-hummingbird-example",
     dependencies: [
@@ -23,10 +28,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: [
-                .enableUpcomingFeature("ExistentialAny"),
-                .enableUpcomingFeature("MemberImportVisibility"),
-            ]
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "HummingbirdInTree",
@@ -35,10 +37,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: [
-                .enableUpcomingFeature("ExistentialAny"),
-                .enableUpcomingFeature("MemberImportVisibility"),
-            ]
+            swiftSettings: swiftSettings
         )
     ]
 )
