@@ -43,7 +43,16 @@ public struct TaskAttributionQuery: Sendable, Hashable {
     ///   - captured: Whether the stack was captured.
     ///   - withoutSignal: Whether it was read without a signal (a thread blocked in the kernel): the running
     ///     task is then known only from the executor's job.
-    public func unattributedReason(captured: Bool, withoutSignal: Bool = false) -> String {
+    ///   - taskObjectReadUnavailable: Why the job's task object could not be read (the reader's start-up
+    ///     self-check failed or has not finished), appended to the reason of a thread read without a signal.
+    public func unattributedReason(captured: Bool, withoutSignal: Bool = false,
+                                   taskObjectReadUnavailable: String? = nil) -> String {
+        let reason = baseReason(captured: captured, withoutSignal: withoutSignal)
+        guard withoutSignal, runningTask == nil, let unavailable = taskObjectReadUnavailable else { return reason }
+        return reason + " (task-object read unavailable: \(unavailable))"
+    }
+
+    private func baseReason(captured: Bool, withoutSignal: Bool) -> String {
         guard let running = runningTask else {
             if !captured {
                 return jobAddress == nil
