@@ -1,6 +1,10 @@
 import CModeSupport
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads a Swift task's flags and swift-mode's task-local from the task object, by the task's address, without
 /// a signal and without touching the thread that runs it.
 ///
@@ -16,7 +20,7 @@ import Synchronization
 /// (``startSelfCheck()``, run by ``StackCapture/readScope(_:)`` and ``StallWatchdog/start()``): a probe task
 /// binds a task-local, starts an `async let` child, a task-group child, a `Task {}` and a `Task.detached`, and
 /// every one is read back by address; one mismatch and the reader stays off, with the reason in
-/// ``availability``.
+/// ``availability``. `MODE_DISABLE_TASK_OBJECT_READ=1` in the environment keeps it off.
 ///
 /// ```swift
 /// TaskObjectReader.startSelfCheck()
@@ -85,6 +89,10 @@ package enum TaskObjectReader {
             return true
         }
         guard start else { return }
+        if let disabled = disabledByEnvironment {
+            state.withLock { $0 = .failed(disabled) }
+            return
+        }
         Task.detached {
             let result = await runSelfCheck()
             state.withLock { $0 = result }
@@ -101,13 +109,21 @@ package enum TaskObjectReader {
         case .proven, .failed: return availability
         case .unchecked, .checking: break
         }
-        let result = await runSelfCheck()
+        let result: State
+        if let disabled = disabledByEnvironment { result = .failed(disabled) } else { result = await runSelfCheck() }
         state.withLock { state in
             if case .proven = state { return }
             if case .failed = state { return }
             state = result
         }
         return availability
+    }
+
+    /// Why reads are off by request: `MODE_DISABLE_TASK_OBJECT_READ=1` in the environment (to compare, or should
+    /// a runtime pass the self-check and still misbehave).
+    private static var disabledByEnvironment: String? {
+        let value = getenv("MODE_DISABLE_TASK_OBJECT_READ").map { String(cString: $0) } ?? ""
+        return value.isEmpty || value == "0" ? nil : "disabled by MODE_DISABLE_TASK_OBJECT_READ"
     }
 
     /// Reads the task at `taskAddress` (an executor's job address) and the task-local registered with
