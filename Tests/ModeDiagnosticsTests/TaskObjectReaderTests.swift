@@ -215,10 +215,39 @@ struct TaskObjectReaderTests {
     func unavailableReason() {
         let query = TaskAttributionQuery(
             runningTask: nil, taskSeenNanoseconds: 0, jobAddress: 0x1000, jobSeenNanoseconds: 0)
-        let reason = query.unattributedReason(
-            captured: true, withoutSignal: true, taskObjectReadUnavailable: "the self-check failed")
-        #expect(reason.hasSuffix("read by the signal) (task-object read unavailable: the self-check failed)"))
+        let unavailable = query.unattributedReason(
+            captured: true, withoutSignal: true, taskObject: .unavailable("the self-check failed"))
+        #expect(unavailable == query.unattributedReason(captured: true, withoutSignal: true)
+            + " (task-object read unavailable: the self-check failed)")
+        let actorJob = query.unattributedReason(captured: true, withoutSignal: true, taskObject: .noTask)
+        #expect(actorJob.contains("its executor's job is no live task (an actor's job"))
         // Read with the signal, the task object plays no part.
-        #expect(!query.unattributedReason(captured: true, taskObjectReadUnavailable: "x").contains("task-object"))
+        #expect(!query.unattributedReason(captured: true, withoutSignal: false, taskObject: .unavailable("x"))
+            .contains("task-object"))
+    }
+
+    @Test("the watchdog reads the job's task object for a thread read without a signal, and only then")
+    func watchdogQuery() {
+        let child = RunningTask(address: 0x7000, relation: .groupChild, scopeID: 41)
+        let blocked = RawStack(addresses: [0x1234], unwinder: .libunwindRemote)
+        let (query, reading) = StallWatchdog.attributionQuery(
+            raw: blocked, withoutSignal: true, job: 0x7000, taskSeen: 900, jobSeen: 800,
+            readTask: { $0 == 0x7000 ? .task(child) : .noTask })
+        #expect(reading == .task(child))
+        #expect(query.runningTask == child)
+        // The task was the job when the poll saw it.
+        #expect(query.taskSeenNanoseconds == 800)
+
+        var signalled = RawStack(addresses: [0x1234], unwinder: .libunwind)
+        signalled.runningTask = RunningTask(address: 0x9000, relation: .unstructured, scopeID: 7)
+        let (bySignal, notRead) = StallWatchdog.attributionQuery(
+            raw: signalled, withoutSignal: false, job: 0x7000, taskSeen: 900, jobSeen: 800,
+            readTask: { _ in Issue.record("read although the signal named the task"); return .noTask })
+        #expect(notRead == nil && bySignal.runningTask == signalled.runningTask && bySignal.taskSeenNanoseconds == 900)
+
+        let (noJob, _) = StallWatchdog.attributionQuery(
+            raw: blocked, withoutSignal: true, job: nil, taskSeen: 900, jobSeen: 800,
+            readTask: { _ in Issue.record("read without a job"); return .noTask })
+        #expect(noJob.runningTask == nil)
     }
 }

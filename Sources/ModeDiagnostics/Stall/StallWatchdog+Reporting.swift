@@ -50,7 +50,7 @@ extension StallWatchdog {
         // Name the task now. The capture may itself end the stall (and the task: a sleep interrupted by the
         // signal returns), so the resolver matches a task that was alive when it was seen running, not now.
         let withoutSignal = raw.map { $0.unwinder == .libunwindRemote || $0.unwinder == .stackScan } ?? false
-        let (query, taskObjectUnavailable) = Self.attributionQuery(
+        let (query, taskObject) = Self.attributionQuery(
             raw: raw, withoutSignal: withoutSignal, job: stall.job, taskSeen: nowNanoseconds, jobSeen: jobSeen)
         let task = configuration.attributeTask?(query) ?? Self.lookUpInTable(query)
         // module+offset needs no debug info: the core part, and the rate-limiting site (the first frame
@@ -88,7 +88,7 @@ extension StallWatchdog {
             suppressedSinceLastReport: suppressed, site: rawSite,
             jobAddress: stall.job.map { "0x" + String($0, radix: 16) }, task: task,
             unattributedReason: task == nil ? query.unattributedReason(
-                captured: raw != nil, withoutSignal: withoutSignal, taskObjectReadUnavailable: taskObjectUnavailable)
+                captured: raw != nil, withoutSignal: withoutSignal, taskObject: taskObject)
                 : nil,
             unwinder: raw?.unwinder ?? .none, captureNote: note, frames: rawFrames,
             captureMicroseconds: captureTime.map(StallReport.microseconds), part: .core)
@@ -113,22 +113,25 @@ extension StallWatchdog {
     /// What the watchdog knows to attribute a stall. A thread read by the signal has its running task; a thread
     /// blocked in the kernel, read without one, has its executor's job, whose task object (for a task job)
     /// gives the task's flags and task-local (``TaskObjectReader``): the task was the job when the poll saw it,
-    /// at `jobSeen`. Also returns why the task object could not be read, when the reader is off.
-    static func attributionQuery(raw: RawStack?, withoutSignal: Bool, job: UInt?, taskSeen: UInt64,
-                                 jobSeen: UInt64) -> (TaskAttributionQuery, taskObjectUnavailable: String?) {
+    /// at `jobSeen`. Also returns what the task object read found, `nil` when none was tried.
+    ///
+    /// ```swift
+    /// let (query, reading) = StallWatchdog.attributionQuery(
+    ///     raw: raw, withoutSignal: true, job: job, taskSeen: now, jobSeen: polled)
+    /// ```
+    package static func attributionQuery(
+        raw: RawStack?, withoutSignal: Bool, job: UInt?, taskSeen: UInt64, jobSeen: UInt64,
+        readTask: (UInt) -> TaskObjectReader.Reading = { TaskObjectReader.read(taskAddress: $0) }
+    ) -> (TaskAttributionQuery, TaskObjectReader.Reading?) {
         var query = TaskAttributionQuery(
             runningTask: raw?.runningTask, taskSeenNanoseconds: taskSeen, jobAddress: job, jobSeenNanoseconds: jobSeen)
         guard query.runningTask == nil, withoutSignal, let job else { return (query, nil) }
-        switch TaskObjectReader.read(taskAddress: job) {
-        case .task(let task):
+        let reading = readTask(job)
+        if case .task(let task) = reading {
             query.runningTask = task
             query.taskSeenNanoseconds = jobSeen
-            return (query, nil)
-        case .noTask:
-            return (query, nil)
-        case .unavailable(let reason):
-            return (query, reason)
         }
+        return (query, reading)
     }
 
     /// The default attribution: ``TaskAttributionTable``'s entry for the running task, else for the job (the
