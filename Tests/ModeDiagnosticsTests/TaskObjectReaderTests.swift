@@ -106,6 +106,16 @@ struct TaskObjectReaderTests {
         #expect(TaskObjectReader.availability == .available)
     }
 
+    /// Checks what the reader thread read: a task with `relation` and `scopeID`, from another thread.
+    private func expectRead(_ blocker: BlockedTask, by reader: TestThread, relation: RunningTask.Relation,
+                            scopeID: UInt64?, sourceLocation: SourceLocation = #_sourceLocation) {
+        withExtendedLifetime(reader) {}
+        let (reading, address, otherThread) = blocker.result
+        #expect(otherThread, sourceLocation: sourceLocation)
+        #expect(reading == .task(RunningTask(address: address, relation: relation, scopeID: scopeID)),
+                sourceLocation: sourceLocation)
+    }
+
     @Test("a task-group child blocked in usleep is read with its ancestor's task-local")
     func groupChild() async {
         let blocker = BlockedTask()
@@ -115,10 +125,7 @@ struct TaskObjectReaderTests {
                 group.addTask { blocker.block() }
             }
         }
-        withExtendedLifetime(reader) {}
-        let (reading, address, otherThread) = blocker.result
-        #expect(otherThread)
-        #expect(reading == .task(RunningTask(address: address, relation: .groupChild, scopeID: 41)))
+        expectRead(blocker, by: reader, relation: .groupChild, scopeID: 41)
     }
 
     @Test("an async let child blocked in usleep is read with its ancestor's task-local")
@@ -134,10 +141,7 @@ struct TaskObjectReaderTests {
                 }
             }
         }
-        withExtendedLifetime(reader) {}
-        let (reading, address, otherThread) = blocker.result
-        #expect(otherThread)
-        #expect(reading == .task(RunningTask(address: address, relation: .asyncLetChild, scopeID: 42)))
+        expectRead(blocker, by: reader, relation: .asyncLetChild, scopeID: 42)
     }
 
     @Test("a Task {} blocked in usleep keeps the value it copied, after its creator's binding ended")
@@ -146,10 +150,7 @@ struct TaskObjectReaderTests {
         let task = ReaderScope.$id.withValue(43) { Task { blocker.block() } }
         let reader = blocker.startReader()
         await task.value
-        withExtendedLifetime(reader) {}
-        let (reading, address, otherThread) = blocker.result
-        #expect(otherThread)
-        #expect(reading == .task(RunningTask(address: address, relation: .unstructured, scopeID: 43)))
+        expectRead(blocker, by: reader, relation: .unstructured, scopeID: 43)
     }
 
     @Test("a task without the binding is read as a task with no value")
@@ -157,9 +158,7 @@ struct TaskObjectReaderTests {
         let blocker = BlockedTask()
         let reader = blocker.startReader()
         await Task.detached { blocker.block() }.value
-        withExtendedLifetime(reader) {}
-        let (reading, address, _) = blocker.result
-        #expect(reading == .task(RunningTask(address: address, relation: .unstructured, scopeID: nil)))
+        expectRead(blocker, by: reader, relation: .unstructured, scopeID: nil)
     }
 
     @Test("a task that ended gives no value; reads racing tasks that end never see a wrong value")
