@@ -62,6 +62,7 @@ package enum TaskObjectReader {
         case failed(String)
     }
 
+    /// Process-wide, as what it records is: the Swift runtime's layouts (one runtime per process).
     private static let state = Mutex<State>(.unchecked)
 
     /// Whether reads are on; ``Availability/unchecked`` until the self-check has finished.
