@@ -15,6 +15,8 @@ void c_mode_task_clues_set_scope_key(const void *key) {
     __atomic_store_n(&c_mode_scope_key, key, __ATOMIC_RELEASE);
 }
 
+const void *c_mode_task_clues_scope_key(void) { return __atomic_load_n(&c_mode_scope_key, __ATOMIC_ACQUIRE); }
+
 void c_mode_task_clues_read(c_mode_task_clues *out) {
     memset(out, 0, sizeof *out);
     uintptr_t task = c_mode_current_swift_task();

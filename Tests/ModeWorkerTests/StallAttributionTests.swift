@@ -16,6 +16,8 @@ struct StallAttributionTests {
         var createdAt: String?
         /// A known gap, with the reason: the check is recorded as a known issue.
         var knownIssue: String?
+        /// The instrumentation the known issue is limited to (`nil`: both).
+        var knownIssueUnder: String?
         /// The report may name another thread than the one that blocked (heartbeat-watched executors whose
         /// thread changes, as the main actor's).
         var anyThread = false
@@ -29,9 +31,18 @@ struct StallAttributionTests {
         }
     }
 
-    static let blockedGap = "the cell blocks in the kernel, so its stack is read without a signal (issue 12 item 5), "
-        + "which cannot read the running task's task-local service id; only tasks the executor's job names are "
-        + "attributed (next: read the clues from the task object with process_vm_readv)"
+    /// The cell blocks in the kernel, so its stack is read without a signal (issue 12 item 5) and its task is
+    /// known only from the executor's job, read from the task object (`TaskObjectReader`). These executors give
+    /// no task job: the check fails when the capture lands in the cell's `usleep` and passes when the signal
+    /// catches the thread between two sleeps, hence intermittent.
+    static let actorJobGap = "under the Worker's executor, an actor-isolated call runs inside the actor's job "
+        + "(the executor runs the default actor, which runs the task inline): the executor's job names the actor, "
+        + "whose state does not name the task it runs, so a thread blocked in the kernel cannot be tied to the task "
+        + "(next: read the blocked thread's current task from its thread-local storage)"
+    static let heartbeatGap = "the ServiceThread's executor and the SwiftNIO event loop are watched by heartbeat and "
+        + "record no job, so a thread blocked in the kernel has no task address to read (next: record jobs in "
+        + "ServiceThreadExecutor through ThreadActivity; for NIO, read the thread's current task from its "
+        + "thread-local storage)"
     static let mainActorGap = "the MainActor's thread is now named (the main queue's drain owner, MainQueueOwner), "
         + "but a MainActor job blocked in the kernel is read without a signal and has no executor job address "
         + "(the main queue has no activity slot), so its task is unknown; caught running, it is attributed"
@@ -46,9 +57,9 @@ struct StallAttributionTests {
             Cell(name: "\(kind).timer", service: path, task: "timer (id "),
             Cell(name: "\(kind).cron", service: path, task: "cron (id "),
             Cell(name: "\(kind).future", service: path, task: "future (id "),
-            Cell(name: "\(kind).async-let", service: path, task: "children (id ", createdAt: nil, knownIssue: blockedGap),
-            Cell(name: "\(kind).group", service: path, task: "children (id ", knownIssue: blockedGap),
-            Cell(name: "\(kind).unstructured", service: path, task: "children (id ", knownIssue: blockedGap),
+            Cell(name: "\(kind).async-let", service: path, task: "children (id "),
+            Cell(name: "\(kind).group", service: path, task: "children (id "),
+            Cell(name: "\(kind).unstructured", service: path, task: "children (id "),
             Cell(name: "\(kind).global-pool", service: path, task: "global-pool (id "),
             Cell(name: "\(kind).global-pool.after-sleep", service: path, task: "global-pool-after-sleep (id "),
         ]
@@ -60,12 +71,12 @@ struct StallAttributionTests {
              knownIssue: mainActorGap, anyThread: true),
     ] + serviceCells("actor", "ActorCells") + [
         Cell(name: "actor.isolated", service: "Worker/AppService/ActorCells", task: "isolated (id ",
-             knownIssue: blockedGap),
+             knownIssue: actorJobGap, knownIssueUnder: "executor"),
         Cell(name: "detached", service: "- (a task created outside any service task", task: nil,
-             createdAt: "Scenario+Attribution.swift:", knownIssue: blockedGap),
+             createdAt: "Scenario+Attribution.swift:"),
         Cell(name: "thread.task", service: "Worker/AppService/ServiceThread/ThreadCells", task: "thread-task (id ",
-             knownIssue: blockedGap),
-        Cell(name: "nio.actor", service: "Worker/AppService/LoopCells", task: "loop-actor (id ", knownIssue: blockedGap),
+             knownIssue: heartbeatGap),
+        Cell(name: "nio.actor", service: "Worker/AppService/LoopCells", task: "loop-actor (id ", knownIssue: heartbeatGap),
         // A closure on an event loop belongs to no task, so to no service: the report says "-" with why. Blocked in
         // the kernel (read without a signal) it says a task cannot be seen; caught between two of the cell's 5 ms
         // sleeps (read with the signal) it says no Swift task was running. Both are right; the prefix covers both.
@@ -134,10 +145,11 @@ struct StallAttributionTests {
                             "cell \(cell.name): expected created at \(createdAt); report:\n\(report)")
                 }
             }
-            if let knownIssue = cell.knownIssue {
-                // The main-actor cell fails only when the heartbeat's thread is not the blocked one; the blocked
-                // cells when their thread is read without a signal.
-                withKnownIssue("cell \(cell.name): \(knownIssue)", isIntermittent: cell.anyThread || knownIssue == Self.blockedGap) { check() }
+            if let knownIssue = cell.knownIssue, cell.knownIssueUnder.map({ $0 == instrumentation }) ?? true {
+                // All are intermittent: the main-actor cell fails only when the heartbeat's thread is not the blocked
+                // one, or when its thread is read without a signal; the no-task-job cells, only when read without
+                // a signal.
+                withKnownIssue("cell \(cell.name): \(knownIssue)", isIntermittent: true) { check() }
             } else {
                 check()
             }

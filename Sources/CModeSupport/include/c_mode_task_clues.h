@@ -31,6 +31,9 @@ enum {
 /// Pass NULL to stop reading it.
 void c_mode_task_clues_set_scope_key(const void *key);
 
+/// The task-local registered with c_mode_task_clues_set_scope_key, NULL when none is.
+const void *c_mode_task_clues_scope_key(void);
+
 /// Reads the clues of the calling thread's task into `out`. Async-signal-safe: a thread-local read, one load
 /// from the running (hence live) task, and a walk of its task-local list, which only the task itself changes.
 void c_mode_task_clues_read(c_mode_task_clues *out);

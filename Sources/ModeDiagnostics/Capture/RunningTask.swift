@@ -1,6 +1,7 @@
 import CModeSupport
 
-/// The Swift task a captured thread was running, as read from inside it by the capture signal handler.
+/// The Swift task a captured thread was running, as read from inside it by the capture signal handler (or,
+/// for a thread blocked in the kernel, from the task object of its executor's job: ``TaskObjectReader``).
 ///
 /// A stall is attributed with it: ``scopeID`` (the value of the task-local registered with
 /// ``StackCapture/readScope(_:)``, swift-mode's task id) names the service task that created the running

@@ -185,12 +185,16 @@ public enum StackCapture {
     /// id that child tasks and `Task {}` inherit, so a stall in them can be attributed to the task that
     /// created them. One task-local at a time; the Worker registers `TaskRegistry.$currentTaskID`.
     ///
+    /// A thread blocked in the kernel is read without a signal, so the task-local is then read from the task
+    /// object the executor's job names (``TaskObjectReader``); a key starts that reader's start-up self-check.
+    ///
     /// ```swift
     /// enum Work { @TaskLocal static var id: UInt64? }
     /// StackCapture.readScope(Work.$id)
     /// ```
     public static func readScope(_ local: TaskLocal<UInt64?>?) {
         c_mode_task_clues_set_scope_key(local.map { UnsafeRawPointer(Unmanaged.passUnretained($0).toOpaque()) })
+        if local != nil { TaskObjectReader.startSelfCheck() }
     }
 
     private static func makeStack(_ addresses: [UInt], unwinder: Unwinder, exactPC: Bool) -> RawStack {

@@ -8,6 +8,9 @@ extension StallWatchdog {
         var deadline: ContinuousClock.Instant
         /// The report with module+offset frames only.
         var core: StallReport
+        /// Whether the stalled task is known (read by the signal, or from the task object): an unattributed
+        /// report then says where the task was created.
+        var taskKnown = false
         /// Whether the core part was logged because the symbols were late.
         var coreLogged = false
     }
@@ -46,9 +49,9 @@ extension StallWatchdog {
         if let rawNote = raw?.note { note = note.map { "\($0); \(rawNote)" } ?? rawNote }
         // Name the task now. The capture may itself end the stall (and the task: a sleep interrupted by the
         // signal returns), so the resolver matches a task that was alive when it was seen running, not now.
-        let query = TaskAttributionQuery(
-            runningTask: raw?.runningTask, taskSeenNanoseconds: nowNanoseconds, jobAddress: stall.job,
-            jobSeenNanoseconds: jobSeen)
+        let withoutSignal = raw.map { $0.unwinder == .libunwindRemote || $0.unwinder == .stackScan } ?? false
+        let (query, taskObject) = Self.attributionQuery(
+            raw: raw, withoutSignal: withoutSignal, job: stall.job, taskSeen: nowNanoseconds, jobSeen: jobSeen)
         let task = configuration.attributeTask?(query) ?? Self.lookUpInTable(query)
         // module+offset needs no debug info: the core part, and the rate-limiting site (the first frame
         // outside the C library and the runtimes, as module+offset; `site(of:)` takes the first non-system
@@ -85,8 +88,8 @@ extension StallWatchdog {
             suppressedSinceLastReport: suppressed, site: rawSite,
             jobAddress: stall.job.map { "0x" + String($0, radix: 16) }, task: task,
             unattributedReason: task == nil ? query.unattributedReason(
-                captured: raw != nil,
-                withoutSignal: raw.map { $0.unwinder == .libunwindRemote || $0.unwinder == .stackScan } ?? false) : nil,
+                captured: raw != nil, withoutSignal: withoutSignal, taskObject: taskObject)
+                : nil,
             unwinder: raw?.unwinder ?? .none, captureNote: note, frames: rawFrames,
             captureMicroseconds: captureTime.map(StallReport.microseconds), part: .core)
         let due = Self.reportDeadline(kind: kind, detectedAt: detectedAt, busyFor: stall.busyFor,
@@ -95,7 +98,8 @@ extension StallWatchdog {
             state.nextReportID += 1
             var pending = core
             pending.reportID = state.nextReportID
-            state.pending[state.nextReportID] = PendingReport(deadline: due, core: pending)
+            state.pending[state.nextReportID] = PendingReport(
+                deadline: due, core: pending, taskKnown: query.runningTask != nil)
             state.captureCount += 1
             if kind == .detected {
                 state.logged[stall.id] = LoggedStall(
@@ -104,6 +108,30 @@ extension StallWatchdog {
             return state.nextReportID
         }
         symbolicator.submit { [self, raw] in finishReport(reportID, raw: raw) }
+    }
+
+    /// What the watchdog knows to attribute a stall. A thread read by the signal has its running task; a thread
+    /// blocked in the kernel, read without one, has its executor's job, whose task object (for a task job)
+    /// gives the task's flags and task-local (``TaskObjectReader``): the task was the job when the poll saw it,
+    /// at `jobSeen`. Also returns what the task object read found, `nil` when none was tried.
+    ///
+    /// ```swift
+    /// let (query, reading) = StallWatchdog.attributionQuery(
+    ///     raw: raw, withoutSignal: true, job: job, taskSeen: now, jobSeen: polled)
+    /// ```
+    package static func attributionQuery(
+        raw: RawStack?, withoutSignal: Bool, job: UInt?, taskSeen: UInt64, jobSeen: UInt64,
+        readTask: (UInt) -> TaskObjectReader.Reading = { TaskObjectReader.read(taskAddress: $0) }
+    ) -> (TaskAttributionQuery, TaskObjectReader.Reading?) {
+        var query = TaskAttributionQuery(
+            runningTask: raw?.runningTask, taskSeenNanoseconds: taskSeen, jobAddress: job, jobSeenNanoseconds: jobSeen)
+        guard query.runningTask == nil, withoutSignal, let job else { return (query, nil) }
+        let reading = readTask(job)
+        if case .task(let task) = reading {
+            query.runningTask = task
+            query.taskSeenNanoseconds = jobSeen
+        }
+        return (query, reading)
     }
 
     /// The default attribution: ``TaskAttributionTable``'s entry for the running task, else for the job (the
@@ -139,7 +167,7 @@ extension StallWatchdog {
             var report = pending.core
             report.frames = raw == nil ? report.frames : frames
             report.site = Self.site(of: report.frames, fallback: report.site)
-            if report.task == nil, raw?.runningTask != nil { report.taskEntry = StallReport.taskEntry(of: frames) }
+            if report.task == nil, pending.taskKnown { report.taskEntry = StallReport.taskEntry(of: frames) }
             report.symbolicationMicroseconds = symbolicationTime.map(StallReport.microseconds)
             report.part = pending.coreLogged ? .symbolicated : nil
             log(report)

@@ -110,6 +110,7 @@ public final class StallWatchdog: Sendable {
     public func start() throws {
         guard configuration.timeout > .zero else { return }
         try StackCapture.install()
+        TaskObjectReader.startSelfCheck()
         if !isRunning { symbolicator.warmUp() }
         state.withLock { state in
             guard state.thread == nil else { return }

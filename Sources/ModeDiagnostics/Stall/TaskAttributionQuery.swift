@@ -13,10 +13,12 @@
 /// }
 /// ```
 public struct TaskAttributionQuery: Sendable, Hashable {
-    /// The Swift task running on the thread, read in the capture signal handler; `nil` when no task ran
-    /// there or the stack was not captured by signal.
+    /// The Swift task running on the thread, read in the capture signal handler, or, for a thread blocked in
+    /// the kernel (read without a signal), read from the task object of ``jobAddress`` when the job is a task;
+    /// `nil` when no task ran there or none could be read.
     public var runningTask: RunningTask?
-    /// When ``runningTask`` was certainly running: just before the capture signal was sent.
+    /// When ``runningTask`` was certainly running: just before the capture signal was sent (read from the job's
+    /// task object: the poll that detected the stall).
     public var taskSeenNanoseconds: UInt64
     /// The job the executor started on the thread (for a task job, the task's address); `nil` for a
     /// heartbeat stall.
@@ -44,6 +46,33 @@ public struct TaskAttributionQuery: Sendable, Hashable {
     ///   - withoutSignal: Whether it was read without a signal (a thread blocked in the kernel): the running
     ///     task is then known only from the executor's job.
     public func unattributedReason(captured: Bool, withoutSignal: Bool = false) -> String {
+        baseReason(captured: captured, withoutSignal: withoutSignal)
+    }
+
+    /// ``unattributedReason(captured:withoutSignal:)`` for a thread read without a signal whose job's task
+    /// object was read (`taskObject`, ``TaskObjectReader``): when the job is no live task (an actor's job runs
+    /// the actor's tasks inline) that is the reason; when the reader is off, its reason is appended.
+    ///
+    /// ```swift
+    /// let why = query.unattributedReason(captured: true, withoutSignal: true, taskObject: .noTask)
+    /// ```
+    package func unattributedReason(captured: Bool, withoutSignal: Bool,
+                                    taskObject: TaskObjectReader.Reading?) -> String {
+        let reason = baseReason(captured: captured, withoutSignal: withoutSignal)
+        guard withoutSignal, runningTask == nil, jobAddress != nil, let taskObject else { return reason }
+        switch taskObject {
+        case .task:
+            return reason
+        case .noTask:
+            return "the thread is blocked in the kernel and was read without a signal, which cannot see the task "
+                + "running on it, and its executor's job is no live task (an actor's job, which runs the actor's "
+                + "tasks inline, or a job of another kind), so the task cannot be known"
+        case .unavailable(let why):
+            return reason + " (task-object read unavailable: \(why))"
+        }
+    }
+
+    private func baseReason(captured: Bool, withoutSignal: Bool) -> String {
         guard let running = runningTask else {
             if !captured {
                 return jobAddress == nil

@@ -19,7 +19,10 @@ package enum RegistryAttribution {
 
     /// Names the owner of stalled code: the registered task (or scope) running at the running task's address
     /// when it was seen running; else the task whose id the running task inherited (it is a child task or a
-    /// `Task {}` created in it); without a capture, the task at the executor's job address when it was seen.
+    /// `Task {}` created in it); without a running task, the task at the executor's job address when it was seen.
+    /// The running task is read by the capture signal, or, for a thread blocked in the kernel (read without a
+    /// signal), from the task object of the executor's job (``TaskObjectReader``), with the same relation
+    /// suffixes.
     package static func attribute(_ query: TaskAttributionQuery, registry: TaskRegistry) -> TaskAttribution? {
         if let running = query.runningTask {
             if let own = registry.record(runtimeAddress: running.address, runningAt: query.taskSeenNanoseconds) {
