@@ -155,7 +155,7 @@ struct ServiceThreadTests {
         let threaded = ServiceThread(threadName: name) { ThreadedRecorder(thread: $0, events: EventRecorder()) }
         let observation = threaded.lifecycle.tree.observeServiceThreads { event in
             switch event {
-            case .started(let started, _, let submit) where started == name:
+            case .started(let started, _, let submit, _) where started == name:
                 seen.record("started")
                 submit { seen.record("beat@\(currentThreadName())") }
             case .stopping(let stopping, _) where stopping == name:

@@ -39,10 +39,9 @@ struct StallAttributionTests {
         + "(the executor runs the default actor, which runs the task inline): the executor's job names the actor, "
         + "whose state does not name the task it runs, so a thread blocked in the kernel cannot be tied to the task "
         + "(next: read the blocked thread's current task from its thread-local storage)"
-    static let heartbeatGap = "the ServiceThread's executor and the SwiftNIO event loop are watched by heartbeat and "
-        + "record no job, so a thread blocked in the kernel has no task address to read (next: record jobs in "
-        + "ServiceThreadExecutor through ThreadActivity; for NIO, read the thread's current task from its "
-        + "thread-local storage)"
+    static let heartbeatGap = "the SwiftNIO event loop runs its jobs itself and is watched by heartbeat, so a loop "
+        + "thread blocked in the kernel has no job address to read (a ServiceThread now says which job it runs); "
+        + "next: read the thread's current task from its thread-local storage"
     static let mainActorGap = "the MainActor's thread is now named (the main queue's drain owner, MainQueueOwner), "
         + "but a MainActor job blocked in the kernel is read without a signal and has no executor job address "
         + "(the main queue has no activity slot), so its task is unknown; caught running, it is attributed"
@@ -74,8 +73,7 @@ struct StallAttributionTests {
              knownIssue: actorJobGap, knownIssueUnder: "executor"),
         Cell(name: "detached", service: "- (a task created outside any service task", task: nil,
              createdAt: "Scenario+Attribution.swift:"),
-        Cell(name: "thread.task", service: "Worker/AppService/ServiceThread/ThreadCells", task: "thread-task (id ",
-             knownIssue: heartbeatGap),
+        Cell(name: "thread.task", service: "Worker/AppService/ServiceThread/ThreadCells", task: "thread-task (id "),
         Cell(name: "nio.actor", service: "Worker/AppService/LoopCells", task: "loop-actor (id ", knownIssue: heartbeatGap),
         // A closure on an event loop belongs to no task, so to no service: the report says "-" with why. Blocked in
         // the kernel (read without a signal) it says a task cannot be seen; caught between two of the cell's 5 ms

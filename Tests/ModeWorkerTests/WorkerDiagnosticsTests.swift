@@ -81,11 +81,17 @@ struct WorkerDiagnosticsTests {
     func threadDump() async throws {
         let child = try ChildWorker("block-until-dumped", ["--no-console", "--blocking-timeout", "0"])
         try await child.waitFor("About to block")
+        // The first dump may catch the task still writing "About to block"; the second, sent once the first is
+        // in the log, catches it in blockUntilDumped (which returns after two dumps).
         child.signal(SIGUSR1)
-        let output = try await child.waitForOutput("the dump's service tree") {
-            $0.contains("Thread dump (SIGUSR1)") && $0.contains("DumpTarget [running]")
+        _ = try await child.waitForOutput("the first dump") { $0.contains("DumpTarget [running]") }
+        child.signal(SIGUSR1)
+        let output = try await child.waitForOutput("the second dump") {
+            $0.components(separatedBy: "Thread dump (SIGUSR1)").count == 3
+                && $0.components(separatedBy: "DumpTarget [running]").count == 3
         }
-        #expect(output.contains("blockUntilDumped()"), "\(output)")
+        let secondDump = output.components(separatedBy: "Thread dump (SIGUSR1)").last ?? ""
+        #expect(secondDump.contains("blockUntilDumped()"), "\(secondDump)")
         #expect(output.contains("Worker/AppService/DumpTarget:"))
         #expect(output.contains("wait-for-dump [task]"))
         #expect(output.contains("=== swift-mode thread dump begin ==="))

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// The thread, queue and shutdown state behind ``DedicatedThreadExecutor``.
 final class DedicatedThreadCore: @unchecked Sendable {
@@ -47,6 +48,9 @@ final class DedicatedThreadCore: @unchecked Sendable {
     private var joinState = JoinState.notJoined
     private var ledger = StartedTaskLedger()
     private var jobsRun: UInt64 = 0
+    /// The address of the job the thread runs now (for a task job, the task), 0 between jobs: read by a
+    /// watchdog to name the task of a stalled service thread.
+    private let runningJob = Atomic<UInt>(0)
 
     init(name: String, tracksStartedTasks: Bool = false) {
         self.name = name
@@ -60,6 +64,11 @@ final class DedicatedThreadCore: @unchecked Sendable {
     }
 
     var threadID: Int32? { locked { kernelThreadID } }
+    /// The job running on the thread now (its address), if any.
+    var runningJobAddress: UInt? {
+        let job = runningJob.load(ordering: .relaxed)
+        return job == 0 ? nil : job
+    }
     var pendingCount: Int { locked { queue.count - head } }
     var isShuttingDown: Bool { locked { shuttingDown } }
 
@@ -139,7 +148,10 @@ final class DedicatedThreadCore: @unchecked Sendable {
             }
             condition.unlock()
             switch item {
-            case .job(let job): job.runSynchronously(isolatedTo: serialExecutor, taskExecutor: taskExecutor)
+            case .job(let job):
+                runningJob.store(unsafeBitCast(job, to: UInt.self), ordering: .relaxed)
+                job.runSynchronously(isolatedTo: serialExecutor, taskExecutor: taskExecutor)
+                runningJob.store(0, ordering: .relaxed)
             case .call(_, let perform, _): perform()
             }
         }

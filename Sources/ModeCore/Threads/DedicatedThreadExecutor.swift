@@ -54,6 +54,9 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
     /// The kernel thread id (`gettid`) of the thread, for stack dumps and watchdogs (`nil` if unknown).
     public var threadID: Int32? { core.threadID }
 
+    /// The address of the job the thread runs now (for a task's job, the task), `nil` between jobs.
+    package var runningJobAddress: UInt? { core.runningJobAddress }
+
     /// Whether the caller runs on this executor's thread.
     public var isCurrentThread: Bool { core.isCurrentThread }
 

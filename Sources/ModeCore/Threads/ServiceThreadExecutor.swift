@@ -66,7 +66,10 @@ public final class ServiceThreadExecutor: Sendable, CustomStringConvertible {
         if let existing, !existing.isShuttingDown { return existing }
         let created = try DedicatedThreadExecutor(name: threadName, tracksStartedTasks: true)
         current.withLock { $0 = created }
-        observers.emit(.started(name: threadName, threadID: created.threadID, submit: Self.heartbeatSubmit(created)))
+        observers.emit(
+            .started(
+                name: threadName, threadID: created.threadID, submit: Self.heartbeatSubmit(created),
+                currentJob: Self.currentJob(created)))
         return created
     }
 

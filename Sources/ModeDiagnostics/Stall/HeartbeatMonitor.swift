@@ -40,6 +40,8 @@ public final class HeartbeatMonitor: Sendable {
         public var outstandingSinceNanoseconds: UInt64?
         /// `CLOCK_MONOTONIC` ns when the last beat ran.
         public var lastBeatNanoseconds: UInt64
+        /// While a beat is outstanding: the job the executor runs now (a task's address), when it can say.
+        public var job: UInt? = nil
     }
 
     private struct Target {
@@ -47,6 +49,8 @@ public final class HeartbeatMonitor: Sendable {
         var submit: Submit
         /// The thread running the executor now, when the executor can say (the main queue's drain owner).
         var currentThread: (@Sendable () -> Int32?)?
+        /// The job the executor runs now, when it can say (a ServiceThread's).
+        var currentJob: (@Sendable () -> UInt?)?
         var threadID: Int32 = 0
         var sequence: UInt64 = 0
         var outstandingSince: UInt64?
@@ -84,13 +88,18 @@ public final class HeartbeatMonitor: Sendable {
     ///     Task { @MainActor in MainQueueOwner.observeFromMainQueue(); beat() }
     /// }
     /// ```
+    ///
+    /// `currentJob` gives the address of the job the executor runs now (for a task's job, the task), so a stall
+    /// report can name its task and service.
     @discardableResult
     public func register(
-        name: String, currentThread: (@Sendable () -> Int32?)?, submit: @escaping Submit
+        name: String, currentThread: (@Sendable () -> Int32?)?, currentJob: (@Sendable () -> UInt?)? = nil,
+        submit: @escaping Submit
     ) -> ID {
         state.withLock { state in
             state.nextID += 1
-            state.targets[state.nextID] = Target(name: name, submit: submit, currentThread: currentThread)
+            state.targets[state.nextID] = Target(
+                name: name, submit: submit, currentThread: currentThread, currentJob: currentJob)
             return ID(value: state.nextID)
         }
     }
@@ -138,9 +147,11 @@ public final class HeartbeatMonitor: Sendable {
         let targets = state.withLock { Array($0.targets.values) }
         return targets.map { target in
             // While a beat is outstanding the executor may be stuck: name the thread running it now if it can.
-            let running = target.outstandingSince == nil ? nil : target.currentThread?()
+            let outstanding = target.outstandingSince != nil
+            let running = outstanding ? target.currentThread?() : nil
             return Status(name: target.name, threadID: running ?? target.threadID, sequence: target.sequence,
-                          outstandingSinceNanoseconds: target.outstandingSince, lastBeatNanoseconds: target.lastBeat)
+                          outstandingSinceNanoseconds: target.outstandingSince, lastBeatNanoseconds: target.lastBeat,
+                          job: outstanding ? target.currentJob?() : nil)
         }
     }
 

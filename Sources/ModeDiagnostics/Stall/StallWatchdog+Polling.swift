@@ -56,7 +56,7 @@ extension StallWatchdog {
         }
         for status in heartbeats?.statuses() ?? [] {
             let source = StallDetector<ContinuousClock>.Source.heartbeat(status.name)
-            samples.append(Sample(source: source, threadID: status.threadID, job: nil, generation: status.sequence,
+            samples.append(Sample(source: source, threadID: status.threadID, job: status.job, generation: status.sequence,
                                   busySince: status.outstandingSinceNanoseconds.map(instant),
                                   lastEndedAt: status.lastBeatNanoseconds == 0 ? nil
                                       : instant(status.lastBeatNanoseconds)))

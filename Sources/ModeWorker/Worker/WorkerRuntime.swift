@@ -160,8 +160,8 @@ final class WorkerRuntime: Sendable {
         let ids = Mutex<[String: HeartbeatMonitor.ID]>([:])
         return tree.observeServiceThreads { event in
             switch event {
-            case .started(let name, _, let submit):
-                let id = heartbeats.register(name: name, submit: submit)
+            case .started(let name, _, let submit, let currentJob):
+                let id = heartbeats.register(name: name, currentThread: nil, currentJob: currentJob, submit: submit)
                 ids.withLock { $0[name] = id }
             case .stopping(let name, _):
                 if let id = ids.withLock({ $0.removeValue(forKey: name) }) { heartbeats.unregister(id) }

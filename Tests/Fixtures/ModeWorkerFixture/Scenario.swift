@@ -185,8 +185,9 @@ actor BlockEverything: Service {
     }
 }
 
-/// Blocks in a named function until a SIGUSR1 dump has been written (at most 60 s), so a test can dump
-/// while the block is certainly in progress however loaded the machine is.
+/// Blocks in a named function until two SIGUSR1 dumps have been written (at most 60 s): the first may catch the
+/// thread still writing "About to block", the second (sent after the first was logged) catches it blocked, however
+/// loaded the machine is.
 actor DumpTarget: Service {
     let lifecycle = ServiceLifecycleState()
     nonisolated var tasks: [ServiceTask] {
@@ -201,7 +202,7 @@ actor DumpTarget: Service {
 @inline(never)
 func blockUntilDumped() {
     var waited = 0.0
-    while ThreadDumpTrigger.dumpCount == 0 && waited < 60 {
+    while ThreadDumpTrigger.dumpCount < 2 && waited < 60 {
         blockingWork(seconds: 0.05)
         waited += 0.05
     }
