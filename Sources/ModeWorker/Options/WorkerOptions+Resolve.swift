@@ -30,6 +30,16 @@ extension WorkerOptions {
         public static let consolePort = "MODE_CONSOLE_PORT"
         /// `MODE_CONSOLE_HOST` for `--console-host`.
         public static let consoleHost = "MODE_CONSOLE_HOST"
+        /// `MODE_HTTP_PORT` for `--http-port`.
+        public static let httpPort = "MODE_HTTP_PORT"
+        /// `MODE_HTTP_HOST` for `--http-host`.
+        public static let httpHost = "MODE_HTTP_HOST"
+        /// `MODE_HTTP_TOKEN`: the bearer token the HTTP endpoint requires (`Authorization: Bearer <token>`);
+        /// required when `--http-host` is not a loopback address. A variable only, never a flag (a flag shows
+        /// in `ps`).
+        public static let httpToken = "MODE_HTTP_TOKEN"
+        /// `MODE_READY_STALL_LIMIT` for `--ready-stall-limit`.
+        public static let readyStallLimit = "MODE_READY_STALL_LIMIT"
         /// `MODE_CONSOLE` (1/0, true/false, yes/no, on/off) for `--console` / `--no-console`.
         public static let console = "MODE_CONSOLE"
         /// `MODE_DEBUG` (1/0, ...) for `--debug` / `--no-debug`.
@@ -102,6 +112,27 @@ extension WorkerOptions {
             } accepted: {
                 "a host name or IP address"
             } ?? options.consoleHost
+        options.httpPort =
+            try resolver.value(self.httpPort, flag: "--http-port", variable: EnvironmentVariable.httpPort) {
+                Int($0.trimmingASCIIWhitespace()).flatMap { (0...65535).contains($0) ? $0 : nil }
+            } accepted: {
+                "a port number 0...65535 (0 = any free port)"
+            } ?? options.httpPort
+        options.httpHost =
+            try resolver.value(self.httpHost, flag: "--http-host", variable: EnvironmentVariable.httpHost) {
+                let host = $0.trimmingASCIIWhitespace()
+                return host.isEmpty ? nil : host
+            } accepted: {
+                "a host name or IP address"
+            } ?? options.httpHost
+        options.readyStallLimit =
+            try resolver.value(
+                self.readyStallLimit, flag: "--ready-stall-limit", variable: EnvironmentVariable.readyStallLimit
+            ) {
+                Self.seconds($0, allowZero: false)
+            } accepted: {
+                "a number of seconds > 0"
+            } ?? options.readyStallLimit
         options.shutdownTimeout =
             try resolver.value(
                 self.shutdownTimeout, flag: "--shutdown-timeout", variable: EnvironmentVariable.shutdownTimeout
