@@ -2,7 +2,8 @@ import ModeConsole
 import NIOCore
 import NIOHTTP1
 
-/// Answers one request per connection from the endpoint's routes, then closes the connection.
+/// Answers one request per connection from the endpoint's routes, then half-closes the connection (the
+/// client's close, or the idle timeout, ends it).
 ///
 /// Checks, in order: a malformed request (400), a request body (413), the bearer token when one is set
 /// (401), the method (405 unless `GET`), the path (404).
@@ -86,7 +87,8 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: response.body)))),
                       promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+            // Half-close: the client reads the whole answer and closes; see HTTPHeadLimiter.
+            context.close(mode: .output, promise: nil)
         }
     }
 }

@@ -35,6 +35,8 @@ struct Scenario {
         "block-until-dumped": Scenario { AppService(children: [DumpTarget()]) },
         "supervised": Scenario { Scenario.supervisedRoot() },
         "restart-storm": Scenario { Scenario.restartStormRoot() },
+        "crashed-waiting": Scenario { Scenario.crashedWaitingRoot() },
+        "many-tasks": Scenario { AppService(children: (0..<10).map { ThousandTasks(index: $0) }) },
         "crash-unwrap": Scenario { AppService(children: [Ticker(), Crasher()]) },
         "chatty-crash": Scenario { AppService(children: [Chatty(), Crasher()]) },
         "nio-stall": Scenario(makeRoot: { AppService(children: [LoopBlocker(loop: NIOStall.group.next())]) }) {
