@@ -99,6 +99,7 @@ let package = Package(
             name: "ModeWorkerFixture",
             dependencies: [
                 "Mode",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

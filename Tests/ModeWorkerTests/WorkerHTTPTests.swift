@@ -33,6 +33,9 @@ struct WorkerHTTPTests {
     }
 
     func stop(_ child: ChildWorker) async throws {
+        // The endpoint starts while the Worker sets up; a SIGTERM sent before the tree starts (before the
+        // Worker keeps its runtime) is not acted on, so wait for the start.
+        try await child.waitFor("[^Worker]: Starting...")
         child.signal(SIGTERM)
         let exit = try await child.waitForExit()
         #expect(exit.status == 0, "\(exit)\n\(child.output)")
@@ -69,6 +72,17 @@ struct WorkerHTTPTests {
         #expect(body.contains(#"mode_service_tasks_live{service="Worker/AppService/Ticker"} 1.0"#))
         #expect(body.contains("mode_executor_busy_share "))
         #expect(body.contains("mode_stalls_active 0.0"))
+        try await stop(child)
+    }
+
+    @Test("bootstrapsMetrics: the application's own counters are on /metrics, the Worker's counted once")
+    func applicationMetrics() async throws {
+        let (child, port) = try await startWorker("app-metrics", ["--blocking-timeout", "0"])
+        try await child.waitFor("counted a page view")
+        let metrics = try await HTTPTestAnswer.get("/metrics", port: port)
+        #expect(metrics.body.contains("\nfixture_page_views_total 1\n"), "\(metrics.body)")
+        #expect(metrics.body.contains(#"mode_service_starts_total{service="Worker/AppService/PageViewCounter"} 1"#))
+        #expect(PrometheusText.problems(metrics.body).isEmpty)
         try await stop(child)
     }
 

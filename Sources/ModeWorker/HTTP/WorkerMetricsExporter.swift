@@ -58,7 +58,7 @@ final class WorkerMetricsExporter: Sendable {
 
     private func recordLiveTasks(_ tasks: TaskRegistry) {
         var counts: [String: Int] = [:]
-        for record in tasks.liveTasks() { counts[record.servicePath ?? "none", default: 0] += 1 }
+        for (service, count) in tasks.liveCountsByService() { counts[service ?? "none", default: 0] += count }
         let previous = taskServices.withLock { seen in
             defer { seen.formUnion(counts.keys) }
             return seen

@@ -100,31 +100,17 @@ extension WorkerOptions {
                 ExecutorInstrumentation.allCases.map(\.rawValue).joined(separator: ", ")
             } ?? options.executorInstrumentation
         options.consolePort =
-            try resolver.value(self.consolePort, flag: "--console-port", variable: EnvironmentVariable.consolePort) {
-                Int($0.trimmingASCIIWhitespace()).flatMap { (0...65535).contains($0) ? $0 : nil }
-            } accepted: {
-                "a port number 0...65535 (0 = any free port)"
-            } ?? options.consolePort
+            try resolver.port(self.consolePort, flag: "--console-port", variable: EnvironmentVariable.consolePort)
+            ?? options.consolePort
         options.consoleHost =
-            try resolver.value(self.consoleHost, flag: "--console-host", variable: EnvironmentVariable.consoleHost) {
-                let host = $0.trimmingASCIIWhitespace()
-                return host.isEmpty ? nil : host
-            } accepted: {
-                "a host name or IP address"
-            } ?? options.consoleHost
+            try resolver.host(self.consoleHost, flag: "--console-host", variable: EnvironmentVariable.consoleHost)
+            ?? options.consoleHost
         options.httpPort =
-            try resolver.value(self.httpPort, flag: "--http-port", variable: EnvironmentVariable.httpPort) {
-                Int($0.trimmingASCIIWhitespace()).flatMap { (0...65535).contains($0) ? $0 : nil }
-            } accepted: {
-                "a port number 0...65535 (0 = any free port)"
-            } ?? options.httpPort
+            try resolver.port(self.httpPort, flag: "--http-port", variable: EnvironmentVariable.httpPort)
+            ?? options.httpPort
         options.httpHost =
-            try resolver.value(self.httpHost, flag: "--http-host", variable: EnvironmentVariable.httpHost) {
-                let host = $0.trimmingASCIIWhitespace()
-                return host.isEmpty ? nil : host
-            } accepted: {
-                "a host name or IP address"
-            } ?? options.httpHost
+            try resolver.host(self.httpHost, flag: "--http-host", variable: EnvironmentVariable.httpHost)
+            ?? options.httpHost
         options.readyStallLimit =
             try resolver.value(
                 self.readyStallLimit, flag: "--ready-stall-limit", variable: EnvironmentVariable.readyStallLimit
@@ -206,6 +192,25 @@ private struct Resolver {
             throw ValidationError("\(variable): invalid value '\(text)' (accepted: \(accepted()))")
         }
         return parsed
+    }
+
+    /// A TCP port, 0...65535 (0: any free port).
+    func port(_ flagValue: String?, flag: String, variable: String) throws -> Int? {
+        try value(flagValue, flag: flag, variable: variable) {
+            Int($0.trimmingASCIIWhitespace()).flatMap { (0...65535).contains($0) ? $0 : nil }
+        } accepted: {
+            "a port number 0...65535 (0 = any free port)"
+        }
+    }
+
+    /// A bind address, not empty.
+    func host(_ flagValue: String?, flag: String, variable: String) throws -> String? {
+        try value(flagValue, flag: flag, variable: variable) {
+            let host = $0.trimmingASCIIWhitespace()
+            return host.isEmpty ? nil : host
+        } accepted: {
+            "a host name or IP address"
+        }
     }
 
     func bool(_ flagValue: Bool?, variable: String) throws -> Bool? {

@@ -1,3 +1,4 @@
+import Metrics
 import Mode
 
 extension Scenario {
@@ -34,5 +35,25 @@ final class ThousandTasks: Service {
         for record in lifecycle.tree.tasks.liveTasks() where record.servicePath == path {
             lifecycle.tree.tasks.cancel(id: record.id)
         }
+    }
+}
+
+extension Scenario {
+    /// The application asks the Worker to bootstrap swift-metrics (`bootstrapsMetrics`): its own counter
+    /// appears on `/metrics` next to the Worker's, each counted once.
+    static var appMetrics: Scenario {
+        var scenario = Scenario { AppService(children: [PageViewCounter()]) }
+        scenario.adjustOptions = { $0.bootstrapsMetrics = true }
+        return scenario
+    }
+}
+
+/// Counts one page view with an application-level swift-metrics counter when it starts.
+final class PageViewCounter: Service {
+    let lifecycle = ServiceLifecycleState()
+
+    func onStart() async throws {
+        Counter(label: "fixture_page_views_total").increment()
+        logger.info("counted a page view")
     }
 }
