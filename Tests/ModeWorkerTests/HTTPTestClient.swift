@@ -32,7 +32,8 @@ struct HTTPTestAnswer: Sendable, CustomStringConvertible {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = value
         }
         return HTTPTestAnswer(status: status, headers: headers, body: String(text[split.upperBound...]))
     }

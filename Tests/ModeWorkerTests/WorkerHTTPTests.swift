@@ -66,7 +66,8 @@ struct WorkerHTTPTests {
         let problems = PrometheusText.problems(metrics.body)
         #expect(problems.isEmpty, "\(problems)\n\(metrics.body)")
         let body = metrics.body
-        #expect(body.contains(#"mode_service_state{service="Worker/AppService/Ticker",state="running"} 1.0"#), "\(body)")
+        let ticker = #"mode_service_state{service="Worker/AppService/Ticker",state="running"} 1.0"#
+        #expect(body.contains(ticker), "\(body)")
         #expect(body.contains(#"mode_service_state{service="Worker/AppService/Ticker",state="crashed"} 0.0"#))
         #expect(body.contains(#"mode_service_starts_total{service="Worker/AppService/PageViewCache"} 1"#))
         #expect(body.contains(#"mode_service_tasks_live{service="Worker/AppService/Ticker"} 1.0"#))

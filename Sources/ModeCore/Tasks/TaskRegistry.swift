@@ -134,7 +134,14 @@ public final class TaskRegistry: Sendable {
     package func liveCountsByService() -> [String?: Int] {
         state.withLock { state in
             var counts: [String?: Int] = [:]
-            for entry in state.live.values { counts[entry.record.servicePath, default: 0] += 1 }
+            // By index: the subscript borrows each entry where `for entry in values` copies it (retaining
+            // every string of the record: most of the time of a scrape with 10,000 tasks).
+            let live = state.live.values
+            var index = live.startIndex
+            while index != live.endIndex {
+                counts[live[index].record.servicePath, default: 0] += 1
+                live.formIndex(after: &index)
+            }
             return counts
         }
     }

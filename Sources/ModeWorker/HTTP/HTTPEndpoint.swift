@@ -16,7 +16,7 @@ import Synchronization
 ///     "/healthz": { HTTPEndpointResponse(status: .ok, body: "ok\n") },
 /// ])
 /// let address = try endpoint.start()   // 127.0.0.1:<port>
-/// try endpoint.shutdown()
+/// endpoint.shutdown()
 /// ```
 ///
 /// One request per connection (every answer carries `Connection: close`); `GET` only (405 otherwise); no

@@ -38,13 +38,19 @@ final class WorkerMetricsExporter: Sendable {
             let path = service.path
             let current = service.state
             for state in Self.states {
-                gauge("mode_service_state", "1 for the state the service is in, 0 for the others", labels: [("service", path), ("state", "\(state)")]).set(to: current == state ? 1 : 0)
+                gauge("mode_service_state", "1 for the state the service is in, 0 for the others",
+                      labels: [("service", path), ("state", "\(state)")])
+                    .set(to: current == state ? 1 : 0)
             }
-            gauge("mode_service_restart_count", "Times the service (or an ancestor, which restarts its subtree) was restarted", labels: [("service", path)]).set(to: Double(service.restartCount))
+            gauge("mode_service_restart_count",
+                  "Times the service (or an ancestor, which restarts its subtree) was restarted",
+                  labels: [("service", path)])
+                .set(to: Double(service.restartCount))
         }
         recordLiveTasks(metrics.tasks)
         recordExecutors(ThreadActivity.snapshot())
-        gauge("mode_stalls_active", "Executor stalls reported and not ended yet").set(to: Double(metrics.activeStalls.current))
+        gauge("mode_stalls_active", "Executor stalls reported and not ended yet")
+            .set(to: Double(metrics.activeStalls.current))
         metrics.recordLiveTasks()
         return registry.emitToString()
     }
@@ -64,7 +70,9 @@ final class WorkerMetricsExporter: Sendable {
             return seen
         }
         for service in previous.union(counts.keys) {
-            gauge("mode_service_tasks_live", "Live tasks of the Task Registry by owning service", labels: [("service", service)]).set(to: Double(counts[service] ?? 0))
+            gauge("mode_service_tasks_live", "Live tasks of the Task Registry by owning service",
+                  labels: [("service", service)])
+                .set(to: Double(counts[service] ?? 0))
         }
     }
 
@@ -81,11 +89,15 @@ final class WorkerMetricsExporter: Sendable {
         }
         for kind in previous.union(threads.keys) {
             let figures = threads[kind] ?? (0, 0)
-            gauge("mode_executor_threads", "Instrumented job-running threads", labels: [("executor", kind)]).set(to: Double(figures.total))
-            gauge("mode_executor_busy_threads", "Instrumented threads running a job when scraped", labels: [("executor", kind)]).set(to: Double(figures.busy))
+            gauge("mode_executor_threads", "Instrumented job-running threads", labels: [("executor", kind)])
+                .set(to: Double(figures.total))
+            gauge("mode_executor_busy_threads", "Instrumented threads running a job when scraped",
+                  labels: [("executor", kind)])
+                .set(to: Double(figures.busy))
         }
         let total = threads.values.reduce(0) { $0 + $1.total }
         let busy = threads.values.reduce(0) { $0 + $1.busy }
-        gauge("mode_executor_busy_share", "Share of instrumented threads running a job when scraped (0...1)").set(to: total == 0 ? 0 : Double(busy) / Double(total))
+        gauge("mode_executor_busy_share", "Share of instrumented threads running a job when scraped (0...1)")
+            .set(to: total == 0 ? 0 : Double(busy) / Double(total))
     }
 }

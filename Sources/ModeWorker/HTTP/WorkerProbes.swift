@@ -54,7 +54,8 @@ enum WorkerProbes {
             reasons.append("service \(service.path) is \(service.state)")
         }
         for stall in stalls.sorted(by: { $0.duration > $1.duration }) where stall.duration > limit {
-            reasons.append("\(stall.executor) has been stalled for \(seconds(stall.duration)) (limit \(seconds(limit)))")
+            reasons.append(
+                "\(stall.executor) has been stalled for \(seconds(stall.duration)) (limit \(seconds(limit)))")
         }
         guard reasons.isEmpty else {
             return HTTPEndpointResponse(

@@ -62,7 +62,8 @@ struct WorkerMetrics: Sendable {
             MetricsSystem.bootstrap(prometheus)
             return WorkerMetrics(tasks: tasks, factory: prometheus)
         }
-        return WorkerMetrics(tasks: tasks, factory: MultiplexMetricsHandler(factories: [MetricsSystem.factory, prometheus]))
+        let both = MultiplexMetricsHandler(factories: [MetricsSystem.factory, prometheus])
+        return WorkerMetrics(tasks: tasks, factory: both)
     }
 
     /// `MetricsSystem.bootstrap` traps when called twice, and it is process-wide: so is this flag (a second
