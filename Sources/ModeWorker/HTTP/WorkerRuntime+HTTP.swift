@@ -17,8 +17,8 @@ extension WorkerRuntime {
     static let readyStallLimitFactor = 3
 
     /// Starts the HTTP endpoint when `--http-port` is given: `/healthz`, `/readyz`, `/metrics` from
-    /// `registry`. Refuses (logs why, returns `nil`) a non-loopback address without `MODE_HTTP_TOKEN`; a bind
-    /// failure is logged and the Worker runs without the endpoint, as it does without its console.
+    /// `registry`. Refuses a non-loopback address without `MODE_HTTP_TOKEN` (logs why); a bind failure is
+    /// logged too, and the Worker runs without the endpoint, as it does when its console cannot start.
     func startHTTP(worker: Worker, registry: PrometheusCollectorRegistry?) {
         let options = worker.options
         guard let port = options.httpPort, let registry else { return }
@@ -60,8 +60,7 @@ extension WorkerRuntime {
                     contentType: "text/plain; version=0.0.4; charset=utf-8")
             },
         ]
-        var configuration = HTTPEndpoint.Configuration(host: options.httpHost, port: port, token: token)
-        configuration.maxConnections = 16
+        let configuration = HTTPEndpoint.Configuration(host: options.httpHost, port: port, token: token)
         let endpoint = HTTPEndpoint(configuration: configuration, routes: routes, logger: logger)
         do {
             let address = try endpoint.start()
