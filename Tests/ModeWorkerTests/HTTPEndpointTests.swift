@@ -100,6 +100,21 @@ struct HTTPEndpointTests {
         _ = holder
     }
 
+    @Test func anIdleConnectionIsClosed() async throws {
+        let (endpoint, port) = try start(.init(idleTimeout: .milliseconds(200)))
+        defer { endpoint.shutdown() }
+        let idle = try ConsoleClient(port: port)  // connects and sends nothing
+        // Returns at EOF when the server closes the connection, or after the client's own 30 s timeout, in
+        // which case the server still counts the connection and the wait below fails.
+        let read = try await idle.readToEnd()
+        #expect(read.isEmpty)
+        let deadline = ContinuousClock.now + ChildWorker.deadline
+        while endpoint.openConnections > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(endpoint.openConnections == 0, "the idle connection is still open")
+    }
+
     @Test func aBindFailureSaysWhy() throws {
         let (endpoint, port) = try start()
         defer { endpoint.shutdown() }
