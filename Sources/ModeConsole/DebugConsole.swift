@@ -193,7 +193,7 @@ public final class DebugConsole: Sendable {
 
     /// A bind failure in one clause: `address already in use (errno 98)`. NIO's own description of an
     /// `IOError` carries a stray parenthesis (`...: Address already in use) (errno: 98)`).
-    static func describe(bindError error: any Error) -> String {
+    package static func describe(bindError error: any Error) -> String {
         guard let error = error as? IOError else { return "\(error)" }
         let reason = strerror(error.errnoCode).map { String(cString: $0) } ?? "unknown error"
         return "\(reason.prefix(1).lowercased() + reason.dropFirst()) (errno \(error.errnoCode))"
@@ -248,7 +248,7 @@ public final class DebugConsole: Sendable {
         }
     }
 
-    static func isLoopback(_ address: SocketAddress) -> Bool {
+    package static func isLoopback(_ address: SocketAddress) -> Bool {
         guard let ip = address.ipAddress else { return true }  // a Unix socket is local
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }

@@ -82,6 +82,20 @@ struct TaskRegistryTests {
         #expect(!observed.events.contains { $0.hasSuffix("unobserved") })
     }
 
+    @Test("live tasks counted by owning service, ended ones not")
+    func liveCountsByService() async throws {
+        let registry = TaskRegistry()
+        let ids = [
+            registry.register(name: "a", kind: .user, servicePath: "Worker/App", creationSite: "x:1"),
+            registry.register(name: "b", kind: .user, servicePath: "Worker/App", creationSite: "x:2"),
+            registry.register(name: "c", kind: .user, servicePath: "Worker/Cache", creationSite: "x:3"),
+            registry.register(name: "d", kind: .user, servicePath: nil, creationSite: "x:4"),
+        ]
+        #expect(registry.liveCountsByService() == ["Worker/App": 2, "Worker/Cache": 1, nil: 1])
+        registry.markEnded(id: ids[2], outcome: .finished)
+        #expect(registry.liveCountsByService() == ["Worker/App": 2, nil: 1])
+    }
+
     @Test("the finished history is bounded")
     func boundedHistory() async throws {
         let registry = TaskRegistry(historyLimit: 10)

@@ -33,6 +33,24 @@ struct WorkerOptionsTests {
         #expect(options.debug == false && options.quiet == false)
         #expect(options.shutdownTimeout == .seconds(60))
         #expect(options.executorInstrumentation == .hooks)
+        #expect(options.httpPort == nil, "the HTTP endpoint is off unless a port is given")
+        #expect(options.httpHost == "127.0.0.1")
+        #expect(options.readyStallLimit == nil)
+        #expect(options.bootstrapsMetrics == false)
+    }
+
+    @Test func httpFlagsAndVariables() throws {
+        let flags = try resolve(["--http-port", "0", "--http-host", "0.0.0.0", "--ready-stall-limit", "1.5"])
+        #expect(flags.httpPort == 0)
+        #expect(flags.httpHost == "0.0.0.0")
+        #expect(flags.readyStallLimit == .milliseconds(1500))
+        let variables = try resolve(
+            [], ["MODE_HTTP_PORT": "9090", "MODE_HTTP_HOST": "::1", "MODE_READY_STALL_LIMIT": "20"])
+        #expect(variables.httpPort == 9090)
+        #expect(variables.httpHost == "::1")
+        #expect(variables.readyStallLimit == .seconds(20))
+        let both = try resolve(["--http-port", "8080"], ["MODE_HTTP_PORT": "9090"])
+        #expect(both.httpPort == 8080)
     }
 
     @Test func everyFlag() throws {
@@ -99,6 +117,9 @@ struct WorkerOptionsTests {
         (["--console-port", "http"], "--console-port: invalid value 'http'"),
         (["--shutdown-timeout", "0"], "--shutdown-timeout: invalid value '0' (accepted: a number of seconds > 0)"),
         (["--console-host", " "], "--console-host: invalid value ' '"),
+        (["--http-port", "65536"], "--http-port: invalid value '65536' (accepted: a port number 0...65535"),
+        (["--http-host", ""], "--http-host: invalid value ''"),
+        (["--ready-stall-limit", "0"], "--ready-stall-limit: invalid value '0' (accepted: a number of seconds > 0)"),
         (
             ["--executor-instrumentation", "fast"],
             "--executor-instrumentation: invalid value 'fast' (accepted: hooks, executor, off)"
@@ -122,7 +143,8 @@ struct WorkerOptionsTests {
     @Test(arguments: [
         ("MODE_LOGLEVEL", "loud"), ("MODE_LOG_FORMAT", "yaml"), ("MODE_BLOCKING_TIMEOUT", "soon"),
         ("MODE_CONSOLE_PORT", "-1"), ("MODE_SHUTDOWN_TIMEOUT", "-3"), ("MODE_DEBUG", "maybe"),
-        ("MODE_QUIET", "2"), ("MODE_CONSOLE", "sometimes"),
+        ("MODE_QUIET", "2"), ("MODE_CONSOLE", "sometimes"), ("MODE_HTTP_PORT", "off"),
+        ("MODE_READY_STALL_LIMIT", "-1"),
     ])
     func badVariableNamesTheVariable(variable: String, value: String) throws {
         let (message, code) = try #require(failure([], [variable: value]))
@@ -142,6 +164,7 @@ struct WorkerOptionsTests {
         for variable in [
             "MODE_LOGLEVEL", "MODE_LOGFILE", "MODE_LOG_FORMAT", "MODE_BLOCKING_TIMEOUT", "MODE_CONSOLE_PORT",
             "MODE_CONSOLE_HOST", "MODE_CONSOLE", "MODE_DEBUG", "MODE_QUIET", "MODE_SHUTDOWN_TIMEOUT",
+            "MODE_HTTP_PORT", "MODE_HTTP_HOST", "MODE_READY_STALL_LIMIT",
         ] {
             #expect(help.contains(variable), "help does not mention \(variable)")
         }

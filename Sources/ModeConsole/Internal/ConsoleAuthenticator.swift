@@ -5,7 +5,7 @@ import Synchronization
 /// Checks `auth <token>` attempts for every session of a console: constant-time comparison, the per-address
 /// ``AuthenticationThrottle``, and its log lines (written now, or by a flush scheduled on the event loop for
 /// counts held back).
-final class ConsoleAuthenticator: Sendable {
+package final class ConsoleAuthenticator: Sendable {
     /// What a session answers.
     enum Outcome: Equatable {
         case accepted
@@ -48,7 +48,7 @@ final class ConsoleAuthenticator: Sendable {
     }
 
     /// Compares without an early exit, so the time taken does not reveal how much of the token matched.
-    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    package static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         var difference: UInt8 = lhs.count == rhs.count ? 0 : 1
         for index in 0..<max(lhs.count, rhs.count) {
             let left = index < lhs.count ? lhs[index] : 0

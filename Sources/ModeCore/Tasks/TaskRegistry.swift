@@ -129,6 +129,23 @@ public final class TaskRegistry: Sendable {
     /// Number of live tasks.
     public var liveCount: Int { state.withLock { $0.live.count } }
 
+    /// Live tasks by owning service path (`nil`: tasks of no service), counted in place without copying a
+    /// record: what `/metrics` needs at every scrape, at a fraction of ``liveTasks()``'s cost (10,000 tasks).
+    package func liveCountsByService() -> [String?: Int] {
+        state.withLock { state in
+            var counts: [String?: Int] = [:]
+            // By index: the subscript borrows each entry where `for entry in values` copies it (retaining
+            // every string of the record: most of the time of a scrape with 10,000 tasks).
+            let live = state.live.values
+            var index = live.startIndex
+            while index != live.endIndex {
+                counts[live[index].record.servicePath, default: 0] += 1
+                live.formIndex(after: &index)
+            }
+            return counts
+        }
+    }
+
     /// Cancels a live task. Returns its record, or `nil` when no live task has that id.
     @discardableResult
     public func cancel(id: UInt64) -> TaskRecord? {

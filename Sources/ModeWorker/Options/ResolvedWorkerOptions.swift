@@ -32,6 +32,29 @@ public struct ResolvedWorkerOptions: Sendable, Hashable {
     public var consolePort: Int
     /// The address the console binds. Default: `127.0.0.1`.
     public var consoleHost: String
+    /// The TCP port of the HTTP endpoint (`/healthz`, `/readyz`, `/metrics`); `nil`: no endpoint; `0`: any
+    /// free port (the Worker logs the one it got). Default: `nil` — a listener is attack surface, and the port
+    /// is the operator's to choose, to match their probes and scrape configuration.
+    public var httpPort: Int?
+    /// The address the HTTP endpoint binds. Default: `127.0.0.1`. Any other address logs a warning and
+    /// requires `MODE_HTTP_TOKEN` (without it the endpoint is not started).
+    public var httpHost: String
+    /// `/readyz` answers 503 while an executor has been stalled longer than this; `nil`: 3 × the blocking
+    /// timeout (30 s with the default 10 s). Default: `nil`.
+    public var readyStallLimit: Duration?
+    /// Whether the Worker bootstraps swift-metrics (`MetricsSystem.bootstrap`) with the HTTP endpoint's
+    /// Prometheus registry, so that the application's own swift-metrics instruments appear on `/metrics`
+    /// too. Default: `false`: the Worker never bootstraps swift-metrics unless asked (the application may
+    /// have its own backend; the Worker's instruments then record into both). Only with ``httpPort`` set.
+    ///
+    /// ```swift
+    /// var options = try WorkerOptions.parse(["--http-port", "9090"]).resolved()
+    /// options.bootstrapsMetrics = true   // the app's Counter(label:) series are on /metrics as well
+    /// ```
+    ///
+    /// - Important: swift-metrics can be bootstrapped once per process: leave this off when the application
+    ///   calls `MetricsSystem.bootstrap` itself.
+    public var bootstrapsMetrics: Bool
     /// mode's `debug` flag (more diagnostics). Default: `false`.
     public var debug: Bool
     /// mode's `quiet` flag: no banners on stderr (log lines are not affected). Default: `false`.
@@ -56,7 +79,11 @@ public struct ResolvedWorkerOptions: Sendable, Hashable {
         consoleHost: String = WorkerOptions.defaultConsoleHost,
         debug: Bool = false,
         quiet: Bool = false,
-        shutdownTimeout: Duration = WorkerOptions.defaultShutdownTimeout
+        shutdownTimeout: Duration = WorkerOptions.defaultShutdownTimeout,
+        httpPort: Int? = nil,
+        httpHost: String = WorkerOptions.defaultHTTPHost,
+        readyStallLimit: Duration? = nil,
+        bootstrapsMetrics: Bool = false
     ) {
         self.logLevel = logLevel
         self.logFile = logFile
@@ -69,5 +96,9 @@ public struct ResolvedWorkerOptions: Sendable, Hashable {
         self.debug = debug
         self.quiet = quiet
         self.shutdownTimeout = shutdownTimeout
+        self.httpPort = httpPort
+        self.httpHost = httpHost
+        self.readyStallLimit = readyStallLimit
+        self.bootstrapsMetrics = bootstrapsMetrics
     }
 }

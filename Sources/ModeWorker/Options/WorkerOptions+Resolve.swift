@@ -30,6 +30,16 @@ extension WorkerOptions {
         public static let consolePort = "MODE_CONSOLE_PORT"
         /// `MODE_CONSOLE_HOST` for `--console-host`.
         public static let consoleHost = "MODE_CONSOLE_HOST"
+        /// `MODE_HTTP_PORT` for `--http-port`.
+        public static let httpPort = "MODE_HTTP_PORT"
+        /// `MODE_HTTP_HOST` for `--http-host`.
+        public static let httpHost = "MODE_HTTP_HOST"
+        /// `MODE_HTTP_TOKEN`: the bearer token the HTTP endpoint requires (`Authorization: Bearer <token>`);
+        /// required when `--http-host` is not a loopback address. A variable only, never a flag (a flag shows
+        /// in `ps`).
+        public static let httpToken = "MODE_HTTP_TOKEN"
+        /// `MODE_READY_STALL_LIMIT` for `--ready-stall-limit`.
+        public static let readyStallLimit = "MODE_READY_STALL_LIMIT"
         /// `MODE_CONSOLE` (1/0, true/false, yes/no, on/off) for `--console` / `--no-console`.
         public static let console = "MODE_CONSOLE"
         /// `MODE_DEBUG` (1/0, ...) for `--debug` / `--no-debug`.
@@ -90,18 +100,25 @@ extension WorkerOptions {
                 ExecutorInstrumentation.allCases.map(\.rawValue).joined(separator: ", ")
             } ?? options.executorInstrumentation
         options.consolePort =
-            try resolver.value(self.consolePort, flag: "--console-port", variable: EnvironmentVariable.consolePort) {
-                Int($0.trimmingASCIIWhitespace()).flatMap { (0...65535).contains($0) ? $0 : nil }
-            } accepted: {
-                "a port number 0...65535 (0 = any free port)"
-            } ?? options.consolePort
+            try resolver.port(self.consolePort, flag: "--console-port", variable: EnvironmentVariable.consolePort)
+            ?? options.consolePort
         options.consoleHost =
-            try resolver.value(self.consoleHost, flag: "--console-host", variable: EnvironmentVariable.consoleHost) {
-                let host = $0.trimmingASCIIWhitespace()
-                return host.isEmpty ? nil : host
+            try resolver.host(self.consoleHost, flag: "--console-host", variable: EnvironmentVariable.consoleHost)
+            ?? options.consoleHost
+        options.httpPort =
+            try resolver.port(self.httpPort, flag: "--http-port", variable: EnvironmentVariable.httpPort)
+            ?? options.httpPort
+        options.httpHost =
+            try resolver.host(self.httpHost, flag: "--http-host", variable: EnvironmentVariable.httpHost)
+            ?? options.httpHost
+        options.readyStallLimit =
+            try resolver.value(
+                self.readyStallLimit, flag: "--ready-stall-limit", variable: EnvironmentVariable.readyStallLimit
+            ) {
+                Self.seconds($0, allowZero: false)
             } accepted: {
-                "a host name or IP address"
-            } ?? options.consoleHost
+                "a number of seconds > 0"
+            } ?? options.readyStallLimit
         options.shutdownTimeout =
             try resolver.value(
                 self.shutdownTimeout, flag: "--shutdown-timeout", variable: EnvironmentVariable.shutdownTimeout
@@ -175,6 +192,25 @@ private struct Resolver {
             throw ValidationError("\(variable): invalid value '\(text)' (accepted: \(accepted()))")
         }
         return parsed
+    }
+
+    /// A TCP port, 0...65535 (0: any free port).
+    func port(_ flagValue: String?, flag: String, variable: String) throws -> Int? {
+        try value(flagValue, flag: flag, variable: variable) {
+            Int($0.trimmingASCIIWhitespace()).flatMap { (0...65535).contains($0) ? $0 : nil }
+        } accepted: {
+            "a port number 0...65535 (0 = any free port)"
+        }
+    }
+
+    /// A bind address, not empty.
+    func host(_ flagValue: String?, flag: String, variable: String) throws -> String? {
+        try value(flagValue, flag: flag, variable: variable) {
+            let host = $0.trimmingASCIIWhitespace()
+            return host.isEmpty ? nil : host
+        } accepted: {
+            "a host name or IP address"
+        }
     }
 
     func bool(_ flagValue: Bool?, variable: String) throws -> Bool? {

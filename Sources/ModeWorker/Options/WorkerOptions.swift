@@ -30,6 +30,8 @@ public struct WorkerOptions: ParsableArguments, Sendable {
     public static let defaultConsolePort = 50101
     /// The debug console's default bind address.
     public static let defaultConsoleHost = "127.0.0.1"
+    /// The HTTP endpoint's default bind address.
+    public static let defaultHTTPHost = "127.0.0.1"
     /// The default bound of a graceful stop.
     public static let defaultShutdownTimeout = Duration.seconds(60)
 
@@ -93,6 +95,33 @@ public struct WorkerOptions: ParsableArguments, Sendable {
         help: ArgumentHelp(
             "Debug console bind address. Default: 127.0.0.1. Env: MODE_CONSOLE_HOST.", valueName: "host"))
     public var consoleHost: String?
+
+    /// `--http-port PORT` (env `MODE_HTTP_PORT`).
+    @Option(
+        name: .customLong("http-port"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Serve /healthz, /readyz and /metrics over HTTP on this TCP port, 0...65535 (0 = any free port). "
+                + "Default: off. Env: MODE_HTTP_PORT.",
+            valueName: "port"))
+    public var httpPort: String?
+
+    /// `--http-host HOST` (env `MODE_HTTP_HOST`).
+    @Option(
+        name: .customLong("http-host"),
+        help: ArgumentHelp(
+            "HTTP endpoint bind address. Default: 127.0.0.1; any other address requires MODE_HTTP_TOKEN. "
+                + "Env: MODE_HTTP_HOST.",
+            valueName: "host"))
+    public var httpHost: String?
+
+    /// `--ready-stall-limit SECONDS` (env `MODE_READY_STALL_LIMIT`).
+    @Option(
+        name: .customLong("ready-stall-limit"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "/readyz answers 503 while an executor has been stalled longer than this many seconds (a number "
+                + "> 0). Default: 3 x the blocking timeout. Env: MODE_READY_STALL_LIMIT.",
+            valueName: "seconds"))
+    public var readyStallLimit: String?
 
     /// `--console` / `--no-console` (env `MODE_CONSOLE`).
     @Flag(

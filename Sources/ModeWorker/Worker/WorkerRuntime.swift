@@ -1,5 +1,6 @@
 import Logging
 import ModeConsole
+import Prometheus
 import ModeCore
 import ModeDiagnostics
 import Synchronization
@@ -19,6 +20,8 @@ final class WorkerRuntime: Sendable {
     let heartbeats: HeartbeatMonitor
     let watchdog: StallWatchdog?
     let console: DebugConsole?
+    /// `/healthz`, `/readyz`, `/metrics` (`--http-port`); set once, right after the runtime is made.
+    let http = Mutex<HTTPEndpoint?>(nil)
     /// Delivers SIGINT/SIGTERM/SIGHUP to the Worker; `nil` when a `ServiceGroup` owns the signals.
     let signals: WorkerSignals?
     let policy = Mutex(ShutdownSignalPolicy())
@@ -70,7 +73,8 @@ final class WorkerRuntime: Sendable {
 
         let tree = worker.lifecycle.tree
         var observations = [attributeTasks(tree.tasks)]
-        let metrics = WorkerMetrics(tasks: tree.tasks)
+        let registry = options.httpPort == nil ? nil : PrometheusCollectorRegistry()
+        let metrics = WorkerMetrics.make(tasks: tree.tasks, registry: registry, bootstrap: options.bootstrapsMetrics)
         observations.append(tree.observeLifecycle(metrics.observe))
 
         let heartbeats = HeartbeatMonitor()
@@ -127,6 +131,7 @@ final class WorkerRuntime: Sendable {
             signals: signals, systemd: SystemdNotifier(), metrics: metrics, observations: observations,
             blockingTimeout: watchdog == nil ? .zero : timeout
         )
+        runtime.startHTTP(worker: worker, registry: registry)
         return runtime
     }
 
@@ -293,6 +298,7 @@ final class WorkerRuntime: Sendable {
         systemdWatchdog.withLock { $0?.cancel() }
         signals?.stop()
         try? console?.shutdown()
+        http.withLock { $0 }?.shutdown()
         watchdog?.stop()
         for observation in observations { observation.cancel() }
         StackCapture.readScope(nil)

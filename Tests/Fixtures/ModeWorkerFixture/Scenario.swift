@@ -13,6 +13,8 @@ struct Scenario {
     var logging = WorkerLogging()
     /// `false`: the Worker stops as soon as the tree has started (mode's `daemon=False`).
     var daemon = true
+    /// Settings the scenario makes in code, after the command line's.
+    var adjustOptions: @Sendable (inout ResolvedWorkerOptions) -> Void = { _ in }
 
     init(makeRoot: @escaping @Sendable () -> any Service, configure: @escaping @Sendable (Worker) -> Void) {
         self.makeRoot = makeRoot
@@ -35,6 +37,9 @@ struct Scenario {
         "block-until-dumped": Scenario { AppService(children: [DumpTarget()]) },
         "supervised": Scenario { Scenario.supervisedRoot() },
         "restart-storm": Scenario { Scenario.restartStormRoot() },
+        "crashed-waiting": Scenario { Scenario.crashedWaitingRoot() },
+        "many-tasks": Scenario { AppService(children: (0..<10).map { ThousandTasks(index: $0) }) },
+        "app-metrics": .appMetrics,
         "crash-unwrap": Scenario { AppService(children: [Ticker(), Crasher()]) },
         "chatty-crash": Scenario { AppService(children: [Chatty(), Crasher()]) },
         "nio-stall": Scenario(makeRoot: { AppService(children: [LoopBlocker(loop: NIOStall.group.next())]) }) {

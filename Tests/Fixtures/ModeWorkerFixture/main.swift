@@ -17,7 +17,8 @@ guard let scenarioName = arguments.first, let scenario = Scenario.all[scenarioNa
     Worker.writeFixtureError("usage: ModeWorkerFixture <scenario> [worker options]; scenarios: \(names)\n")
     exit(64)
 }
-let options = WorkerOptions.parseOrExit(arguments: Array(arguments.dropFirst()))
+var options = WorkerOptions.parseOrExit(arguments: Array(arguments.dropFirst()))
+scenario.adjustOptions(&options)
 let worker = Worker(scenario.makeRoot(), options: options, daemon: scenario.daemon, logging: scenario.logging)
 scenario.configure(worker)
 await worker.run()
