@@ -128,12 +128,13 @@ public final class Worker: Service {
     func runUntilStopped(handlingSignals: Bool) async -> WorkerExit {
         let runtime: WorkerRuntime
         do {
-            runtime = try await WorkerRuntime.setUp(worker: self, handlingSignals: handlingSignals)
+            runtime = try await WorkerRuntime.setUp(worker: self)
         } catch {
             Self.writeStandardError("Error: cannot start the worker: \(error)\n")
             return WorkerExit(status: 1, reason: "setup failed: \(error)")
         }
         self.runtime.withLock { $0 = runtime }
+        if handlingSignals { await runtime.startSignals(for: self) }
         defer {
             runtime.tearDown()
             self.runtime.withLock { $0 = nil }

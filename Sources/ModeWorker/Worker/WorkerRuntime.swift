@@ -22,8 +22,9 @@ final class WorkerRuntime: Sendable {
     let console: DebugConsole?
     /// `/healthz`, `/readyz`, `/metrics` (`--http-port`); set once, right after the runtime is made.
     let http = Mutex<HTTPEndpoint?>(nil)
-    /// Delivers SIGINT/SIGTERM/SIGHUP to the Worker; `nil` when a `ServiceGroup` owns the signals.
-    let signals: WorkerSignals?
+    /// Delivers SIGINT/SIGTERM/SIGHUP to the Worker once ``startSignals(for:)`` ran; `nil` when a
+    /// `ServiceGroup` owns the signals.
+    let signals = Mutex<WorkerSignals?>(nil)
     let policy = Mutex(ShutdownSignalPolicy())
     let systemd: SystemdNotifier
     let systemdWatchdog: Mutex<Task<Void, Never>?> = Mutex(nil)
@@ -37,7 +38,7 @@ final class WorkerRuntime: Sendable {
     private init(
         logging: ModeLogging?, executor: InstrumentedTaskExecutor?, instrumentation: ExecutorInstrumentation,
         heartbeats: HeartbeatMonitor,
-        watchdog: StallWatchdog?, console: DebugConsole?, signals: WorkerSignals?, systemd: SystemdNotifier,
+        watchdog: StallWatchdog?, console: DebugConsole?, systemd: SystemdNotifier,
         metrics: WorkerMetrics, observations: [Observation], blockingTimeout: Duration
     ) {
         self.logging = logging
@@ -46,7 +47,6 @@ final class WorkerRuntime: Sendable {
         self.heartbeats = heartbeats
         self.watchdog = watchdog
         self.console = console
-        self.signals = signals
         self.systemd = systemd
         self.metrics = metrics
         self.observations = observations
@@ -56,7 +56,7 @@ final class WorkerRuntime: Sendable {
     /// The stall threshold used when `--blocking-timeout` is not given (mode's 10 s).
     static let defaultBlockingTimeout: Duration = .seconds(10)
 
-    static func setUp(worker: Worker, handlingSignals: Bool = true) async throws -> WorkerRuntime {
+    static func setUp(worker: Worker) async throws -> WorkerRuntime {
         let options = worker.options
         let logging = try bootstrapLogging(options, setup: worker.loggingSetup)
         var logger = Logger(label: "mode")
@@ -121,14 +121,9 @@ final class WorkerRuntime: Sendable {
 
         let console = startConsole(worker: worker, options: options, logger: logger)
 
-        var signals: WorkerSignals?
-        if handlingSignals {
-            signals = await WorkerSignals.start { [weak worker] signal in worker?.handle(signal: signal) }
-        }
-
         let runtime = WorkerRuntime(
             logging: logging, executor: executor, instrumentation: instrumentation, heartbeats: heartbeats, watchdog: watchdog, console: console,
-            signals: signals, systemd: SystemdNotifier(), metrics: metrics, observations: observations,
+            systemd: SystemdNotifier(), metrics: metrics, observations: observations,
             blockingTimeout: watchdog == nil ? .zero : timeout
         )
         runtime.startHTTP(worker: worker, registry: registry)
@@ -273,6 +268,13 @@ final class WorkerRuntime: Sendable {
         }
     }
 
+    /// Starts handling SIGINT/SIGTERM/SIGHUP for `worker`. Called once the Worker holds this runtime, so a signal
+    /// that arrives right at start-up is never dropped for want of a runtime to act on it.
+    func startSignals(for worker: Worker) async {
+        let started = await WorkerSignals.start { [weak worker] signal in worker?.handle(signal: signal) }
+        signals.withLock { $0 = started }
+    }
+
     /// The level the console's `loglevel` shows: the bootstrapped handlers' when this Worker bootstrapped
     /// them, else its tree's logger's.
     func logLevel(of worker: Worker) -> Logger.Level {
@@ -296,7 +298,7 @@ final class WorkerRuntime: Sendable {
     func tearDown(graceful: Bool = true) {
         guard tornDown.withLock({ done in defer { done = true }; return !done }) else { return }
         systemdWatchdog.withLock { $0?.cancel() }
-        signals?.stop()
+        signals.withLock { $0 }?.stop()
         try? console?.shutdown()
         http.withLock { $0 }?.shutdown()
         watchdog?.stop()
