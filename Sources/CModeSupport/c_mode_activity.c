@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 #include "c_mode_activity.h"
+#include "c_mode_current_task.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,7 @@ static void c_mode_activity_make_key(void) {
 c_mode_activity_slot *c_mode_activity_register_current_thread(int32_t kind) {
     c_mode_activity_slot *existing = c_mode_activity_tls_slot;
     if (existing != NULL) return existing;
+    c_mode_note_current_thread();  // lets a stall report read this thread's current task (c_mode_current_task.c)
     pthread_once(&c_mode_activity_key_once, c_mode_activity_make_key);
     int32_t tid = (int32_t)syscall(SYS_gettid);
     for (int i = 0; i < C_MODE_ACTIVITY_SLOT_COUNT; i++) {

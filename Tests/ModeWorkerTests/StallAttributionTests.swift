@@ -31,20 +31,10 @@ struct StallAttributionTests {
         }
     }
 
-    /// The cell blocks in the kernel, so its stack is read without a signal (issue 12 item 5) and its task is
-    /// known only from the executor's job, read from the task object (`TaskObjectReader`). These executors give
-    /// no task job: the check fails when the capture lands in the cell's `usleep` and passes when the signal
-    /// catches the thread between two sleeps, hence intermittent.
-    static let actorJobGap = "under the Worker's executor, an actor-isolated call runs inside the actor's job "
-        + "(the executor runs the default actor, which runs the task inline): the executor's job names the actor, "
-        + "whose state does not name the task it runs, so a thread blocked in the kernel cannot be tied to the task "
-        + "(next: read the blocked thread's current task from its thread-local storage)"
-    static let heartbeatGap = "the SwiftNIO event loop runs its jobs itself and is watched by heartbeat, so a loop "
-        + "thread blocked in the kernel has no job address to read (a ServiceThread now says which job it runs); "
-        + "next: read the thread's current task from its thread-local storage"
-    static let mainActorGap = "the MainActor's thread is now named (the main queue's drain owner, MainQueueOwner), "
-        + "but a MainActor job blocked in the kernel is read without a signal and has no executor job address "
-        + "(the main queue has no activity slot), so its task is unknown; caught running, it is attributed"
+    // Every cell blocks mostly in the kernel (its `usleep` sites), so its stack is usually read without a signal
+    // (issue 12 item 5): its task is read from the executor's job (`TaskObjectReader`) or, when the executor
+    // records no task job (the main queue, an event loop, an actor's job), from the thread's current task
+    // (`CurrentTaskReader`). No cell is a known issue; `knownIssue` stays for a gap a future runtime may open.
 
     static func serviceCells(_ kind: String, _ type: String) -> [Cell] {
         let path = "Worker/AppService/\(type)"
@@ -66,15 +56,13 @@ struct StallAttributionTests {
 
     static let cells: [Cell] = serviceCells("class", "ClassCells") + [
         Cell(name: "class.issue-12", service: "Worker/AppService/ClassCells", task: "issue-12 (id "),
-        Cell(name: "class.main-actor", service: "Worker/AppService/ClassCells", task: "main (id ",
-             knownIssue: mainActorGap, anyThread: true),
+        Cell(name: "class.main-actor", service: "Worker/AppService/ClassCells", task: "main (id "),
     ] + serviceCells("actor", "ActorCells") + [
-        Cell(name: "actor.isolated", service: "Worker/AppService/ActorCells", task: "isolated (id ",
-             knownIssue: actorJobGap, knownIssueUnder: "executor"),
+        Cell(name: "actor.isolated", service: "Worker/AppService/ActorCells", task: "isolated (id "),
         Cell(name: "detached", service: "- (a task created outside any service task", task: nil,
              createdAt: "Scenario+Attribution.swift:"),
         Cell(name: "thread.task", service: "Worker/AppService/ServiceThread/ThreadCells", task: "thread-task (id "),
-        Cell(name: "nio.actor", service: "Worker/AppService/LoopCells", task: "loop-actor (id ", knownIssue: heartbeatGap),
+        Cell(name: "nio.actor", service: "Worker/AppService/LoopCells", task: "loop-actor (id "),
         // A closure on an event loop belongs to no task, so to no service: the report says "-" with why. Blocked in
         // the kernel (read without a signal) it says a task cannot be seen; caught between two of the cell's 5 ms
         // sleeps (read with the signal) it says no Swift task was running. Both are right; the prefix covers both.

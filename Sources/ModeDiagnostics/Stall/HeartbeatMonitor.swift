@@ -156,6 +156,8 @@ public final class HeartbeatMonitor: Sendable {
     }
 
     private func beat(key: UInt64, sequence: UInt64) {
+        // The executor's thread: lets a stall report read the task it runs (CurrentTaskReader).
+        c_mode_note_current_thread()
         let tid = c_mode_gettid()
         let now = c_mode_monotonic_ns()
         state.withLock { state in

@@ -51,7 +51,8 @@ extension StallWatchdog {
         // signal returns), so the resolver matches a task that was alive when it was seen running, not now.
         let withoutSignal = raw.map { $0.unwinder == .libunwindRemote || $0.unwinder == .stackScan } ?? false
         let (query, taskObject) = Self.attributionQuery(
-            raw: raw, withoutSignal: withoutSignal, job: stall.job, taskSeen: nowNanoseconds, jobSeen: jobSeen)
+            raw: raw, withoutSignal: withoutSignal, job: stall.job, taskSeen: nowNanoseconds, jobSeen: jobSeen,
+            threadID: stall.threadID)
         let task = configuration.attributeTask?(query) ?? Self.lookUpInTable(query)
         // module+offset needs no debug info: the core part, and the rate-limiting site (the first frame
         // outside the C library and the runtimes, as module+offset; `site(of:)` takes the first non-system
@@ -119,17 +120,34 @@ extension StallWatchdog {
     /// let (query, reading) = StallWatchdog.attributionQuery(
     ///     raw: raw, withoutSignal: true, job: job, taskSeen: now, jobSeen: polled)
     /// ```
+    ///
+    /// When the job names no task (an executor that records no job: the main queue, an event loop; or an actor's
+    /// job), the task the thread runs now is read from the thread's copy of the runtime's current task
+    /// (``CurrentTaskReader``) and its object read the same way, as of the capture.
     package static func attributionQuery(
-        raw: RawStack?, withoutSignal: Bool, job: UInt?, taskSeen: UInt64, jobSeen: UInt64,
-        readTask: (UInt) -> TaskObjectReader.Reading = { TaskObjectReader.read(taskAddress: $0) }
+        raw: RawStack?, withoutSignal: Bool, job: UInt?, taskSeen: UInt64, jobSeen: UInt64, threadID: Int32 = 0,
+        readTask: (UInt) -> TaskObjectReader.Reading = { TaskObjectReader.read(taskAddress: $0) },
+        currentTaskOf: (Int32) -> UInt? = { CurrentTaskReader.currentTask(ofThread: $0) }
     ) -> (TaskAttributionQuery, TaskObjectReader.Reading?) {
         var query = TaskAttributionQuery(
             runningTask: raw?.runningTask, taskSeenNanoseconds: taskSeen, jobAddress: job, jobSeenNanoseconds: jobSeen)
-        guard query.runningTask == nil, withoutSignal, let job else { return (query, nil) }
-        let reading = readTask(job)
-        if case .task(let task) = reading {
-            query.runningTask = task
-            query.taskSeenNanoseconds = jobSeen
+        guard query.runningTask == nil, withoutSignal else { return (query, nil) }
+        var reading: TaskObjectReader.Reading?
+        if let job {
+            reading = readTask(job)
+            if case .task(let task) = reading {
+                query.runningTask = task
+                query.taskSeenNanoseconds = jobSeen
+                return (query, reading)
+            }
+        }
+        if threadID > 0, let current = currentTaskOf(threadID), current != job {
+            let fromThread = readTask(current)
+            if case .task(let task) = fromThread {
+                query.runningTask = task
+                query.taskSeenNanoseconds = taskSeen
+                return (query, fromThread)
+            }
         }
         return (query, reading)
     }

@@ -111,6 +111,7 @@ public final class StallWatchdog: Sendable {
         guard configuration.timeout > .zero else { return }
         try StackCapture.install()
         TaskObjectReader.startSelfCheck()
+        CurrentTaskReader.startSelfCheck()
         if !isRunning { symbolicator.warmUp() }
         state.withLock { state in
             guard state.thread == nil else { return }

@@ -1,0 +1,124 @@
+import CModeSupport
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Swift task a thread runs now, read from that thread's copy of the concurrency runtime's thread-local
+/// current task, without a signal and without touching the thread: for a thread blocked in the kernel on an
+/// executor that records no job (the MainActor's main queue, a SwiftNIO event loop, an actor's job under the
+/// Worker's executor), the stall report can then read the task object (``TaskObjectReader``) and name its
+/// service.
+///
+/// The runtime's thread-local lives in libswift_Concurrency's static TLS block, at a fixed distance from each
+/// thread's thread pointer (recorded per thread as it runs its first instrumented job or heartbeat). The distance
+/// is private layout, so it is learnt and proven once: a task finds its own address in its thread's block, then
+/// tasks blocked on two other threads must be read back by tid; otherwise the read stays off, with the reason.
+/// Process-wide because the runtime's thread-locals are.
+///
+/// ```swift
+/// CurrentTaskReader.startSelfCheck()
+/// if let task = CurrentTaskReader.currentTask(ofThread: tid) { print(TaskObjectReader.read(taskAddress: task)) }
+/// ```
+package enum CurrentTaskReader {
+    private enum State {
+        case unchecked, checking
+        case proven
+        case failed(String)
+    }
+
+    private static let state = Mutex(State.unchecked)
+
+    /// Why the read is off, `nil` once proven (also while the self-check has not finished: "not checked yet").
+    package static var unavailableReason: String? {
+        switch state.withLock({ $0 }) {
+        case .proven: nil
+        case .unchecked, .checking: "not checked yet"
+        case .failed(let reason): reason
+        }
+    }
+
+    /// The address of the task thread `tid` runs now, when the read is proven and the thread's copy says one.
+    package static func currentTask(ofThread tid: Int32) -> UInt? {
+        let task = c_mode_current_task_of(tid, 0)
+        return task == 0 ? nil : UInt(task)
+    }
+
+    /// Runs the self-check once per process, in a detached task; returns at once.
+    package static func startSelfCheck() {
+        let start = state.withLock { state -> Bool in
+            guard case .unchecked = state else { return false }
+            state = .checking
+            return true
+        }
+        guard start else { return }
+        Task.detached {
+            let failure = await runSelfCheck()
+            c_mode_current_task_enable(failure == nil ? 1 : 0)
+            state.withLock { $0 = failure.map(State.failed) ?? .proven }
+        }
+    }
+
+    /// Runs the self-check now (unless it finished) and returns why the read is off, `nil` when proven.
+    package static func selfCheck() async -> String? {
+        startSelfCheck()
+        while case .checking = state.withLock({ $0 }) { await Task.yield() }
+        return unavailableReason
+    }
+
+    /// `nil` when the distance was found and tasks blocked on two other threads read back by tid.
+    static func runSelfCheck() async -> String? {
+        let calibrated = await Task.detached { () -> Bool in
+            c_mode_note_current_thread()
+            let own = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } } ?? 0
+            return c_mode_current_task_calibrate(own) == 1
+        }.value
+        guard calibrated else { return "the runtime's current-task slot was not found in its thread-local block" }
+        for attempt in 0..<2 {
+            // A task blocks on a thread of its own: read it from here by its tid while it blocks.
+            let probe = BlockedProbe()
+            let task = Task.detached { probe.block() }
+            guard let (tid, address) = await probe.started() else { return "the probe task did not start" }
+            let read = c_mode_current_task_of(tid, 1)
+            probe.release()
+            await task.value
+            if read != address {
+                return "probe \(attempt + 1): the slot of thread \(tid) held 0x\(String(read, radix: 16)), "
+                    + "not its task 0x\(String(address, radix: 16))"
+            }
+        }
+        return nil
+    }
+}
+
+/// A task that notes its thread, reports its tid and address, then blocks in the kernel until released.
+private final class BlockedProbe: Sendable {
+    private struct Shared {
+        var started: (Int32, UInt)?
+        var released = false
+    }
+
+    private let shared = Mutex(Shared())
+
+    func block() {
+        c_mode_note_current_thread()
+        let own = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } } ?? 0
+        shared.withLock { $0.started = (c_mode_gettid(), own) }
+        var waited = 0
+        while !shared.withLock({ $0.released }) && waited < 5_000 {
+            usleep(1_000)
+            waited += 1
+        }
+    }
+
+    func started() async -> (Int32, UInt)? {
+        for _ in 0..<5_000 {
+            if let started = shared.withLock({ $0.started }) { return started }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return nil
+    }
+
+    func release() { shared.withLock { $0.released = true } }
+}
