@@ -9,8 +9,11 @@
 #include "c_mode_current_task.h"
 #include "c_mode_internal.h"
 
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -67,26 +70,43 @@ typedef struct {
 } c_mode_tls_index;
 extern void *__tls_get_addr(c_mode_tls_index *);
 
+typedef struct {
+    size_t module;
+    size_t size;  // the module's TLS block size (PT_TLS p_memsz)
+} c_mode_tls_module;
+
 static int c_mode_find_concurrency_tls(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     if (info->dlpi_name == NULL || strstr(info->dlpi_name, "libswift_Concurrency") == NULL) return 0;
-    *(size_t *)data = info->dlpi_tls_modid;
+    c_mode_tls_module *found = data;
+    found->module = info->dlpi_tls_modid;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type == PT_TLS) found->size = info->dlpi_phdr[i].p_memsz;
+    }
     return 1;
 }
 
+static intptr_t c_mode_task_slot_offset = -1;
+
+intptr_t c_mode_current_task_slot_offset(void) { return c_mode_task_slot_offset; }
+
+int c_mode_current_task_thread_known(int32_t tid) { return c_mode_thread_pointer_of(tid) != 0; }
+
 int c_mode_current_task_calibrate(uintptr_t task) {
     if (task == 0) return 0;
-    size_t module = 0;
+    c_mode_tls_module module = {0, 0};
     dl_iterate_phdr(c_mode_find_concurrency_tls, &module);
-    if (module == 0) return 0;
-    c_mode_tls_index index = {module, 0};
+    if (module.module == 0 || module.size == 0) return 0;
+    c_mode_tls_index index = {module.module, 0};
     uintptr_t block = (uintptr_t)__tls_get_addr(&index);
     if (block == 0) return 0;
     uintptr_t tp = (uintptr_t)pthread_self();
-    // The runtime's TLS block is 32 bytes (ActiveTask::Value at 8 in Swift 6.3); find the word holding the task.
-    for (uintptr_t offset = 0; offset < 64; offset += sizeof(uintptr_t)) {
+    // Only inside the runtime's own TLS block (Swift 6.3: ActiveTask::Value at 8 of 32 bytes): a match beyond it
+    // would be another library's thread-local that merely held the same value once.
+    for (uintptr_t offset = 0; offset + sizeof(uintptr_t) <= module.size; offset += sizeof(uintptr_t)) {
         if (*(const uintptr_t *)(block + offset) == task) {
             __atomic_store_n(&c_mode_task_slot_delta, (intptr_t)(block + offset) - (intptr_t)tp, __ATOMIC_RELEASE);
+            c_mode_task_slot_offset = (intptr_t)offset;
             return 1;
         }
     }
@@ -105,4 +125,39 @@ uintptr_t c_mode_current_task_of(int32_t tid, int checked) {
     uintptr_t words[2];
     if (!c_mode_read_words((uintptr_t)((intptr_t)tp + delta), words)) return 0;
     return words[0];
+}
+
+// The "SP PC" tail of /proc/self/task/TID/syscall for a thread blocked in a system call; 0 when it runs.
+static int c_mode_blocked_in(int32_t tid, uintptr_t *sp, uintptr_t *pc) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char text[256];
+    ssize_t count = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (count <= 0) return 0;
+    text[count] = 0;
+    if (strncmp(text, "running", 7) == 0) return 0;
+    char *fields[16];
+    int found = 0;
+    char *cursor = NULL;
+    for (char *token = strtok_r(text, " \n", &cursor); token != NULL && found < 16;
+         token = strtok_r(NULL, " \n", &cursor)) {
+        fields[found++] = token;
+    }
+    if (found < 3) return 0;
+    *sp = (uintptr_t)strtoull(fields[found - 2], NULL, 16);
+    *pc = (uintptr_t)strtoull(fields[found - 1], NULL, 16);
+    return 1;
+}
+
+uintptr_t c_mode_current_task_of_blocked(int32_t tid) {
+    uintptr_t sp1 = 0, pc1 = 0, sp2 = 0, pc2 = 0;
+    if (!c_mode_blocked_in(tid, &sp1, &pc1)) return 0;
+    uintptr_t task = c_mode_current_task_of(tid, 0);
+    if (task == 0 || !c_mode_blocked_in(tid, &sp2, &pc2)) return 0;
+    // The same system call, entered from the same place, before and after the read: the task read is the one
+    // that blocks there now.
+    return (sp1 == sp2 && pc1 == pc2) ? task : 0;
 }

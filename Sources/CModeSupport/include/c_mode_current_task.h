@@ -19,4 +19,15 @@ void c_mode_current_task_enable(int enabled);
 /// memory). `checked` = 1 reads even while disabled (for the verification itself).
 uintptr_t c_mode_current_task_of(int32_t tid, int checked);
 
+/// `c_mode_current_task_of` for a thread blocked in a system call, bracketed by two reads of its
+/// /proc/self/task/TID/syscall: 0 unless the thread sat in the same call (same stack and program counter) before
+/// and after the read, so the task read is the one blocked there.
+uintptr_t c_mode_current_task_of_blocked(int32_t tid);
+
+/// The offset of the current-task slot in the runtime's TLS block (-1 before calibration), for tests.
+intptr_t c_mode_current_task_slot_offset(void);
+
+/// Whether thread `tid` has a thread pointer noted.
+int c_mode_current_task_thread_known(int32_t tid);
+
 #endif

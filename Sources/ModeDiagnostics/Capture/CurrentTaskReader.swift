@@ -40,9 +40,20 @@ package enum CurrentTaskReader {
     }
 
     /// The address of the task thread `tid` runs now, when the read is proven and the thread's copy says one.
+    /// Only for a thread blocked in a system call that stayed in it across the read (so the task read is the
+    /// one blocked there): the stall reports' case.
     package static func currentTask(ofThread tid: Int32) -> UInt? {
-        let task = c_mode_current_task_of(tid, 0)
+        let task = c_mode_current_task_of_blocked(tid)
         return task == 0 ? nil : UInt(task)
+    }
+
+    /// Why the current task of thread `tid` was not read, for a report's `service: -` line.
+    package static func explain(threadID tid: Int32) -> String {
+        if let reason = unavailableReason { return "unavailable: \(reason)" }
+        if c_mode_current_task_thread_known(tid) == 0 {
+            return "thread \(tid) has run no instrumented job or heartbeat, so its thread-locals are not known"
+        }
+        return "no Swift task of this process is current on thread \(tid)"
     }
 
     /// Runs the self-check once per process, in a detached task; returns at once.
@@ -75,19 +86,26 @@ package enum CurrentTaskReader {
             return c_mode_current_task_calibrate(own) == 1
         }.value
         guard calibrated else { return "the runtime's current-task slot was not found in its thread-local block" }
-        for attempt in 0..<2 {
-            // A task blocks on a thread of its own: read it from here by its tid while it blocks.
+        var proven = 0
+        var attempts = 0
+        while proven < 3 && attempts < 10 {
+            attempts += 1
+            // A task blocks on a thread of its own: read it from here by its tid while it certainly blocks (the
+            // probe blocks until released; a read that came after it stopped blocking would prove nothing).
             let probe = BlockedProbe()
             let task = Task.detached { probe.block() }
             guard let (tid, address) = await probe.started() else { return "the probe task did not start" }
             let read = c_mode_current_task_of(tid, 1)
-            probe.release()
+            let stillBlocking = probe.release()
             await task.value
+            guard stillBlocking else { continue }
             if read != address {
-                return "probe \(attempt + 1): the slot of thread \(tid) held 0x\(String(read, radix: 16)), "
+                return "probe \(attempts): the slot of thread \(tid) held 0x\(String(read, radix: 16)), "
                     + "not its task 0x\(String(address, radix: 16))"
             }
+            proven += 1
         }
+        if proven < 3 { return "no probe task stayed blocked long enough to be read (\(attempts) tried)" }
         return nil
     }
 }
@@ -97,6 +115,7 @@ private final class BlockedProbe: Sendable {
     private struct Shared {
         var started: (Int32, UInt)?
         var released = false
+        var gaveUp = false
     }
 
     private let shared = Mutex(Shared())
@@ -105,20 +124,31 @@ private final class BlockedProbe: Sendable {
         c_mode_note_current_thread()
         let own = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } } ?? 0
         shared.withLock { $0.started = (c_mode_gettid(), own) }
+        // At most 60 s (a self-check that never reads is abandoned, not left blocking a pool thread forever).
         var waited = 0
-        while !shared.withLock({ $0.released }) && waited < 5_000 {
+        while !shared.withLock({ $0.released }) {
+            if waited >= 60_000 {
+                shared.withLock { $0.gaveUp = true }
+                return
+            }
             usleep(1_000)
             waited += 1
         }
     }
 
     func started() async -> (Int32, UInt)? {
-        for _ in 0..<5_000 {
+        for _ in 0..<60_000 {
             if let started = shared.withLock({ $0.started }) { return started }
             try? await Task.sleep(for: .milliseconds(1))
         }
         return nil
     }
 
-    func release() { shared.withLock { $0.released = true } }
+    /// Releases the probe; whether it was still blocking (so a read made before this call saw it blocked).
+    func release() -> Bool {
+        shared.withLock { shared in
+            shared.released = true
+            return !shared.gaveUp
+        }
+    }
 }

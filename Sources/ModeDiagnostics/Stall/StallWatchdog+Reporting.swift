@@ -90,6 +90,8 @@ extension StallWatchdog {
             jobAddress: stall.job.map { "0x" + String($0, radix: 16) }, task: task,
             unattributedReason: task == nil ? query.unattributedReason(
                 captured: raw != nil, withoutSignal: withoutSignal, taskObject: taskObject)
+                + (withoutSignal && query.runningTask == nil
+                    ? " (current-task read: \(CurrentTaskReader.explain(threadID: stall.threadID)))" : "")
                 : nil,
             unwinder: raw?.unwinder ?? .none, captureNote: note, frames: rawFrames,
             captureMicroseconds: captureTime.map(StallReport.microseconds), part: .core)
