@@ -93,11 +93,15 @@ package enum CurrentTaskReader {
             // A task blocks on a thread of its own: read it from here by its tid while it certainly blocks (the
             // probe blocks until released; a read that came after it stopped blocking would prove nothing).
             let probe = BlockedProbe()
+            // The reader is a thread of its own, not a task: it reads the probe within a fraction of a
+            // millisecond of its start however busy the pool is, so the probe holds a pool thread only that long
+            // (the check must not delay the program's own jobs).
+            let reader = OwnedThread.start(name: "mode-tls-check") { probe.readWhenBlocked() }
             let task = Task.detached { probe.block() }
-            guard let (tid, address) = await probe.started() else { return "the probe task did not start" }
-            let read = c_mode_current_task_of(tid, 1)
-            let stillBlocking = probe.release()
             await task.value
+            reader.join()
+            guard let (tid, address, read) = probe.result else { return "the probe task did not start" }
+            let stillBlocking = probe.readWhileBlocking
             guard stillBlocking else { continue }
             if read != address {
                 return "probe \(attempts): the slot of thread \(tid) held 0x\(String(read, radix: 16)), "
@@ -114,41 +118,54 @@ package enum CurrentTaskReader {
 private final class BlockedProbe: Sendable {
     private struct Shared {
         var started: (Int32, UInt)?
+        var read: UInt?
         var released = false
         var gaveUp = false
     }
 
     private let shared = Mutex(Shared())
 
+    /// The probe task: notes its thread, says who it is, then blocks in the kernel until the reader released it
+    /// (60 s at most).
     func block() {
         c_mode_note_current_thread()
         let own = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } } ?? 0
         shared.withLock { $0.started = (c_mode_gettid(), own) }
-        // At most 60 s (a self-check that never reads is abandoned, not left blocking a pool thread forever).
         var waited = 0
         while !shared.withLock({ $0.released }) {
-            if waited >= 60_000 {
+            if waited >= 600_000 {
                 shared.withLock { $0.gaveUp = true }
                 return
             }
-            usleep(1_000)
+            usleep(100)
             waited += 1
         }
     }
 
-    func started() async -> (Int32, UInt)? {
-        for _ in 0..<60_000 {
-            if let started = shared.withLock({ $0.started }) { return started }
-            try? await Task.sleep(for: .milliseconds(1))
+    /// The reader thread: waits for the probe to start, reads its thread's current task, releases it.
+    func readWhenBlocked() {
+        var waited = 0
+        while shared.withLock({ $0.started == nil }) && waited < 600_000 {
+            usleep(100)
+            waited += 1
         }
-        return nil
+        guard let (tid, _) = shared.withLock({ $0.started }) else { return }
+        usleep(200)  // let the probe enter its first sleep
+        let read = c_mode_current_task_of(tid, 1)
+        shared.withLock { shared in
+            shared.read = read
+            shared.released = true
+        }
     }
 
-    /// Releases the probe; whether it was still blocking (so a read made before this call saw it blocked).
-    func release() -> Bool {
+    /// The probe's tid and task and what the reader read, once both are done.
+    var result: (Int32, UInt, UInt)? {
         shared.withLock { shared in
-            shared.released = true
-            return !shared.gaveUp
+            guard let (tid, task) = shared.started, let read = shared.read else { return nil }
+            return (tid, task, read)
         }
     }
+
+    /// Whether the read was made while the probe still blocked (it never gave up before being released).
+    var readWhileBlocking: Bool { shared.withLock { !$0.gaveUp && $0.read != nil } }
 }
