@@ -23,7 +23,8 @@ import Glibc
 /// ```
 package enum CurrentTaskReader {
     private enum State {
-        case unchecked, checking
+        case unchecked
+        case checking(Task<Void, Never>)
         case proven
         case failed(String)
     }
@@ -58,23 +59,22 @@ package enum CurrentTaskReader {
 
     /// Runs the self-check once per process, in a detached task; returns at once.
     package static func startSelfCheck() {
-        let start = state.withLock { state -> Bool in
-            guard case .unchecked = state else { return false }
-            state = .checking
-            return true
-        }
-        guard start else { return }
-        Task.detached {
-            let failure = await runSelfCheck()
-            c_mode_current_task_enable(failure == nil ? 1 : 0)
-            state.withLock { $0 = failure.map(State.failed) ?? .proven }
+        state.withLock { state in
+            guard case .unchecked = state else { return }
+            state = .checking(
+                Task.detached {
+                    let failure = await runSelfCheck()
+                    c_mode_current_task_enable(failure == nil ? 1 : 0)
+                    Self.state.withLock { $0 = failure.map(State.failed) ?? .proven }
+                })
         }
     }
 
-    /// Runs the self-check now (unless it finished) and returns why the read is off, `nil` when proven.
+    /// Runs the self-check now (unless it finished), waits for it and returns why the read is off, `nil` when
+    /// proven.
     package static func selfCheck() async -> String? {
         startSelfCheck()
-        while case .checking = state.withLock({ $0 }) { await Task.yield() }
+        if case .checking(let check) = state.withLock({ $0 }) { await check.value }
         return unavailableReason
     }
 
