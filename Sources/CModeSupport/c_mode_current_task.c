@@ -153,11 +153,18 @@ static int c_mode_blocked_in(int32_t tid, uintptr_t *sp, uintptr_t *pc) {
 }
 
 uintptr_t c_mode_current_task_of_blocked(int32_t tid) {
-    uintptr_t sp1 = 0, pc1 = 0, sp2 = 0, pc2 = 0;
-    if (!c_mode_blocked_in(tid, &sp1, &pc1)) return 0;
-    uintptr_t task = c_mode_current_task_of(tid, 0);
-    if (task == 0 || !c_mode_blocked_in(tid, &sp2, &pc2)) return 0;
-    // The same system call, entered from the same place, before and after the read: the task read is the one
-    // that blocks there now.
-    return (sp1 == sp2 && pc1 == pc2) ? task : 0;
+    // A thread blocking in a loop of short sleeps can be caught between two of them: try a few times, 200 us
+    // apart (this runs on the watchdog's reporting path, never on the observed thread).
+    for (int attempt = 0; attempt < 10; attempt++) {
+        if (attempt > 0) usleep(200);
+        uintptr_t sp1 = 0, pc1 = 0, sp2 = 0, pc2 = 0;
+        if (!c_mode_blocked_in(tid, &sp1, &pc1)) continue;
+        uintptr_t task = c_mode_current_task_of(tid, 0);
+        if (task == 0) return 0;
+        if (!c_mode_blocked_in(tid, &sp2, &pc2)) continue;
+        // The same system call, entered from the same place, before and after the read: the task read is the
+        // one that blocks there now.
+        if (sp1 == sp2 && pc1 == pc2) return task;
+    }
+    return 0;
 }
