@@ -37,14 +37,21 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
+        // The threads and the job queue every executor and background thread of the package is built from.
+        .target(
+            name: "ModeThreads",
+            dependencies: ["CModeSupport"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ModeDiagnostics",
-            dependencies: ["CModeSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CModeSupport", "ModeThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "ModeCore",
             dependencies: [
+                "ModeThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -125,8 +132,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ModeThreadsTests",
+            dependencies: ["ModeThreads"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ModeDiagnosticsTests",
-            dependencies: ["ModeDiagnostics", "CModeSupport", "ModeTestKit"],
+            dependencies: ["ModeDiagnostics", "ModeThreads", "CModeSupport", "ModeTestKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

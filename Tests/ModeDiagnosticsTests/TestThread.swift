@@ -1,28 +1,36 @@
 import Foundation
 import ModeDiagnostics
-import Synchronization
+import ModeThreads
 
 /// A real thread for capture tests: it names itself, publishes its tid, and runs `body` until released.
 final class TestThread: Sendable {
-    private let tidBox = Mutex<Int32>(0)
-    private let started = DispatchSemaphore(value: 0)
+    let tid: Int32
     let releaseFDs: (read: Int32, write: Int32)
 
     init(name: String, body: @escaping @Sendable (TestThread) -> Void) {
         var fds: [Int32] = [0, 0]
         precondition(pipe(&fds) == 0)
         releaseFDs = (fds[0], fds[1])
-        let thread = Thread { [self] in
-            ThreadInventory.setCurrentThreadName(name)
-            tidBox.withLock { $0 = ThreadInventory.currentThreadID() }
-            started.signal()
-            body(self)
+        let release = DispatchSemaphore(value: 0)
+        let box = Box()
+        do {
+            let thread = try OwnedThread.start(name: name) {
+                release.wait()
+                body(box.owner!)
+            }
+            thread.detach()
+            tid = thread.threadID
+        } catch {
+            preconditionFailure("\(error)")
         }
-        thread.start()
-        started.wait()
+        box.owner = self
+        release.signal()
     }
 
-    var tid: Int32 { tidBox.withLock { $0 } }
+    /// Hands the thread its owner once `init` has finished (the semaphore orders the write and the read).
+    private final class Box: @unchecked Sendable {
+        var owner: TestThread?
+    }
 
     /// Blocks in read(2) until ``release()``.
     func waitForRelease() {

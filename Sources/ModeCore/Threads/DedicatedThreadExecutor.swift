@@ -68,7 +68,7 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
 
     /// Queues `job` to run on the thread (called by the Swift runtime for actors and tasks using this executor).
     public func enqueue(_ job: consuming ExecutorJob) {
-        core.enqueue(.job(UnownedJob(job)), executor: self)
+        core.enqueue(UnownedJob(job), executor: self)
     }
 
     /// This executor as an actor's executor: `nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -106,7 +106,7 @@ public final class DedicatedThreadExecutor: SerialExecutor, TaskExecutor, Custom
                 call.setContinuation(continuation)
                 let item = DedicatedThreadCore.WorkItem.call(
                     ObjectIdentifier(call), perform: { call.perform() }, cancel: { call.cancel() })
-                if let error = core.submit(item, executor: self) { call.fail(error) }
+                if let error = core.submit(item) { call.fail(error) }
             }
         } onCancel: {
             core.withdraw(ObjectIdentifier(call))

@@ -1,4 +1,5 @@
 import CModeSupport
+import ModeThreads
 import Synchronization
 
 #if canImport(Glibc)
@@ -96,7 +97,12 @@ package enum CurrentTaskReader {
             // The reader is a thread of its own, not a task: it reads the probe within a fraction of a
             // millisecond of its start however busy the pool is, so the probe holds a pool thread only that long
             // (the check must not delay the program's own jobs).
-            let reader = OwnedThread.start(name: "mode-tls-check") { probe.readWhenBlocked() }
+            let reader: OwnedThread
+            do {
+                reader = try OwnedThread.start(name: "mode-tls-check") { probe.readWhenBlocked() }
+            } catch {
+                return "\(error)"
+            }
             let task = Task.detached { probe.block() }
             await task.value
             reader.join()

@@ -1,4 +1,5 @@
 import CModeSupport
+import ModeThreads
 import Synchronization
 
 #if canImport(Glibc)
@@ -24,11 +25,19 @@ import Glibc
 /// Threads are named `mode-exec-0` … `mode-exec-N-1` (visible in `/proc/self/task/*/comm`, `top -H`, gdb) and
 /// each gets an alternate signal stack, so a stack overflow in a job still produces a crash report.
 public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
-    private let queue = JobQueue()
+    private let queue: JobQueue<UnownedJob>
     private let threads: Mutex<[OwnedThread]> = Mutex([])
-    private let threadIDStorage: Mutex<[Int32]> = Mutex([])
     private let isShutDown = Atomic<Bool>(false)
     private var ownerID: UInt64 { UInt64(UInt(bitPattern: Unmanaged.passUnretained(queue).toOpaque())) }
+
+    /// Kernel thread ids of the executor's threads, in start order.
+    ///
+    /// ```swift
+    /// let watched = Set(executor.threadIDs)
+    /// let configuration = StallWatchdog.Configuration(threadFilter: { watched.contains($0.threadID) })
+    /// ```
+    public var threadIDs: [Int32] { threadIDStorage.withLock { $0 } }
+    private let threadIDStorage: Mutex<[Int32]> = Mutex([])
 
     /// Prefix of the thread names (`mode-exec-` by default; the index is appended).
     public let namePrefix: String
@@ -43,24 +52,18 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
     public init(threadCount: Int? = nil, namePrefix: String = "mode-exec-") {
         let count = max(1, threadCount ?? max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         self.namePrefix = namePrefix
-        let started = StartCounter()
+        queue = JobQueue(consumers: count)
         var owned: [OwnedThread] = []
         for index in 0..<count {
-            owned.append(OwnedThread.start(name: "\(namePrefix)\(index)") { [self] in
-                self.runLoop(started: started)
-            })
+            do {
+                owned.append(try OwnedThread.start(name: "\(namePrefix)\(index)") { [self] in self.runLoop() })
+            } catch {
+                preconditionFailure("InstrumentedTaskExecutor: \(error)")
+            }
         }
+        threadIDStorage.withLock { $0 = owned.map(\.threadID) }
         threads.withLock { $0 = owned }
-        while started.value.load(ordering: .acquiring) < count { usleep(50) }
     }
-
-    /// Kernel thread ids of the executor's threads, in start order.
-    ///
-    /// ```swift
-    /// let watched = Set(executor.threadIDs)
-    /// let configuration = StallWatchdog.Configuration(threadFilter: { watched.contains($0.threadID) })
-    /// ```
-    public var threadIDs: [Int32] { threadIDStorage.withLock { $0 } }
 
     /// Enqueues a job (called by the Swift runtime).
     public func enqueue(_ job: consuming ExecutorJob) {
@@ -68,7 +71,7 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
         // A job re-enqueueing itself from one of our threads (Task.yield, a hop back) is taken by this thread as
         // soon as the job returns, in FIFO order: waking a sleeping thread for it only costs a futex round trip.
         let wake = c_mode_activity_is_self_enqueue(ownerID, unsafeBitCast(unowned, to: UInt.self)) == 0
-        if !queue.push(unowned, wake: wake) {
+        if queue.push(unowned, wake: wake) == .refused {
             // After shutdown a job must still run somewhere: hand it to the global concurrent executor.
             globalConcurrentExecutor.enqueue(ExecutorJob(unowned))
         }
@@ -93,15 +96,9 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
         for thread in owned { thread.join() }
     }
 
-    private final class StartCounter: Sendable {
-        let value = Atomic<Int>(0)
-    }
-
-    private func runLoop(started: StartCounter) {
+    private func runLoop() {
         AlternateSignalStack.installForCurrentThread()
         c_mode_activity_set_owner(ownerID, Int32(C_MODE_ACTIVITY_KIND_TASK_EXECUTOR))
-        threadIDStorage.withLock { $0.append(ThreadInventory.currentThreadID()) }
-        started.value.add(1, ordering: .releasing)
         let executor = asUnownedTaskExecutor()
         let kind = Int32(C_MODE_ACTIVITY_KIND_TASK_EXECUTOR)
         while let job = queue.take() {

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import ModeThreads
 import Synchronization
 
 /// A thread (`mode-watchdog`) that flags jobs holding a thread past a timeout, captures the stalled thread's
@@ -113,10 +114,10 @@ public final class StallWatchdog: Sendable {
         TaskObjectReader.startSelfCheck()
         CurrentTaskReader.startSelfCheck()
         if !isRunning { symbolicator.warmUp() }
-        state.withLock { state in
+        try state.withLock { state throws(OwnedThread.StartError) in
             guard state.thread == nil else { return }
             state.stopping = false
-            state.thread = OwnedThread.start(name: "mode-watchdog") { [self] in self.run() }
+            state.thread = try OwnedThread.start(name: "mode-watchdog") { [self] in self.run() }
         }
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import ModeThreads
 import Synchronization
 
 /// One named OS thread (`mode-symbols`) that runs every symbolication of a ``Symbolicator``, one at a time.
@@ -6,21 +7,15 @@ import Synchronization
 /// Symbolicating on whichever thread asks (the watchdog, a console session, the dump thread, the crash helper)
 /// would need the image indexes and the per-address cache to be shared under contention; on one thread they are
 /// built once (in the background, see ``Symbolicator/warmUp()``) and used by every caller without waiting on
-/// each other. The thread is started on first use and lives as long as its symbolicator; idle, it waits on a
-/// semaphore and costs nothing.
+/// each other. The thread is started on first use and lives as long as its symbolicator; idle, it sleeps in its
+/// `JobQueue` (the package's one thread-and-queue mechanism) and costs nothing.
 ///
 /// Work is served in submission order, which the stall watchdog relies on: a stall's end line is submitted after
 /// its report and therefore logged after it.
 final class SymbolicationThread: Sendable {
-    private struct State {
-        var thread: OwnedThread?
-        var queue: [@Sendable () -> Void] = []
-        var head = 0
-    }
-
     private let name: String
-    private let state = Mutex(State())
-    private let wakeup = DispatchSemaphore(value: 0)
+    private let thread = Mutex<OwnedThread?>(nil)
+    private let queue = JobQueue<@Sendable () -> Void>(consumers: 1)
 
     init(name: String = "mode-symbols") {
         self.name = name
@@ -43,45 +38,27 @@ final class SymbolicationThread: Sendable {
 
     /// Queues `body` to run on the thread and returns at once.
     func submit(_ body: @escaping @Sendable () -> Void) {
-        let start = state.withLock { state -> Bool in
-            state.queue.append(body)
-            return state.thread == nil
-        }
-        if start { startThread() }
-        wakeup.signal()
+        queue.push(body)
+        if thread.withLock({ $0 == nil }) { startThread() }
     }
 
     /// Whether the caller is this symbolication thread.
-    var isCurrent: Bool { state.withLock { $0.thread?.isCurrent ?? false } }
+    var isCurrent: Bool { thread.withLock { $0?.isCurrent ?? false } }
 
-    /// Work submitted and not yet finished (for tests and the console's `stats`).
-    var pending: Int { state.withLock { $0.queue.count - $0.head } }
+    /// Work submitted and not started yet (for tests and the console's `stats`).
+    var pending: Int { queue.pendingCount }
 
     private func startThread() {
-        state.withLock { state in
-            guard state.thread == nil else { return }
-            state.thread = OwnedThread.start(name: name) { [self] in self.run() }
-        }
-    }
-
-    private func run() {
-        AlternateSignalStack.installForCurrentThread()
-        while true {
-            wakeup.wait()
-            while let next = dequeue() { next() }
-        }
-    }
-
-    private func dequeue() -> (@Sendable () -> Void)? {
-        state.withLock { state in
-            guard state.head < state.queue.count else { return nil }
-            let next = state.queue[state.head]
-            state.head += 1
-            if state.head == state.queue.count {
-                state.queue.removeAll(keepingCapacity: true)
-                state.head = 0
+        thread.withLock { thread in
+            guard thread == nil else { return }
+            do {
+                thread = try OwnedThread.start(name: name) { [queue] in
+                    AlternateSignalStack.installForCurrentThread()
+                    while let next = queue.take() { next() }
+                }
+            } catch {
+                preconditionFailure("swift-mode: \(error)")
             }
-            return next
         }
     }
 }

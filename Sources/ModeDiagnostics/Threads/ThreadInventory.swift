@@ -1,4 +1,5 @@
 import CModeSupport
+import ModeThreads
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,7 @@ public enum ThreadInventory {
     /// ```swift
     /// let tid = ThreadInventory.currentThreadID()
     /// ```
-    public static func currentThreadID() -> Int32 { c_mode_gettid() }
+    public static func currentThreadID() -> Int32 { OwnedThread.currentThreadID }
 
     /// Every thread of the process, sorted by tid.
     ///
@@ -65,7 +66,7 @@ public enum ThreadInventory {
     /// ThreadInventory.setCurrentThreadName("mode-dumper")
     /// ```
     public static func setCurrentThreadName(_ name: String) {
-        c_mode_set_thread_name(name)
+        OwnedThread.nameCurrentThread(name)
     }
 }
 
