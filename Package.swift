@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         // The Worker's /metrics endpoint: Prometheus text exposition of its swift-metrics instruments.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Test only: property-based tests of the service lifecycle (random trees and interleavings).
@@ -52,6 +53,7 @@ let package = Package(
             name: "ModeCore",
             dependencies: [
                 "ModeThreads",
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -106,6 +108,7 @@ let package = Package(
             name: "ModeWorkerFixture",
             dependencies: [
                 "Mode",
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,6 +128,7 @@ let package = Package(
             name: "ModeCoreTests",
             dependencies: [
                 "ModeCore", "ModeTestKit",
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

@@ -20,6 +20,8 @@ public struct TaskKind: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let user = TaskKind(rawValue: "user")
     /// A task of the service lifecycle itself (starting, stopping, a worker's main task).
     public static let lifecycle = TaskKind(rawValue: "lifecycle")
+    /// One request (or any unit of work a server handles), scoped with ``TaskRegistry/withRequest(_:trace:fileID:line:isolation:operation:)``.
+    public static let request = TaskKind(rawValue: "request")
 
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)

@@ -36,6 +36,8 @@ public struct TaskRecord: Sendable, Identifiable, Codable, Equatable {
     public var runtimeAddress: UInt?
     /// The error a failed task threw, rendered with `String(reflecting:)`.
     public var error: String?
+    /// The trace and span the task's work belongs to (a request scope's), when known.
+    public var trace: TraceIdentity? = nil
 
     /// How long the task has been alive (or lived), in seconds, measured against `nowMonotonicNanoseconds`.
     public func age(nowMonotonicNanoseconds: UInt64) -> Double {

@@ -41,9 +41,9 @@ extension TaskRegistry {
     /// (a lifecycle hook names its service type and hook).
     package func withScope<T>(
         _ name: String, kind: TaskKind = .lifecycle, servicePath: String?, creationSite: String,
-        isolation: isolated (any Actor)? = #isolation, operation: () async throws -> T
+        trace: TraceIdentity? = nil, isolation: isolated (any Actor)? = #isolation, operation: () async throws -> T
     ) async rethrows -> T {
-        let id = register(name: name, kind: kind, servicePath: servicePath, creationSite: creationSite)
+        let id = register(name: name, kind: kind, servicePath: servicePath, creationSite: creationSite, trace: trace)
         markStarted(id: id, runtimeAddress: Self.currentTaskAddress())
         do {
             let result = try await TaskRegistry.$currentTaskID.withValue(id, operation: operation, isolation: isolation)

@@ -217,7 +217,9 @@ public final class TaskRegistry: Sendable {
     // MARK: - Low-level registration (used by `spawn` and by integrations that start tasks themselves)
 
     /// Registers a task that is about to be created; returns its id.
-    package func register(name: String, kind: TaskKind, servicePath: String?, creationSite: String) -> UInt64 {
+    package func register(
+        name: String, kind: TaskKind, servicePath: String?, creationSite: String, trace: TraceIdentity? = nil
+    ) -> UInt64 {
         let now = Self.wallClockSeconds()
         let mono = Self.monotonicNanoseconds()
         let parent = TaskRegistry.currentTaskID
@@ -226,7 +228,8 @@ public final class TaskRegistry: Sendable {
             let record = TaskRecord(
                 id: id, name: name, servicePath: servicePath, kind: kind, creationSite: creationSite,
                 state: .running, parentID: parent, createdAt: now, endedAt: nil,
-                createdMonotonicNanoseconds: mono, endedMonotonicNanoseconds: nil, runtimeAddress: nil, error: nil
+                createdMonotonicNanoseconds: mono, endedMonotonicNanoseconds: nil, runtimeAddress: nil, error: nil,
+                trace: trace
             )
             state.live[id] = Entry(record: record, cancel: nil)
             return id

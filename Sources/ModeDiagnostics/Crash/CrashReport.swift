@@ -58,6 +58,16 @@ public struct CrashReport: Sendable, Codable, Equatable {
     public var task: UInt?
     /// The task's registered label (service path, task name, creation site), if known.
     public var taskLabel: String?
+
+    /// The trace id in ``taskLabel`` (`trace=<id>`: the crashed task ran in a request scope with a trace), if any.
+    ///
+    /// ```swift
+    /// if let trace = report.traceID { print("open trace \(trace)") }
+    /// ```
+    public var traceID: String? {
+        guard let label = taskLabel else { return nil }
+        return label.split(separator: " ").first { $0.hasPrefix("trace=") }.map { String($0.dropFirst(6)) }
+    }
     /// The Swift runtime's fatal error message ("Fatal error: Unexpectedly found nil ..."), if any.
     public var fatalError: String?
     /// Unwinder of the native frames.

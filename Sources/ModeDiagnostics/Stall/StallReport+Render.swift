@@ -33,6 +33,7 @@ extension StallReport {
             var taskLine = "  task: \(task.taskName)" + (task.taskID.map { " (id \($0))" } ?? "")
             if task.createdTask != nil { taskLine += ", \(task.createdTaskDescription)" }
             lines.append(taskLine)
+            if let trace = task.traceDescription { lines.append("  trace: \(trace)") }
             if let site = task.creationSite { lines.append("  created at: \(site)") }
         } else {
             lines.append("  service: - (\(unattributedReason ?? "job not registered by a service"))")

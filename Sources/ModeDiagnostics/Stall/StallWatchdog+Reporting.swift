@@ -239,6 +239,8 @@ extension StallWatchdog {
         if let task = report.task {
             metadata["mode.task"] = "\(task.taskName)"
             if let servicePath = task.servicePath { metadata["mode.service"] = "\(servicePath)" }
+            if let traceID = task.traceID { metadata["trace_id"] = "\(traceID)" }
+            if let spanID = task.spanID { metadata["span_id"] = "\(spanID)" }
         }
         logger.warning("\(report.render())", metadata: metadata)
     }

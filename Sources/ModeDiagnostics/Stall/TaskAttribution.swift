@@ -20,15 +20,27 @@ public struct TaskAttribution: Sendable, Codable, Equatable, Hashable {
     /// When the stalled code ran not in the named task itself but in a task created inside it: an `async let`
     /// or task-group child, or a `Task {}` (``RunningTask/Relation/unstructured``). `nil` for the task itself.
     public var createdTask: RunningTask.Relation?
+    /// The distributed-tracing trace id of the work (a request scope's), when known.
+    public var traceID: String?
+    /// The span id that goes with ``traceID``, when known.
+    public var spanID: String?
 
     /// Creates an attribution.
     public init(taskID: UInt64? = nil, taskName: String, servicePath: String? = nil, creationSite: String? = nil,
-                createdTask: RunningTask.Relation? = nil) {
+                createdTask: RunningTask.Relation? = nil, traceID: String? = nil, spanID: String? = nil) {
         self.taskID = taskID
         self.taskName = taskName
         self.servicePath = servicePath
         self.creationSite = creationSite
         self.createdTask = createdTask
+        self.traceID = traceID
+        self.spanID = spanID
+    }
+
+    /// `trace=<id> span=<id>` (or `trace=<id>`), `nil` without a trace id: how reports show the trace.
+    public var traceDescription: String? {
+        guard let traceID else { return nil }
+        return spanID.map { "trace=\(traceID) span=\($0)" } ?? "trace=\(traceID)"
     }
 
     /// How ``createdTask`` reads in a report: `in an async let child task`, `in a task-group child task`,
@@ -42,12 +54,14 @@ public struct TaskAttribution: Sendable, Codable, Equatable, Hashable {
         }
     }
 
-    /// One-line form, also what the crash handler reads: `service/path task-name (file:line)`.
+    /// One-line form, also what the crash handler reads: `service/path task-name [trace=… span=…] (file:line)`.
+    /// The trace comes before the creation site so that the crash handler's fixed-size copy keeps it.
     public var label: String {
         var parts: [String] = []
         if let servicePath { parts.append(servicePath) }
         parts.append(taskName)
         if createdTask != nil { parts.append("(\(createdTaskDescription))") }
+        if let traceDescription { parts.append(traceDescription) }
         if let creationSite { parts.append("(\(creationSite))") }
         return parts.joined(separator: " ")
     }

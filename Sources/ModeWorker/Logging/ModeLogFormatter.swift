@@ -82,6 +82,10 @@ public struct ModeLogFormatter: Sendable {
     /// `[^--Webserver]` prefix.
     public static let serviceMetadataKey = "mode.service"
 
+    /// The metadata keys of the trace context (set by ``Logging/Logger/MetadataProvider/modeTrace`` or an
+    /// OpenTelemetry provider) that the JSON format writes as top-level fields.
+    static let traceMetadataKeys = ["trace_id", "span_id"]
+
     /// Text or JSON.
     public var format: LogFormat
     /// Whether to wrap text records in ANSI colour codes (by level). Ignored for JSON.
@@ -195,11 +199,17 @@ public struct ModeLogFormatter: Sendable {
         } else {
             out += ",\"service\":null,\"label\":null"
         }
+        var metadata = record.metadata
+        metadata[Self.serviceMetadataKey] = nil
+        // The trace context, where log pipelines look for it (OpenTelemetry's field names): top level.
+        for key in Self.traceMetadataKeys {
+            guard let value = metadata.removeValue(forKey: key) else { continue }
+            out += ",\"\(key)\":"
+            JSONText.appendString("\(value)", to: &out)
+        }
         out += ",\"message\":"
         JSONText.appendString(record.message, to: &out)
         out += ",\"metadata\":"
-        var metadata = record.metadata
-        metadata[Self.serviceMetadataKey] = nil
         JSONText.appendObject(metadata, to: &out)
         out += ",\"logger\":"
         JSONText.appendString(record.label, to: &out)

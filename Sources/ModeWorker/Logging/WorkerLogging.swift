@@ -16,8 +16,8 @@ import Logging
 /// LoggingSystem.bootstrap(OTelLogHandler.init)
 /// await Worker(App(), logging: WorkerLogging(bootstrap: .never)).run()
 ///
-/// // mode's handler with trace ids from the task's ServiceContext in every record.
-/// let logging = WorkerLogging(metadataProvider: .otel)
+/// // mode's handler with another metadata provider (the default, .modeTrace, adds trace_id and span_id).
+/// let logging = WorkerLogging(metadataProvider: .multiplex([.modeTrace, tenantProvider]))
 /// ```
 public struct WorkerLogging: Sendable {
     /// Whether the Worker bootstraps swift-log with mode's handler.
@@ -38,8 +38,9 @@ public struct WorkerLogging: Sendable {
 
     /// Whether the Worker bootstraps swift-log. Default: ``Bootstrap/automatic``.
     public var bootstrap: Bootstrap
-    /// swift-log's metadata provider for mode's handler (for example trace and span ids of the current
-    /// `ServiceContext`), used when the Worker bootstraps. Default: `nil`.
+    /// swift-log's metadata provider for mode's handler, used when the Worker bootstraps. Default:
+    /// ``Logging/Logger/MetadataProvider/modeTrace`` (`trace_id` and `span_id` of the task's `ServiceContext`
+    /// when a tracer is bootstrapped; nothing otherwise). `nil`: no provider.
     public var metadataProvider: Logger.MetadataProvider?
 
     /// Creates a logging setup.
@@ -47,7 +48,7 @@ public struct WorkerLogging: Sendable {
     /// ```swift
     /// let logging = WorkerLogging(bootstrap: .never)
     /// ```
-    public init(bootstrap: Bootstrap = .automatic, metadataProvider: Logger.MetadataProvider? = nil) {
+    public init(bootstrap: Bootstrap = .automatic, metadataProvider: Logger.MetadataProvider? = .modeTrace) {
         self.bootstrap = bootstrap
         self.metadataProvider = metadataProvider
     }

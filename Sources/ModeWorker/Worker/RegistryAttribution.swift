@@ -14,7 +14,8 @@ package enum RegistryAttribution {
     ) -> TaskAttribution {
         TaskAttribution(
             taskID: record.id, taskName: record.name, servicePath: record.servicePath,
-            creationSite: record.creationSite, createdTask: createdTask)
+            creationSite: record.creationSite, createdTask: createdTask, traceID: record.trace?.traceID,
+            spanID: record.trace?.spanID)
     }
 
     /// Names the owner of stalled code: the registered task (or scope) running at the running task's address

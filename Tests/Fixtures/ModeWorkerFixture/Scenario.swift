@@ -51,6 +51,8 @@ struct Scenario {
         "metadata-provider": .metadataProvider,
         "run-once": Scenario.runOnce,
         "attribution": Scenario(makeRoot: Scenario.attributionRoot, configure: Scenario.attributionConfigure),
+        "traced": .traced(crash: false),
+        "traced-crash": .traced(crash: true),
     ]
 }
 
