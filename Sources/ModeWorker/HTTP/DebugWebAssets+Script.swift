@@ -1,6 +1,7 @@
 extension DebugWebAssets {
     /// `/debug/app.js`: fetches `api/services`, `api/ps`, `api/stalls`, `api/threads` and `api/stats`, draws
-    /// them, and repeats every 2 s unless paused. Tables show whatever fields the JSON has (known ones first),
+    /// them, and repeats every 2 s unless paused. The dump button (or `/debug/#dump` on load) POSTs
+    /// `api/stacks` with `X-Mode-Debug: 1`. Tables show whatever fields the JSON has (known ones first),
     /// so fields added to `ps` later (async stacks, per-task figures) appear without a change here.
     static let script = #"""
         "use strict";
@@ -94,7 +95,7 @@ extension DebugWebAssets {
             node.x = (node.children[0].x + node.children[node.children.length - 1].x) / 2;
           }
           roots.forEach(root => place(root, 0));
-          const width = Math.max(1, nextLeaf) * (W + GAP_X) + 16, height = (maxDepth + 1) * (H + GAP_Y) + 8;
+          const width = Math.max(1, nextLeaf) * (W + GAP_X) + 16, height = (maxDepth + 1) * (H + GAP_Y) - GAP_Y + 16;
           const svg = svgEl("svg", { width, height, viewBox: "0 0 " + width + " " + height, role: "img",
             "aria-label": "service tree" });
           const edges = svgEl("g"), boxes = svgEl("g");
@@ -181,6 +182,7 @@ extension DebugWebAssets {
             output.textContent = "Thread dump at " + new Date().toLocaleTimeString() + "\n\n" + body.threads.map(thread =>
               "Thread " + thread.tid + " '" + thread.name + "' (" + thread.state + ")\n" +
               thread.frames.map(frame => "  " + frame).join("\n")).join("\n\n");
+            document.body.dataset.dumped = "true";
           } catch (error) {
             output.textContent = "thread dump failed: " + error.message;
           }
@@ -196,7 +198,8 @@ extension DebugWebAssets {
           document.getElementById("refresh").addEventListener("click", refresh);
           document.getElementById("dump").addEventListener("click", dump);
           document.getElementById("task-filter").addEventListener("input", drawTasks);
-          refresh();
+          // /debug/#dump takes a thread dump once the page has loaded (for scripts and headless browsers).
+          refresh().then(() => { if (location.hash === "#dump") dump(); });
           schedule();
         });
 
