@@ -66,7 +66,8 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
         let path = request.path
         let subtree = routes[path] == nil ? subtrees.first { $0.matches(path) } : nil
         if let token, !Self.authorized(headers, token: token) {
-            return .now(.error(.unauthorized, "send Authorization: Bearer <MODE_HTTP_TOKEN>",
+            let how = subtree == nil ? "" : " (a browser: any user name, the token as the password)"
+            return .now(.error(.unauthorized, "send Authorization: Bearer <MODE_HTTP_TOKEN>" + how,
                                headers: [("WWW-Authenticate", subtree?.challenge ?? "Bearer realm=\"mode\"")]))
         }
         if let subtree {
