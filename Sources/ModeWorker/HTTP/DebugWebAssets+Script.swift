@@ -6,6 +6,7 @@ extension DebugWebAssets {
     static let script = #"""
         "use strict";
         const REFRESH_MS = 2000;
+        const MAX_TASK_ROWS = 500;  // a Worker may hold 10,000 tasks: the filter finds the others
         const SVG = "http://www.w3.org/2000/svg";
         const TASK_COLUMNS = ["id", "service", "name", "state", "age_s", "kind", "busy_ms", "thread"];
         const THREAD_COLUMNS = ["tid", "name", "state", "wchan", "job"];
@@ -127,10 +128,15 @@ extension DebugWebAssets {
         }
         function drawTasks() {
           const filter = document.getElementById("task-filter").value.trim();
-          const shown = lastTasks.filter(task => matchesFilter(task, filter));
+          const matching = lastTasks.filter(task => matchesFilter(task, filter));
+          const shown = matching.slice(0, MAX_TASK_ROWS);
           document.getElementById("task-count").textContent =
             "(" + lastTasks.length + " live" + (shown.length !== lastTasks.length ? ", " + shown.length + " shown" : "") + ")";
-          document.getElementById("tasks").replaceChildren(table(shown, TASK_COLUMNS));
+          const rows = [table(shown, TASK_COLUMNS)];
+          if (matching.length > shown.length) {
+            rows.push(el("p", (matching.length - shown.length) + " more: narrow the filter to see them", "muted"));
+          }
+          document.getElementById("tasks").replaceChildren(...rows);
         }
 
         function drawStalls(stalls) {
