@@ -82,13 +82,13 @@ package struct DebugWebView: Sendable {
     /// `/debug/api/<name>`: runs `json <name> <arg...>` through the console's registry.
     private func command(_ name: String, _ request: HTTPEndpointRequest) -> HTTPEndpointResponse {
         let decoded = HTTPEndpointRequest.percentDecoded(Substring(name))
-        guard let command = registry.command(named: decoded), !Self.consoleOnlyCommands.contains(command.name) else {
-            let known = registry.command(named: decoded) != nil
-            let output = registry.run(
-                words: ["json", decoded], format: .text, session: session(request))
-            return known
-                ? Self.jsonError(.notFound, "'\(decoded)' is a console-only command")
-                : HTTPEndpointResponse(status: .notFound, body: output.text + "\n", contentType: Self.jsonType)
+        guard let command = registry.command(named: decoded) else {
+            // The console's own answer: `{"error":"unknown command 'pss'. Did you mean 'ps'?"}`.
+            let output = registry.run(words: ["json", decoded], format: .text, session: session(request))
+            return HTTPEndpointResponse(status: .notFound, body: output.text + "\n", contentType: Self.jsonType)
+        }
+        if Self.consoleOnlyCommands.contains(command.name) {
+            return Self.jsonError(.notFound, "'\(decoded)' is a console-only command")
         }
         if let refusal = methodRefusal(request, readOnly: Self.readOnlyCommands.contains(command.name)) {
             return refusal

@@ -5,10 +5,11 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// A small HTTP/1.1 server for the Worker's probes and metrics (`/healthz`, `/readyz`, `/metrics`).
+/// A small HTTP/1.1 server for the Worker's probes and metrics (`/healthz`, `/readyz`, `/metrics`) and its
+/// web view (`/debug/`, a ``Subtree``).
 ///
 /// Like the debug console it owns its thread: one event loop (`mode-http`) that does the I/O and runs the
-/// routes. Routes are synchronous and read state behind locks, never awaiting the service tree, so the
+/// routes; subtrees run on a second thread (`mode-http-cmd`), one request at a time. Routes are synchronous and read state behind locks, never awaiting the service tree, so the
 /// endpoint answers while every thread the process runs its tasks on is blocked.
 ///
 /// ```swift
