@@ -15,7 +15,18 @@ struct HTTPTestAnswer: Sendable, CustomStringConvertible {
 
     /// `GET path` with `headers` (e.g. `["Authorization: Bearer x"]`).
     static func get(_ path: String, port: Int, headers: [String] = []) async throws -> HTTPTestAnswer {
-        let lines = ["GET \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: close"] + headers
+        try await request("GET", path, port: port, headers: headers)
+    }
+
+    /// `POST path` without a body, with `headers` (e.g. `["X-Mode-Debug: 1"]`).
+    static func post(_ path: String, port: Int, headers: [String] = []) async throws -> HTTPTestAnswer {
+        try await request("POST", path, port: port, headers: ["Content-Length: 0"] + headers)
+    }
+
+    /// `METHOD path` with `Host: 127.0.0.1:<port>` unless `headers` has a `Host:` line.
+    static func request(_ method: String, _ path: String, port: Int, headers: [String] = []) async throws -> HTTPTestAnswer {
+        let host = headers.contains { $0.lowercased().hasPrefix("host:") } ? [] : ["Host: 127.0.0.1:\(port)"]
+        let lines = ["\(method) \(path) HTTP/1.1"] + host + ["Connection: close"] + headers
         return try await exchange(Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8), port: port)
     }
 

@@ -50,7 +50,7 @@ struct WorkerHTTPTests {
         let health = try await HTTPTestAnswer.get("/healthz", port: port)
         #expect(health.status == 200)
         #expect(health.body == "ok\n")
-        #expect(try await HTTPTestAnswer.get("/debug", port: port).status == 404)
+        #expect(try await HTTPTestAnswer.get("/nope", port: port).status == 404)
         let post = "POST /readyz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
         #expect(try await HTTPTestAnswer.exchange(Array(post.utf8), port: port).status == 405)
         try await stop(child)

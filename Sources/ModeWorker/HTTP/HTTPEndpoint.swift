@@ -5,10 +5,11 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// A small HTTP/1.1 server for the Worker's probes and metrics (`/healthz`, `/readyz`, `/metrics`).
+/// A small HTTP/1.1 server for the Worker's probes and metrics (`/healthz`, `/readyz`, `/metrics`) and its
+/// web view (`/debug/`, a ``Subtree``).
 ///
 /// Like the debug console it owns its thread: one event loop (`mode-http`) that does the I/O and runs the
-/// routes. Routes are synchronous and read state behind locks, never awaiting the service tree, so the
+/// routes; subtrees run on a second thread (`mode-http-cmd`), one request at a time. Routes are synchronous and read state behind locks, never awaiting the service tree, so the
 /// endpoint answers while every thread the process runs its tasks on is blocked.
 ///
 /// ```swift
@@ -19,19 +20,20 @@ import Synchronization
 /// endpoint.shutdown()
 /// ```
 ///
-/// One request per connection (every answer carries `Connection: close`); `GET` only (405 otherwise); no
-/// request bodies (413); a request head of at most ``Configuration/maxHeadBytes`` (431); a malformed request
+/// One request per connection (every answer carries `Connection: close`); `GET` only on the plain routes
+/// (405 otherwise; a ``Subtree`` checks its own methods); no request bodies (413); a request head of at most ``Configuration/maxHeadBytes`` (431); a malformed request
 /// gets 400, an unknown path 404, a missing or wrong bearer token 401; at most
 /// ``Configuration/maxConnections`` connections (503 beyond); idle connections are closed.
 package final class HTTPEndpoint: Sendable {
     private enum State {
         case idle
-        case running(group: MultiThreadedEventLoopGroup, channel: any Channel)
+        case running(group: MultiThreadedEventLoopGroup, channel: any Channel, commandThread: NIOThreadPool?)
         case stopped
     }
 
     package let configuration: Configuration
     let routes: [String: @Sendable () -> HTTPEndpointResponse]
+    let subtrees: [Subtree]
     let logger: Logger
     private let state = Mutex(State.idle)
     private let connections = Mutex(0)
@@ -40,10 +42,11 @@ package final class HTTPEndpoint: Sendable {
 
     package init(
         configuration: Configuration, routes: [String: @Sendable () -> HTTPEndpointResponse],
-        logger: Logger = Logger(label: "mode.http")
+        subtrees: [Subtree] = [], logger: Logger = Logger(label: "mode.http")
     ) {
         self.configuration = configuration
         self.routes = routes
+        self.subtrees = subtrees
         self.logger = logger
     }
 
@@ -65,11 +68,20 @@ package final class HTTPEndpoint: Sendable {
         }
         guard claimed else { throw HTTPEndpointError("the HTTP endpoint was already started") }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // The subtrees' handlers run here, one at a time, so a slow one never holds the event loop.
+        let commandThread = subtrees.isEmpty ? nil : NIOThreadPool(numberOfThreads: 1)
         let channel: any Channel
         do {
             try group.next().submit { ConsoleThreadName.set("mode-http") }.wait()
-            channel = try makeBootstrap(group: group).bind(host: configuration.host, port: configuration.port).wait()
+            if let commandThread {
+                commandThread.start()
+                try commandThread.runIfActive(eventLoop: group.next()) { ConsoleThreadName.set("mode-http-cmd") }
+                    .wait()
+            }
+            channel = try makeBootstrap(group: group, commandThread: commandThread)
+                .bind(host: configuration.host, port: configuration.port).wait()
         } catch {
+            try? commandThread?.syncShutdownGracefully()
             try? group.syncShutdownGracefully()
             throw HTTPEndpointError(
                 "cannot listen on \(configuration.host):\(configuration.port): "
@@ -77,38 +89,40 @@ package final class HTTPEndpoint: Sendable {
         }
         guard let address = channel.localAddress else {
             try? channel.close().wait()
+            try? commandThread?.syncShutdownGracefully()
             try? group.syncShutdownGracefully()
             throw HTTPEndpointError("the HTTP endpoint's socket has no local address")
         }
         boundAddress.withLock { $0 = address }
-        state.withLock { $0 = .running(group: group, channel: channel) }
+        state.withLock { $0 = .running(group: group, channel: channel, commandThread: commandThread) }
         return address
     }
 
     /// Closes the socket and every connection, then stops the thread. Idempotent.
     package func shutdown() {
-        let running: (MultiThreadedEventLoopGroup, any Channel)? = state.withLock { state in
+        let running: (MultiThreadedEventLoopGroup, any Channel, NIOThreadPool?)? = state.withLock { state in
             defer { state = .stopped }
-            guard case .running(let group, let channel) = state else { return nil }
-            return (group, channel)
+            guard case .running(let group, let channel, let commandThread) = state else { return nil }
+            return (group, channel, commandThread)
         }
-        guard let (group, channel) = running else { return }
+        guard let (group, channel, commandThread) = running else { return }
         try? channel.close().wait()
         let open = openChannels.withLock { Array($0.values) }
         for connection in open { try? connection.close().wait() }
+        try? commandThread?.syncShutdownGracefully()
         try? group.syncShutdownGracefully()
     }
 
-    private func makeBootstrap(group: MultiThreadedEventLoopGroup) -> ServerBootstrap {
+    private func makeBootstrap(group: MultiThreadedEventLoopGroup, commandThread: NIOThreadPool?) -> ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 64)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
-            .childChannelInitializer { channel in self.initialize(channel) }
+            .childChannelInitializer { channel in self.initialize(channel, commandThread: commandThread) }
     }
 
-    private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+    private func initialize(_ channel: any Channel, commandThread: NIOThreadPool?) -> EventLoopFuture<Void> {
         let limit = configuration.maxConnections
         let admitted = connections.withLock { count -> Bool in
             guard count < limit else { return false }
@@ -132,6 +146,7 @@ package final class HTTPEndpoint: Sendable {
         }
         let configuration = self.configuration
         let routes = self.routes
+        let subtrees = self.subtrees
         return channel.eventLoop.makeCompletedFuture {
             let limiter = HTTPHeadLimiter(maxBytes: configuration.maxHeadBytes)
             try channel.pipeline.syncOperations.addHandlers(
@@ -139,7 +154,9 @@ package final class HTTPEndpoint: Sendable {
                 limiter,
                 ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
                 HTTPResponseEncoder(),
-                HTTPEndpointHandler(token: configuration.token, routes: routes, limiter: limiter)
+                HTTPEndpointHandler(
+                    token: configuration.token, routes: routes, subtrees: subtrees, commandThread: commandThread,
+                    limiter: limiter)
             )
         }
     }

@@ -1,60 +1,94 @@
 import ModeConsole
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Answers one request per connection from the endpoint's routes, then half-closes the connection (the
 /// client's close, or the idle timeout, ends it).
 ///
-/// Checks, in order: a malformed request (400), a request body (413), the bearer token when one is set
-/// (401), the method (405 unless `GET`), the path (404).
+/// Checks, in order: a malformed request (400), a request body (413), the token when one is set (401),
+/// then the path: a plain route (405 unless `GET`), a subtree (its handler, on the command thread), else 404.
 final class HTTPEndpointHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// What to send: an answer now, or one to compute on the command thread first.
+    enum Answer {
+        case now(HTTPEndpointResponse)
+        case later(@Sendable () -> HTTPEndpointResponse)
+    }
+
     private let token: [UInt8]?
     private let routes: [String: @Sendable () -> HTTPEndpointResponse]
+    private let subtrees: [HTTPEndpoint.Subtree]
+    private let commandThread: NIOThreadPool?
     private let limiter: HTTPHeadLimiter
     private var answered = false
 
-    init(token: String?, routes: [String: @Sendable () -> HTTPEndpointResponse], limiter: HTTPHeadLimiter) {
+    init(
+        token: String?, routes: [String: @Sendable () -> HTTPEndpointResponse], subtrees: [HTTPEndpoint.Subtree],
+        commandThread: NIOThreadPool?, limiter: HTTPHeadLimiter
+    ) {
         self.token = token.map { Array($0.utf8) }
         self.routes = routes
+        self.subtrees = subtrees
+        self.commandThread = commandThread
         self.limiter = limiter
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !answered, case .head(let head) = unwrapInboundIn(data) else { return }
         limiter.headReceived()
-        respond(answer(to: head), context: context)
+        let peer = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
+        switch answer(to: HTTPEndpointRequest(head: head, peer: peer)) {
+        case .now(let response):
+            respond(response, context: context)
+        case .later(let work):
+            answered = true
+            guard let commandThread else {
+                respond(.error(.serviceUnavailable, "the endpoint is stopping"), context: context)
+                return
+            }
+            commandThread.runIfActive(eventLoop: context.eventLoop, work).assumeIsolated().whenComplete { result in
+                let response = (try? result.get()) ?? .error(.serviceUnavailable, "the endpoint is stopping")
+                self.respond(response, context: context)
+            }
+        }
     }
 
-    /// The answer for one request head (pure: no I/O).
-    func answer(to head: HTTPRequestHead) -> HTTPEndpointResponse {
-        let length = head.headers["content-length"].first.flatMap { Int($0) } ?? 0
-        if length > 0 || head.headers.contains(name: "transfer-encoding") {
-            return .error(.payloadTooLarge, "this endpoint accepts no request body")
+    /// The answer for one request head (no I/O; a subtree's work is returned, not run).
+    func answer(to request: HTTPEndpointRequest) -> Answer {
+        let headers = request.headers
+        let length = headers["content-length"].first.flatMap { Int($0) } ?? 0
+        if length > 0 || headers.contains(name: "transfer-encoding") {
+            return .now(.error(.payloadTooLarge, "this endpoint accepts no request body"))
         }
-        if let token, !Self.authorized(head.headers, token: token) {
-            return .error(.unauthorized, "send Authorization: Bearer <MODE_HTTP_TOKEN>",
-                          headers: [("WWW-Authenticate", "Bearer realm=\"mode\"")])
+        let path = request.path
+        let subtree = routes[path] == nil ? subtrees.first { $0.matches(path) } : nil
+        if let token, !Self.authorized(headers, token: token) {
+            let how = subtree == nil ? "" : " (a browser: any user name, the token as the password)"
+            return .now(.error(.unauthorized, "send Authorization: Bearer <MODE_HTTP_TOKEN>" + how,
+                               headers: [("WWW-Authenticate", subtree?.challenge ?? "Bearer realm=\"mode\"")]))
         }
-        let path = String(head.uri.prefix { $0 != "?" })
-        guard head.method == .GET else {
-            return .error(.methodNotAllowed, "\(head.method.rawValue) \(path); only GET is served",
-                          headers: [("Allow", "GET")])
+        if let subtree {
+            return .later { subtree.respond(request) }
+        }
+        guard request.method == .GET else {
+            return .now(.error(.methodNotAllowed, "\(request.method.rawValue) \(path); only GET is served",
+                               headers: [("Allow", "GET")]))
         }
         guard let route = routes[path] else {
-            let known = routes.keys.sorted().joined(separator: ", ")
-            return .error(.notFound, "\(path) (served: \(known))")
+            let known = (Array(routes.keys) + subtrees.map { $0.prefix + "/" }).sorted().joined(separator: ", ")
+            return .now(.error(.notFound, "\(path) (served: \(known))"))
         }
-        return route()
+        return .now(route())
     }
 
+    /// Whether `Authorization` carries the token, as `Bearer <token>` or as the password of `Basic`.
     static func authorized(_ headers: HTTPHeaders, token: [UInt8]) -> Bool {
-        guard let value = headers["authorization"].first else { return false }
-        let prefix = "bearer "
-        guard value.count > prefix.count, value.lowercased().hasPrefix(prefix) else { return false }
-        let presented = Array(value.dropFirst(prefix.count).utf8)
+        guard let value = headers["authorization"].first,
+            let presented = HTTPCredentials.token(fromAuthorization: value)
+        else { return false }
         return ConsoleAuthenticator.constantTimeEquals(presented, token)
     }
 
@@ -76,6 +110,7 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
 
     private func respond(_ response: HTTPEndpointResponse, context: ChannelHandlerContext) {
         answered = true
+        guard context.channel.isActive else { return }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: "\(response.body.utf8.count)")

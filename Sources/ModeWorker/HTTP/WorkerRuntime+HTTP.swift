@@ -17,7 +17,8 @@ extension WorkerRuntime {
     static let readyStallLimitFactor = 3
 
     /// Starts the HTTP endpoint when `--http-port` is given: `/healthz`, `/readyz`, `/metrics` from
-    /// `registry`. Refuses a non-loopback address without `MODE_HTTP_TOKEN` (logs why); a bind failure is
+    /// `registry`, and the web view `/debug/` over the debug console's commands (the console's own registry
+    /// when the console runs, else the same commands registered afresh). Refuses a non-loopback address without `MODE_HTTP_TOKEN` (logs why); a bind failure is
     /// logged too, and the Worker runs without the endpoint, as it does when its console cannot start.
     func startHTTP(worker: Worker, registry: PrometheusCollectorRegistry?) {
         let options = worker.options
@@ -60,17 +61,24 @@ extension WorkerRuntime {
                     contentType: "text/plain; version=0.0.4; charset=utf-8")
             },
         ]
+        let commands = console?.registry ?? {
+            let commands = ConsoleCommandRegistry()
+            WorkerConsoleCommands.register(in: commands, worker: worker)
+            return commands
+        }()
+        let debugView = DebugWebView(registry: commands, checksHost: token == nil)
         let configuration = HTTPEndpoint.Configuration(host: options.httpHost, port: port, token: token)
-        let endpoint = HTTPEndpoint(configuration: configuration, routes: routes, logger: logger)
+        let endpoint = HTTPEndpoint(
+            configuration: configuration, routes: routes, subtrees: [debugView.subtree], logger: logger)
         do {
             let address = try endpoint.start()
             let shown = "\(address.ipAddress ?? options.httpHost):\(address.port ?? port)"
             if !DebugConsole.isLoopback(address) {
                 logger.warning(
-                    "WARNING: the HTTP endpoint listens on \(shown), which is not a loopback address. It exposes the Worker's health, readiness and metrics (service names, task counts); every request must carry Authorization: Bearer $MODE_HTTP_TOKEN. The token travels in clear text: put the port behind a network policy or a TLS-terminating proxy.",
+                    "WARNING: the HTTP endpoint listens on \(shown), which is not a loopback address. It exposes the Worker's health, readiness, metrics and web view (service names, tasks, stacks; restart and stop); every request must carry Authorization: Bearer $MODE_HTTP_TOKEN. The token travels in clear text: put the port behind a network policy or a TLS-terminating proxy.",
                     metadata: ["mode.http.address": "\(shown)"])
             }
-            worker.logger.info("HTTP endpoint listening on \(shown) (/healthz, /readyz, /metrics)")
+            worker.logger.info("HTTP endpoint listening on \(shown) (/healthz, /readyz, /metrics, /debug/)")
             http.withLock { $0 = endpoint }
         } catch {
             worker.logger.warning("HTTP endpoint is off: \(error)")  // "cannot listen on HOST:PORT: <reason>"

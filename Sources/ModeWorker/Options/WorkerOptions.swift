@@ -100,7 +100,7 @@ public struct WorkerOptions: ParsableArguments, Sendable {
     @Option(
         name: .customLong("http-port"), parsing: .unconditional,
         help: ArgumentHelp(
-            "Serve /healthz, /readyz and /metrics over HTTP on this TCP port, 0...65535 (0 = any free port). "
+            "Serve /healthz, /readyz, /metrics and the web view /debug/ over HTTP on this TCP port, 0...65535 (0 = any free port). "
                 + "Default: off. Env: MODE_HTTP_PORT.",
             valueName: "port"))
     public var httpPort: String?
