@@ -62,6 +62,7 @@ let package = Package(
         .target(
             name: "ModeConsole",
             dependencies: [
+                "ModeThreads",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

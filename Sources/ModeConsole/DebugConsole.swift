@@ -1,4 +1,5 @@
 import Logging
+import ModeThreads
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -132,7 +133,7 @@ public final class DebugConsole: Sendable {
         scheduler.start()
         let channel: any Channel
         do {
-            try group.next().submit { ConsoleThreadName.set("mode-console") }.wait()
+            try group.next().submit { OwnedThread.nameCurrentThread("mode-console") }.wait()
             channel = try makeBootstrap(group: group, scheduler: scheduler)
                 .bind(host: configuration.host, port: configuration.port)
                 .wait()

@@ -1,3 +1,4 @@
+import ModeThreads
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -121,7 +122,7 @@ final class ConsoleCommandScheduler: Sendable {
                 pools[lane]!.submit { [self] poolState in
                     let answer: ConsoleAnswer
                     if case .active = poolState {
-                        ConsoleThreadName.set(Self.threadNames[lane]!)
+                        OwnedThread.nameCurrentThread(Self.threadNames[lane]!)
                         let output = registry.execute(
                             line: request.line, session: request.session, cancellation: cancellation)
                         // Nobody is left to read an abandoned job's answer: do not encode it.

@@ -1,5 +1,6 @@
 import Logging
 import ModeConsole
+import ModeThreads
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -72,10 +73,10 @@ package final class HTTPEndpoint: Sendable {
         let commandThread = subtrees.isEmpty ? nil : NIOThreadPool(numberOfThreads: 1)
         let channel: any Channel
         do {
-            try group.next().submit { ConsoleThreadName.set("mode-http") }.wait()
+            try group.next().submit { OwnedThread.nameCurrentThread("mode-http") }.wait()
             if let commandThread {
                 commandThread.start()
-                try commandThread.runIfActive(eventLoop: group.next()) { ConsoleThreadName.set("mode-http-cmd") }
+                try commandThread.runIfActive(eventLoop: group.next()) { OwnedThread.nameCurrentThread("mode-http-cmd") }
                     .wait()
             }
             channel = try makeBootstrap(group: group, commandThread: commandThread)
