@@ -102,6 +102,21 @@ struct LogFormatterTests {
         #expect(metadata["mode.service"] == nil)
     }
 
+    @Test func jsonWritesTheTraceContextAsTopLevelFields() throws {
+        let record = ModeLogFormatter.Record(
+            timestamp: stamp, level: .info, message: "m",
+            metadata: ["trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7", "k": "v"],
+            label: "l")
+        let object = try #require(parseJSONLine(ModeLogFormatter(format: .json).format(record)))
+        #expect(object["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(object["span_id"] as? String == "00f067aa0ba902b7")
+        #expect(object["metadata"] as? [String: String] == ["k": "v"], "moved, not repeated")
+        // Without a trace there are no such fields.
+        let plain = try #require(parseJSONLine(ModeLogFormatter(format: .json).format(
+            ModeLogFormatter.Record(timestamp: stamp, level: .info, message: "m", label: "l"))))
+        #expect(plain["trace_id"] == nil && plain["span_id"] == nil)
+    }
+
     @Test func jsonWithoutServiceHasNulls() throws {
         let record = ModeLogFormatter.Record(timestamp: stamp, level: .debug, message: "m", label: "l")
         let object = try #require(parseJSONLine(ModeLogFormatter(format: .json).format(record)))
