@@ -75,7 +75,13 @@ actor Webserver: Service {
                     case .body: break
                     case .end:
                         guard let request = head else { continue }
-                        let (status, body) = await respond(to: request, peer: connection.channel.remoteAddress)
+                        // Each request is a task of its own in `ps` and in stall reports, with the caller's
+                        // W3C trace id when it sends one (`traceparent`).
+                        let trace = request.headers.first(name: "traceparent").flatMap(TraceIdentity.init(traceparent:))
+                        let name = "\(request.method) \(splitURI(request.uri).path)"
+                        let (status, body) = await lifecycle.tree.tasks.withRequest(name, trace: trace) {
+                            await respond(to: request, peer: connection.channel.remoteAddress)
+                        }
                         // `Connection: close`, or HTTP/1.0 without `Connection: keep-alive`: this is the last
                         // response; say so, and close the connection once it is written.
                         let keepAlive = request.isKeepAlive
