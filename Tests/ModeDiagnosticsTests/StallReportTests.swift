@@ -62,3 +62,27 @@ struct StallReportTests {
                 == "Blocking still detected: thread mode-exec-1 (tid 4242) busy for 512 ms (timeout 500 ms, repeat 2)")
     }
 }
+
+@Suite("StallReport: the trace of the stalled request")
+struct StallReportTraceTests {
+    @Test func aTracedTaskGivesATraceLineJSONFieldsAndACrashLabelThatKeepsTheTrace() throws {
+        let data = try Data(contentsOf: StallReportTests.fixtures.appendingPathComponent("stall-report.json"))
+        var report = try JSONDecoder().decode(StallReport.self, from: data)
+        report.task = TaskAttribution(
+            taskID: 24, taskName: "GET /block", servicePath: "Worker/AppService/Webserver",
+            creationSite: "PageViews/Webserver.swift:82", traceID: "4bf92f3577b34da6a3ce929d0e0e4736",
+            spanID: "00f067aa0ba902b7")
+        let lines = report.render().split(separator: "\n").map(String.init)
+        let taskLine = try #require(lines.firstIndex(of: "  task: GET /block (id 24)"))
+        #expect(lines[taskLine + 1] == "  trace: trace=4bf92f3577b34da6a3ce929d0e0e4736 span=00f067aa0ba902b7")
+        let json = String(decoding: try StallReportTests.encoder().encode(report), as: UTF8.self)
+        #expect(json.contains(#""traceID" : "4bf92f3577b34da6a3ce929d0e0e4736""#), "\(json)")
+        #expect(json.contains(#""spanID" : "00f067aa0ba902b7""#))
+        // The crash handler's label puts the trace before the creation site, so its 192-byte copy keeps it.
+        #expect(report.task?.label == "Worker/AppService/Webserver GET /block "
+            + "trace=4bf92f3577b34da6a3ce929d0e0e4736 span=00f067aa0ba902b7 (PageViews/Webserver.swift:82)")
+        // Untraced tasks render as before: no trace line.
+        report.task?.traceID = nil
+        #expect(!report.render().contains("trace:"))
+    }
+}
