@@ -122,7 +122,7 @@ package enum TaskObjectReader {
 
     /// Why reads are off by request: `MODE_DISABLE_TASK_OBJECT_READ=1` in the environment (to compare, or should
     /// a runtime pass the self-check and still misbehave).
-    private static var disabledByEnvironment: String? {
+    static var disabledByEnvironment: String? {
         let value = getenv("MODE_DISABLE_TASK_OBJECT_READ").map { String(cString: $0) } ?? ""
         return value.isEmpty || value == "0" ? nil : "disabled by MODE_DISABLE_TASK_OBJECT_READ"
     }
