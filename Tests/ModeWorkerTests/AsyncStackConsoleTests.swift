@@ -159,6 +159,28 @@ struct AsyncStackConsoleTests {
         #expect(dump.renderJSON().contains("\"tasks\":[{"))
     }
 
+    @Test("where of one suspended task costs at most 5 ms once its frames are symbolicated")
+    func whereCost() async throws {
+        #expect(await TaskObjectReader.asyncStackSelfCheck() == .available)
+        let tasks = TaskRegistry()
+        let parking = AsyncStackTestParking()
+        let waiter = tasks.spawn("waiter", servicePath: Self.service) { await asyncStackTestContinuation(parking) }
+        defer { parking.release() }
+        _ = try await whereUntil(waiter.id, shows: "asyncStackTestContinuation", in: tasks)  // the first symbolication
+        var samples: [Duration] = []
+        for _ in 0..<200 {
+            let start = ContinuousClock.now
+            let output = try WorkerConsoleCommands.whereTask(["\(waiter.id)"], in: tasks)
+            samples.append(start.duration(to: .now))
+            #expect(output.text.contains("asyncStackTestContinuation("))
+        }
+        samples.sort()
+        let median = samples[samples.count / 2]
+        print("where of a suspended task (text, \(samples.count) runs): median \(median), p90 \(samples[samples.count * 9 / 10])")
+        // The median, not the maximum: a busy 2-core machine preempts single runs.
+        #expect(median <= .milliseconds(5), "median \(median)")
+    }
+
     @Test("reading tasks that end while being read never crashes and never shows garbage")
     func tasksEndingWhileRead() async throws {
         #expect(await TaskObjectReader.asyncStackSelfCheck() == .available)
