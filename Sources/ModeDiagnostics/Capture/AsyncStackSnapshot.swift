@@ -64,17 +64,19 @@ package struct AsyncStackSnapshot: Sendable, Equatable {
         }
     }
 
-    /// The innermost frame of the program's own code: the first frame outside the Swift runtime libraries
-    /// with a source location (`Task.sleep`'s continuations, in the runtime or emitted into the program as
-    /// `<compiler-generated>` code, say less than the function that awaited them); else the first frame outside
-    /// the runtime, else the first frame.
+    /// The innermost frame of the program's own code, as `ps -s` shows it: the first frame outside the Swift
+    /// runtime libraries with a source location outside the build's dependency checkouts (`.build/`);
+    /// failing that, with any source location (`Task.sleep`'s continuations, in the runtime or emitted into
+    /// the program as `<compiler-generated>` code, say less than the function that awaited them); failing
+    /// that, the first frame outside the runtime, else the first frame.
     package var innermostFrame: StackFrame? {
         let own = frames.filter { frame in
             guard let module = frame.module else { return true }
             return !Self.runtimeLibraries.contains { module.hasPrefix($0) }
         }
-        return own.first { frame in frame.file.map { !$0.hasSuffix("<compiler-generated>") } ?? false }
-            ?? own.first ?? frames.first
+        let located = own.filter { frame in frame.file.map { !$0.hasSuffix("<compiler-generated>") } ?? false }
+        return located.first { !($0.file?.contains("/.build/") ?? false) } ?? located.first ?? own.first
+            ?? frames.first
     }
 
     static let runtimeLibraries = ["libswift_Concurrency", "libswiftCore", "libdispatch", "libswiftDispatch"]
