@@ -1,5 +1,4 @@
 import CModeSupport
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -68,74 +67,37 @@ extension TaskObjectReader {
         case unavailable(String)
     }
 
-    enum AsyncState: Sendable, Equatable {
-        case unchecked, checking
-        case proven(AsyncLayout, taskMetadata: UInt)
-        case failed(String)
+    /// What the async-stack self-check proves: the layout, and the heap metadata of task objects.
+    struct AsyncProof: Sendable, Equatable {
+        var layout: AsyncLayout
+        var taskMetadata: UInt
     }
 
+    typealias AsyncState = ProvenLayout<AsyncProof>.State
+
     /// Process-wide, as the runtime layout it records is.
-    private static let asyncState = Mutex<AsyncState>(.unchecked)
+    private static let asyncProof = ProvenLayout<AsyncProof> { await runAsyncStackSelfCheck(layout: .swift63) }
 
     /// Whether async-stack reads are on; ``Availability/unchecked`` until the self-check has finished.
     ///
     /// ```swift
     /// if case .unavailable(let why) = TaskObjectReader.asyncStackAvailability { print(why) }
     /// ```
-    package static var asyncStackAvailability: Availability {
-        switch asyncState.withLock({ $0 }) {
-        case .unchecked, .checking: .unchecked
-        case .proven: .available
-        case .failed(let reason): .unavailable(reason)
-        }
-    }
+    package static var asyncStackAvailability: Availability { asyncProof.availability }
 
     /// Starts the async-stack self-check in a detached task, once per process; returns at once.
     ///
     /// ```swift
     /// TaskObjectReader.startAsyncStackSelfCheck()
     /// ```
-    package static func startAsyncStackSelfCheck() {
-        let start = asyncState.withLock { state -> Bool in
-            guard case .unchecked = state else { return false }
-            state = .checking
-            return true
-        }
-        guard start else { return }
-        if let disabled = disabledByEnvironment {
-            asyncState.withLock { $0 = .failed(disabled) }
-            return
-        }
-        Task.detached {
-            let result = await runAsyncStackSelfCheck(layout: .swift63)
-            asyncState.withLock { $0 = result }
-        }
-    }
+    package static func startAsyncStackSelfCheck() { asyncProof.start() }
 
     /// Runs the async-stack self-check now (unless it has finished) and returns the availability it establishes.
     ///
     /// ```swift
     /// #expect(await TaskObjectReader.asyncStackSelfCheck() == .available)
     /// ```
-    package static func asyncStackSelfCheck() async -> Availability {
-        switch asyncState.withLock({ $0 }) {
-        case .proven, .failed: return asyncStackAvailability
-        case .unchecked, .checking: break
-        }
-        let result: AsyncState
-        if let disabled = disabledByEnvironment {
-            result = .failed(disabled)
-        } else {
-            result = await runAsyncStackSelfCheck(layout: .swift63)
-        }
-        asyncState.withLock { state in
-            switch state {
-            case .proven, .failed: return
-            case .unchecked, .checking: state = result
-            }
-        }
-        return asyncStackAvailability
-    }
+    package static func asyncStackSelfCheck() async -> Availability { await asyncProof.run() }
 
     /// Waits (at most `timeout`, on the calling thread: for synchronous callers such as a console command) for
     /// the self-check to finish, starting it when nobody has; returns the availability it reached.
@@ -152,9 +114,9 @@ extension TaskObjectReader {
     /// let reading = TaskObjectReader.readAsyncStack(taskAddress: record.runtimeAddress!)
     /// ```
     package static func readAsyncStack(taskAddress: UInt) -> AsyncStackReading {
-        switch asyncState.withLock({ $0 }) {
-        case .proven(let layout, let metadata):
-            return readAsyncStack(taskAddress: taskAddress, layout: layout, taskMetadata: metadata)
+        switch asyncProof.state {
+        case .proven(let proof):
+            return readAsyncStack(taskAddress: taskAddress, layout: proof.layout, taskMetadata: proof.taskMetadata)
         case .unchecked, .checking: return .unavailable("the start-up self-check has not finished")
         case .failed(let reason): return .unavailable(reason)
         }

@@ -52,7 +52,8 @@ extension TaskObjectReader {
                     failures.append("a garbage address (0x\(String(garbage, radix: 16))) read as \(AsyncStackProbe.describe(read))")
                 }
             }
-            return failures.isEmpty ? .proven(layout, taskMetadata: metadata) : .failed(failures.joined(separator: "; "))
+            return failures.isEmpty
+                ? .proven(AsyncProof(layout: layout, taskMetadata: metadata)) : .failed(failures.joined(separator: "; "))
         }.value
     }
 }
