@@ -155,7 +155,7 @@ struct AsyncStackConsoleTests {
         #expect(stacks.first { $0.id == waiter.id }?.frames.contains { $0.symbol?.contains("asyncStackTestContinuation") == true } == true)
         var dump = ThreadDump(pid: 1, unixTimeMilliseconds: 0, reason: "test", threads: [])
         dump.tasks = stacks
-        #expect(dump.render().contains("  \(Self.service):\n    #\(sleeper.id) sleeper suspended"), "\(dump.render())")
+        #expect(dump.render().contains("  \(Self.service):\n    #\(sleeper.id) sleeper [user] suspended"), "\(dump.render())")
         #expect(dump.renderJSON().contains("\"tasks\":[{"))
     }
 

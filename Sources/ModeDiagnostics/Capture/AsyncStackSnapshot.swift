@@ -31,6 +31,17 @@ package struct AsyncStackSnapshot: Sendable, Equatable {
     /// Why there are no frames, or that the chain was cut.
     package var note: String?
 
+    /// A snapshot with no read behind it (a task that has not started has no task object to read yet).
+    ///
+    /// ```swift
+    /// let stack = AsyncStackSnapshot(state: .noTask, note: "the task has not started")
+    /// ```
+    package init(state: State, frames: [StackFrame] = [], note: String?) {
+        self.state = state
+        self.frames = frames
+        self.note = note
+    }
+
     /// Reads made before giving up on a task that keeps changing state under the read.
     static let attempts = 3
 

@@ -4,7 +4,8 @@ extension ThreadDump {
     /// then id).
     ///
     /// ```swift
-    /// let task = ThreadDump.TaskStack(id: 12, name: "poll", service: "App", state: "suspended", frames: frames)
+    /// let task = ThreadDump.TaskStack(id: 12, name: "poll", service: "App", kind: "task", state: "suspended",
+    ///                                 frames: frames)
     /// ```
     public struct TaskStack: Sendable, Codable, Equatable {
         /// The task's registry id (`where <id>` in the console).
@@ -13,6 +14,8 @@ extension ThreadDump {
         public var name: String
         /// The owning service's path, `nil` for a task of no service.
         public var service: String?
+        /// What spawned it (`task`, `timer`, `cron`, `future`, ...).
+        public var kind: String?
         /// `running` (on a thread: its native stack is under that thread), `suspended`, `enqueued` (runnable,
         /// waiting for a thread or an actor), or why its stack is missing (`changed`, `unreadable`,
         /// `unavailable`).
@@ -31,12 +34,13 @@ extension ThreadDump {
 
         /// Creates a task entry.
         public init(
-            id: UInt64, name: String, service: String?, state: String, createdAt: String? = nil,
+            id: UInt64, name: String, service: String?, kind: String? = nil, state: String, createdAt: String? = nil,
             ageSeconds: Double? = nil, thread: Int32? = nil, frames: [StackFrame] = [], note: String? = nil
         ) {
             self.id = id
             self.name = name
             self.service = service
+            self.kind = kind
             self.state = state
             self.createdAt = createdAt
             self.ageSeconds = ageSeconds
@@ -45,9 +49,9 @@ extension ThreadDump {
             self.note = note
         }
 
-        /// `#12 poll suspended 3.2 s at App.swift:20` (`on thread 41` when running).
+        /// `#12 poll [task] suspended 3.2 s at App.swift:20` (`on thread 41` when running).
         var headline: String {
-            var line = "#\(id) \(name) \(state)"
+            var line = "#\(id) \(name)" + (kind.map { " [\($0)]" } ?? "") + " \(state)"
             if let ageSeconds {
                 let tenths = Int((ageSeconds * 10).rounded())
                 line += " \(tenths / 10).\(abs(tenths % 10)) s"

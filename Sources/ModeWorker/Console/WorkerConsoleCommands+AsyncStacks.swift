@@ -7,16 +7,22 @@ extension WorkerConsoleCommands {
     /// Reads the async stack of a live task (the seam tests replace to inject a reader).
     typealias AsyncStackSource = @Sendable (TaskRecord, TaskRegistry) -> AsyncStackSnapshot
 
-    /// How long a first reader waits for the start-up self-check (the Worker starts it with the console).
+    /// How long a first reader waits for the self-check (begun with the console, or by this first use).
     static let selfCheckWait: Duration = .seconds(5)
 
-    /// The process-wide reader: waits for the self-check at first use, then reads the task by its runtime
-    /// address while a reference from the registry keeps the task object alive (no lock is held meanwhile).
+    /// Starts the async-stack self-check unless it ran, and waits for it (``selfCheckWait`` at most: a pool
+    /// too stuck to run its probe tasks leaves the stacks "not available" rather than the caller waiting).
+    /// Called once per command or dump, not per task.
+    static func awaitAsyncStacks() {
+        _ = TaskObjectReader.awaitAsyncStackSelfCheck(timeout: selfCheckWait)
+    }
+
+    /// The process-wide reader: reads the task by its runtime address while a reference from the registry
+    /// keeps the task object alive (no lock is held meanwhile). Callers run ``awaitAsyncStacks()`` first.
     static let liveAsyncStacks: AsyncStackSource = { record, tasks in
         guard let address = record.runtimeAddress else {
-            return AsyncStackSnapshot.read(taskAddress: 0) { _ in .noTask }
+            return AsyncStackSnapshot(state: .noTask, note: "the task has not started")
         }
-        _ = TaskObjectReader.awaitAsyncStackSelfCheck(timeout: selfCheckWait)
         let keepAlive = tasks.keepAlive(id: record.id)
         return withExtendedLifetime(keepAlive) { AsyncStackSnapshot.read(taskAddress: address) }
     }
@@ -26,12 +32,14 @@ extension WorkerConsoleCommands {
     static func taskStacks(
         _ tasks: TaskRegistry, asyncStacks: AsyncStackSource = liveAsyncStacks
     ) -> [ThreadDump.TaskStack] {
+        awaitAsyncStacks()
         let now = TaskRegistry.monotonicNanoseconds()
         let activity = runningJobs()
         let records = tasks.liveTasks().sorted { ($0.servicePath ?? "", $0.id) < ($1.servicePath ?? "", $1.id) }
         return records.map { record in
             var entry = ThreadDump.TaskStack(
-                id: record.id, name: record.name, service: record.servicePath, state: "running",
+                id: record.id, name: record.name, service: record.servicePath, kind: record.kind.description,
+                state: "running",
                 createdAt: record.creationSite, ageSeconds: record.age(nowMonotonicNanoseconds: now))
             if let running = record.runtimeAddress.flatMap({ activity[$0] }) {
                 entry.thread = running.tid
@@ -85,7 +93,8 @@ extension WorkerConsoleCommands {
         var groups: [(String?, [JSONValue])] = []
         for task in stacks {
             let json: JSONValue = .object([
-                ("id", .int(Int(task.id))), ("name", .string(task.name)), ("state", .string(task.state)),
+                ("id", .int(Int(task.id))), ("name", .string(task.name)),
+                ("kind", task.kind.map(JSONValue.string) ?? .null), ("state", .string(task.state)),
                 ("created_at", task.createdAt.map(JSONValue.string) ?? .null),
                 ("age_s", task.ageSeconds.map(JSONValue.double) ?? .null),
                 ("thread", task.thread.map { .int(Int($0)) } ?? .null),

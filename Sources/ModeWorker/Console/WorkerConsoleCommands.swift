@@ -110,6 +110,7 @@ enum WorkerConsoleCommands {
         let summary = shown.count == all.count
             ? "\(all.count) tasks running" : "\(all.count) tasks running (showing \(shown.count) tasks)"
         // ps -s: each suspended task's async stack, read once for either format.
+        if frames != nil { awaitAsyncStacks() }
         let stacks: [UInt64: AsyncStackSnapshot] = frames.map { read in
             Dictionary(uniqueKeysWithValues: shown.compactMap { record in
                 record.runtimeAddress.flatMap { activity[$0] } == nil ? (record.id, read(record, tasks)) : nil
@@ -247,6 +248,7 @@ enum WorkerConsoleCommands {
             // When it last ran is not recorded (no per-task run times yet): say so rather than guess.
             lines.append("  last ran:   not recorded (swift-mode does not time task runs yet); suspended at "
                 + "most \(WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now))) s (its age)")
+            awaitAsyncStacks()
             let stack = asyncStacks(record, tasks)
             switch stack.state {
             case .suspended, .enqueued:

@@ -214,7 +214,7 @@ final class WorkerRuntime: Sendable {
 
     private static func installThreadDumps(worker: Worker, logger: Logger) throws {
         do {
-            TaskObjectReader.startAsyncStackSelfCheck()
+            // (The async-stack self-check starts with the console, or at the first dump: never for nothing.)
             try ThreadDumpTrigger.install(
                 sections: { [weak worker] in
                     guard let worker else { return [] }
