@@ -255,7 +255,7 @@ struct AsyncStackConsoleTests {
         var noStatus = TaskObjectReader.AsyncLayout.swift63
         noStatus.statusOffset = 104  // the status record pointer: running tasks would read as suspended
         for layout in [shifted, noStatus] {
-            guard case .failed(let reason) = await TaskObjectReader.runAsyncStackSelfCheck(layout: layout) else {
+            guard case .failed(let reason) = await TaskObjectReader.runAsyncStackSelfCheck(layout: layout, patience: .seconds(1)) else {
                 Issue.record("a bad layout passed the self-check: \(layout)")
                 continue
             }

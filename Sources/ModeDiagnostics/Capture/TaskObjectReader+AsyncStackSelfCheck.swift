@@ -8,8 +8,9 @@ extension TaskObjectReader {
     /// running, a completed one as ended, garbage addresses as no task. One mismatch and reads stay off.
     ///
     /// Costs four short-lived tasks (suspended, never blocking a thread) and the symbolication of their
-    /// continuations, once per process.
-    static func runAsyncStackSelfCheck(layout: AsyncLayout) async -> AsyncState {
+    /// continuations, once per process. Each probe is read until proven or for `patience` (a probe reaches
+    /// its await within milliseconds; the margin is for a machine too busy to run it soon).
+    static func runAsyncStackSelfCheck(layout: AsyncLayout, patience: Duration = .seconds(10)) async -> AsyncState {
         // The walk accepts only continuations inside a loaded module: the module table must exist.
         Symbolicator.shared.prepareModules()
         return await Task.detached { () async -> AsyncState in
@@ -24,19 +25,20 @@ extension TaskObjectReader {
             if running != .running { failures.append("a running task read as \(AsyncStackProbe.describe(running))") }
 
             failures += await AsyncStackProbe.check(
-                "a task in Task.sleep", function: "asyncStackProbeSleeping", layout: layout, metadata: metadata
+                "a task in Task.sleep", function: "asyncStackProbeSleeping", layout: layout, metadata: metadata,
+                patience: patience
             ) { _ in await AsyncStackProbe.asyncStackProbeSleeping() }
             failures += await AsyncStackProbe.check(
                 "a task awaiting a continuation", function: "asyncStackProbeContinuation", layout: layout,
-                metadata: metadata
+                metadata: metadata, patience: patience
             ) { gate in await AsyncStackProbe.asyncStackProbeContinuation(gate) }
             failures += await AsyncStackProbe.check(
                 "a task awaiting an async let child", function: "asyncStackProbeAwaitingChild", layout: layout,
-                metadata: metadata
+                metadata: metadata, patience: patience
             ) { _ in await AsyncStackProbe.asyncStackProbeAwaitingChild() }
             failures += await AsyncStackProbe.check(
                 "a task suspended in an actor", function: "asyncStackProbeInActor", layout: layout,
-                metadata: metadata
+                metadata: metadata, patience: patience
             ) { gate in await AsyncStackProbe.Isolated().asyncStackProbeInActor(gate) }
 
             let ended = Task.detached { UInt(c_mode_current_swift_task()) }
@@ -130,9 +132,10 @@ enum AsyncStackProbe {
     }
 
     /// Runs `body` in a probe task and reads it until its chain names `function` (the task reaches its await
-    /// within a few milliseconds; 2 s at most), then releases it (resume and cancel) and waits for its end.
+    /// within a few milliseconds; `patience` at most), then releases it (resume and cancel) and waits for its
+    /// end.
     static func check(
-        _ what: String, function: String, layout: TaskObjectReader.AsyncLayout, metadata: UInt,
+        _ what: String, function: String, layout: TaskObjectReader.AsyncLayout, metadata: UInt, patience: Duration,
         body: @escaping @Sendable (Gate) async -> Void
     ) async -> [String] {
         let gate = Gate()
@@ -142,7 +145,8 @@ enum AsyncStackProbe {
         }
         var last = "never started"
         var proven = false
-        for _ in 0..<400 where !proven {
+        let deadline = ContinuousClock.now + patience
+        while !proven && ContinuousClock.now < deadline {
             if let address = gate.address {
                 let reading = TaskObjectReader.readAsyncStack(taskAddress: address, layout: layout, taskMetadata: metadata)
                 if case .suspended(let stack) = reading {
