@@ -7,6 +7,12 @@
 /// Returns 1 on success. Async-signal-safe.
 int c_mode_read_words(uintptr_t address, uintptr_t out[2]);
 
+/// Follows an async context chain from `context` (Parent at +0, ResumeParent at +8), recording each ResumeParent
+/// that lies in a loaded module, at most `max`; `*complete` (when not NULL) is 1 when the chain ended at a null
+/// Parent (its outermost context), 0 when it stopped on something unreadable or implausible, or at `max`.
+/// Every read is checked. Async-signal-safe.
+int c_mode_walk_async_context(uintptr_t context, uintptr_t *out, int max, int *complete);
+
 /// Follows the AsyncContext chain from the first of `fps` whose [fp - 8] looks like a context; see
 /// c_mode_walk.c. Async-signal-safe.
 int c_mode_walk_async(const uintptr_t *fps, int nfps, uintptr_t *out, int max, int *after_index);

@@ -2,6 +2,8 @@
 #include "c_mode_task_object.h"
 #include "c_mode_internal.h"
 
+#include "c_mode_modules.h"
+
 #include <string.h>
 
 // TaskLocal::Item (swift/ABI/TaskLocal.h): { nextAndKind, key, valueType, value... }. nextAndKind is an
@@ -107,4 +109,69 @@ c_mode_task_object_status c_mode_task_object_read(uintptr_t task, uintptr_t key,
         return C_MODE_TASK_OBJECT_IMPLAUSIBLE;
     }
     return C_MODE_TASK_OBJECT_OK;
+}
+
+// MARK: - Async stacks
+
+// The words of a suspended task that must not change while its chain is read.
+typedef struct c_mode_async_header {
+    uintptr_t metadata, resume, context;
+    uint32_t flags, status;
+} c_mode_async_header;
+
+static int c_mode_async_header_read(uintptr_t task, const c_mode_async_layout *layout, c_mode_async_header *out) {
+    uintptr_t words[2];
+    if (!c_mode_plausible_pointer(task) || !c_mode_read_words(task, words)) return 0;
+    out->metadata = words[0];
+    if (!c_mode_read_words(task + C_MODE_TASK_OBJECT_FLAGS_OFFSET, words)) return 0;
+    out->flags = (uint32_t)words[0];
+    if (!c_mode_read_words(task + layout->resume_task_offset, words)) return 0;
+    out->resume = words[0];
+    if (!c_mode_read_words(task + layout->resume_context_offset, words)) return 0;
+    out->context = words[0];
+    if (!c_mode_read_words(task + layout->status_offset, words)) return 0;
+    out->status = (uint32_t)words[0];
+    return 1;
+}
+
+c_mode_async_stack_status c_mode_task_async_stack_read(uintptr_t task, uintptr_t task_metadata,
+                                                       const c_mode_async_layout *layout, c_mode_async_stack *out) {
+    memset(out, 0, sizeof *out);
+    c_mode_async_header before, after;
+    if (!c_mode_async_header_read(task, layout, &before)) return C_MODE_ASYNC_STACK_NOT_A_TASK;
+    if ((task_metadata != 0 && before.metadata != task_metadata)
+        || (before.flags & C_MODE_JOB_KIND_MASK) != C_MODE_JOB_KIND_TASK) {
+        return C_MODE_ASYNC_STACK_NOT_A_TASK;
+    }
+    out->status_flags = before.status;
+    if (before.status & layout->complete_bit) return C_MODE_ASYNC_STACK_COMPLETE;
+    if (before.status & layout->running_bit) return C_MODE_ASYNC_STACK_RUNNING;
+    out->resume_task = before.resume;
+    out->resume_context = before.context;
+    uintptr_t bias = 0;
+    const char *path = NULL;
+    if (before.context == 0 || (before.context & 15) != 0 || !c_mode_modules_lookup(before.resume, &bias, &path)) {
+        return C_MODE_ASYNC_STACK_IMPLAUSIBLE;
+    }
+    uintptr_t chain[C_MODE_ASYNC_STACK_MAX];
+    int complete = 0;
+    int n = c_mode_walk_async_context(before.context, chain, C_MODE_ASYNC_STACK_MAX - 1, &complete);
+    out->frames[0] = before.resume;
+    out->count = 1;
+    for (int i = 0; i < n; i++) {
+        // A continuation's context resumes the function that awaited it: its ResumeParent repeats ResumeTask.
+        if (chain[i] != out->frames[out->count - 1]) out->frames[out->count++] = chain[i];
+    }
+    out->complete = complete;
+    // The task may have resumed, run, suspended elsewhere or ended during the walk: then the chain mixes two
+    // states (or freed memory) and is discarded. (The priority byte may be raised meanwhile: not compared.)
+    if (!c_mode_async_header_read(task, layout, &after) || after.metadata != before.metadata
+        || (after.flags & ~C_MODE_JOB_PRIORITY_MASK) != (before.flags & ~C_MODE_JOB_PRIORITY_MASK)
+        || after.resume != before.resume || after.context != before.context
+        || ((after.status ^ before.status) & (layout->running_bit | layout->complete_bit)) != 0
+        || (after.status & (layout->running_bit | layout->complete_bit)) != 0) {
+        out->count = 0;
+        return C_MODE_ASYNC_STACK_CHANGED;
+    }
+    return C_MODE_ASYNC_STACK_OK;
 }

@@ -68,6 +68,21 @@ int c_mode_unwind_frame_pointers_fps(uintptr_t pc, uintptr_t fp, uintptr_t *fram
 // looks like a context (16-byte aligned, readable, ResumeParent inside a loaded module), follow Parent and
 // record each ResumeParent. Every read is checked. The Swift side keeps the chain only when its first entry
 // symbolicates as a resume/await continuation, which rejects a stray pointer that merely looked right.
+int c_mode_walk_async_context(uintptr_t context, uintptr_t *out, int max, int *complete) {
+    int n = 0;
+    if (complete != NULL) *complete = 0;
+    for (int depth = 0; context != 0 && (context & 15) == 0 && n < max && depth < 64; depth++) {
+        uintptr_t head[2], bias = 0;
+        const char *path = NULL;
+        if (!c_mode_read_words(context, head)) return n;
+        if (!c_mode_modules_lookup(head[1], &bias, &path)) return n;
+        out[n++] = head[1];
+        context = head[0];
+    }
+    if (complete != NULL) *complete = context == 0;
+    return n;
+}
+
 int c_mode_walk_async(const uintptr_t *fps, int nfps, uintptr_t *out, int max, int *after_index) {
     uintptr_t previous = 0;
     for (int i = 0; i < nfps; i++) {
@@ -76,16 +91,7 @@ int c_mode_walk_async(const uintptr_t *fps, int nfps, uintptr_t *out, int max, i
         previous = fp;
         uintptr_t slot[2];
         if (!c_mode_read_words(fp - 8, slot)) continue;
-        uintptr_t context = slot[0];
-        int n = 0;
-        for (int depth = 0; context != 0 && (context & 15) == 0 && n < max && depth < 64; depth++) {
-            uintptr_t head[2], bias = 0;
-            const char *path = NULL;
-            if (!c_mode_read_words(context, head)) break;
-            if (!c_mode_modules_lookup(head[1], &bias, &path)) break;
-            out[n++] = head[1];
-            context = head[0];
-        }
+        int n = c_mode_walk_async_context(slot[0], out, max, NULL);
         if (n > 0) {
             *after_index = i;
             return n;

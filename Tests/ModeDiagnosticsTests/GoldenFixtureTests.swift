@@ -56,5 +56,12 @@ struct GoldenFixtureTests {
         let text = try lines("thread-dump.txt")
         #expect(text.first == "=== swift-mode thread dump begin ===")
         #expect(text.contains { $0.contains("fixtureBlockedInNamedFunction") })
+        // The tasks with their async stacks (captured from the PageViews demo): rendered exactly as the text.
+        let tasks = try #require(dump.tasks)
+        #expect(tasks.first { $0.name == "http-accept" }?.frames.contains { $0.symbol?.contains("Webserver.onStart") == true } == true)
+        let block = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { !$0.hasPrefix("--- tasks") }.prefix { !$0.hasPrefix("--- fixture") }
+        #expect(!block.isEmpty)
+        #expect(Array(block) == Array(text.drop { !$0.hasPrefix("--- tasks") }.prefix { !$0.hasPrefix("--- fixture") }))
     }
 }

@@ -94,6 +94,8 @@ struct WorkerDiagnosticsTests {
         #expect(secondDump.contains("blockUntilDumped()"), "\(secondDump)")
         #expect(output.contains("Worker/AppService/DumpTarget:"))
         #expect(output.contains("wait-for-dump [task]"))
+        // The dump's task list: by service, with async stacks of the tasks no thread runs.
+        #expect(output.contains("--- tasks (by service; async stacks of the tasks no thread runs, innermost first)"))
         #expect(output.contains("=== swift-mode thread dump begin ==="))
         #expect(output.range(of: #"--- thread \d+ ""#, options: .regularExpression) != nil)
         try await child.waitFor("Done blocking")

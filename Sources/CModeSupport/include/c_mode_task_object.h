@@ -50,6 +50,63 @@ c_mode_task_object_status c_mode_task_object_read(uintptr_t task, uintptr_t key,
 /// (for the self-check to learn them from a probe task). Returns 0 when unreadable.
 int c_mode_task_object_probe(uintptr_t task, uintptr_t key, uintptr_t *task_metadata, uintptr_t *value_type);
 
+// MARK: - Async stacks of suspended tasks
+
+/// Where a suspended task keeps its resumption, and the bits of its status (swift/ABI/Task.h and
+/// stdlib/public/Concurrency/TaskPrivate.h, Swift 6.3, 64-bit, no priority-escalation drain lock: Linux).
+/// A parameter, not constants, so that the self-check can prove them and a test can inject a wrong one.
+typedef struct c_mode_async_layout {
+    /// `Job::ResumeTask`: the continuation the task runs when it resumes (the Job header's last word, 56).
+    uint32_t resume_task_offset;
+    /// `AsyncTask::ResumeContext`: the innermost async context (64).
+    uint32_t resume_context_offset;
+    /// `ActiveTaskStatus::Flags` (32 bits) in the private storage: after ExclusivityAccessSet[2] (96).
+    uint32_t status_offset;
+    /// `ActiveTaskStatus::IsRunning` (0x800) and `IsComplete` (0x2000).
+    uint32_t running_bit;
+    uint32_t complete_bit;
+} c_mode_async_layout;
+
+enum {
+    /// Continuations kept at most; a longer chain is cut (and says so).
+    C_MODE_ASYNC_STACK_MAX = 64,
+};
+
+/// The resumption chain of a suspended task: `frames[0]` is the task's ResumeTask, then each async context's
+/// ResumeParent from ResumeContext outwards (continuation addresses, innermost first; repeats collapsed).
+typedef struct c_mode_async_stack {
+    uintptr_t resume_task;
+    uintptr_t resume_context;
+    uint32_t status_flags;
+    /// 1 when the chain ended at its outermost context (a null Parent), 0 when it was cut.
+    int32_t complete;
+    int32_t count;
+    uintptr_t frames[C_MODE_ASYNC_STACK_MAX];
+} c_mode_async_stack;
+
+/// What an async-stack read found.
+typedef enum c_mode_async_stack_status {
+    /// The task is suspended (or enqueued, waiting for a thread) and its chain was read.
+    C_MODE_ASYNC_STACK_OK = 0,
+    /// The address is unreadable, or does not hold a task.
+    C_MODE_ASYNC_STACK_NOT_A_TASK = 1,
+    /// The task runs on a thread now: its contexts change under the read (capture its thread instead).
+    C_MODE_ASYNC_STACK_RUNNING = 2,
+    /// The task has completed.
+    C_MODE_ASYNC_STACK_COMPLETE = 3,
+    /// The task's status or resumption changed during the read (it resumed, ran, ended): no chain.
+    C_MODE_ASYNC_STACK_CHANGED = 4,
+    /// The resumption read was implausible (no context, or a first continuation outside every module).
+    C_MODE_ASYNC_STACK_IMPLAUSIBLE = 5,
+} c_mode_async_stack_status;
+
+/// Reads the resumption chain of the suspended task at `task` into `out`, with checked reads only
+/// (process_vm_readv on our own pid): the header and status, then the context chain (bounded), then the header
+/// and status again, which must be unchanged. `task_metadata` (learned by the self-check; 0 accepts any) must
+/// be the object's metadata. Never writes to the task, never blocks, sends no signal. Async-signal-safe.
+c_mode_async_stack_status c_mode_task_async_stack_read(uintptr_t task, uintptr_t task_metadata,
+                                                       const c_mode_async_layout *layout, c_mode_async_stack *out);
+
 #ifdef __cplusplus
 }
 #endif

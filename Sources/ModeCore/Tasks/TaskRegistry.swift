@@ -126,6 +126,13 @@ public final class TaskRegistry: Sendable {
         state.withLock { state in state.byAddress[address]?.last.flatMap { state.live[$0]?.record } }
     }
 
+    /// A reference that keeps the task object of the live task `id` alive while it is held (the task handle its
+    /// cancellation action captured), for diagnostics that read the task by address; `nil` when the task is not
+    /// live. Holding it delays nothing but the object's deallocation: it takes no lock the task needs.
+    package func keepAlive(id: UInt64) -> (any Sendable)? {
+        state.withLock { state in state.live[id]?.cancel }
+    }
+
     /// Number of live tasks.
     public var liveCount: Int { state.withLock { $0.live.count } }
 

@@ -1,5 +1,4 @@
 import CModeSupport
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -56,73 +55,35 @@ package enum TaskObjectReader {
         var valueType: UInt
     }
 
-    enum State: Sendable {
-        case unchecked, checking
-        case proven(Layout)
-        case failed(String)
-    }
+    typealias State = ProvenLayout<Layout>.State
 
     /// Process-wide, as what it records is: the Swift runtime's layouts (one runtime per process).
-    private static let state = Mutex<State>(.unchecked)
+    private static let proof = ProvenLayout<Layout> { await runSelfCheck() }
 
     /// Whether reads are on; ``Availability/unchecked`` until the self-check has finished.
     ///
     /// ```swift
     /// if case .unavailable(let why) = TaskObjectReader.availability { print(why) }
     /// ```
-    package static var availability: Availability {
-        switch state.withLock({ $0 }) {
-        case .unchecked, .checking: .unchecked
-        case .proven: .available
-        case .failed(let reason): .unavailable(reason)
-        }
-    }
+    package static var availability: Availability { proof.availability }
 
     /// Starts the self-check in a detached task, once per process; returns at once.
     ///
     /// ```swift
     /// TaskObjectReader.startSelfCheck()
     /// ```
-    package static func startSelfCheck() {
-        let start = state.withLock { state -> Bool in
-            guard case .unchecked = state else { return false }
-            state = .checking
-            return true
-        }
-        guard start else { return }
-        if let disabled = disabledByEnvironment {
-            state.withLock { $0 = .failed(disabled) }
-            return
-        }
-        Task.detached {
-            let result = await runSelfCheck()
-            state.withLock { $0 = result }
-        }
-    }
+    package static func startSelfCheck() { proof.start() }
 
     /// Runs the self-check now (unless it has finished) and returns the availability it establishes.
     ///
     /// ```swift
     /// #expect(await TaskObjectReader.selfCheck() == .available)
     /// ```
-    package static func selfCheck() async -> Availability {
-        switch state.withLock({ $0 }) {
-        case .proven, .failed: return availability
-        case .unchecked, .checking: break
-        }
-        let result: State
-        if let disabled = disabledByEnvironment { result = .failed(disabled) } else { result = await runSelfCheck() }
-        state.withLock { state in
-            if case .proven = state { return }
-            if case .failed = state { return }
-            state = result
-        }
-        return availability
-    }
+    package static func selfCheck() async -> Availability { await proof.run() }
 
     /// Why reads are off by request: `MODE_DISABLE_TASK_OBJECT_READ=1` in the environment (to compare, or should
     /// a runtime pass the self-check and still misbehave).
-    private static var disabledByEnvironment: String? {
+    static var disabledByEnvironment: String? {
         let value = getenv("MODE_DISABLE_TASK_OBJECT_READ").map { String(cString: $0) } ?? ""
         return value.isEmpty || value == "0" ? nil : "disabled by MODE_DISABLE_TASK_OBJECT_READ"
     }
@@ -150,7 +111,7 @@ package enum TaskObjectReader {
 
     private static func read(taskAddress: UInt, keyAddress: UInt) -> Reading {
         let layout: Layout
-        switch state.withLock({ $0 }) {
+        switch proof.state {
         case .proven(let proven): layout = proven
         case .unchecked, .checking: return .unavailable("the start-up self-check has not finished")
         case .failed(let reason): return .unavailable(reason)

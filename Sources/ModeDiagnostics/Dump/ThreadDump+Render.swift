@@ -26,6 +26,10 @@ extension ThreadDump {
             if let note = thread.note { lines.append("note: \(note)") }
             lines.append(contentsOf: thread.frames.map { "  " + $0.render() })
         }
+        if tasks != nil {
+            lines.append("--- tasks (by service; async stacks of the tasks no thread runs, innermost first)")
+            lines.append(contentsOf: taskLines().map { "  " + $0 })
+        }
         for section in sections {
             lines.append("--- \(section.title)")
             lines.append(contentsOf: section.lines.map { "  " + $0 })

@@ -59,6 +59,9 @@ public struct ThreadDump: Sendable, Codable, Equatable {
     /// The threads, by tid.
     public var threads: [Thread]
     /// Sections appended by the caller (tasks by service, service tree...).
+    /// Every live task the owner tracks, grouped by service, with the async stack of each task no thread runs
+    /// (`nil` when the owner tracks none: the key is then omitted).
+    public var tasks: [TaskStack]?
     public var sections: [Section]
     /// Time spent capturing native stacks, microseconds.
     public var captureMicroseconds: Int

@@ -8,7 +8,8 @@ import Glibc
 /// Dumps every thread when the process receives a signal (SIGUSR1 by default), without stopping it.
 ///
 /// The signal handler only writes one byte to a pipe. A dedicated thread named `mode-dumper` wakes up, builds
-/// the ``ThreadDump`` (appending the sections your `sections` closure returns) and hands it to `handler`.
+/// the ``ThreadDump`` (appending the sections your `sections` closure returns, and the tasks with their async
+/// stacks your `tasks` closure returns) and hands it to `handler`.
 ///
 /// ```swift
 /// try ThreadDumpTrigger.install { dump in logger.notice("\(dump.render())") }
@@ -35,6 +36,7 @@ public enum ThreadDumpTrigger {
     private struct Handlers: Sendable {
         var configuration: Configuration
         var sections: @Sendable () -> [ThreadDump.Section]
+        var tasks: (@Sendable () -> [ThreadDump.TaskStack])?
         var handler: @Sendable (ThreadDump) -> Void
     }
 
@@ -49,10 +51,11 @@ public enum ThreadDumpTrigger {
     public static func install(
         _ configuration: Configuration = Configuration(),
         sections: @escaping @Sendable () -> [ThreadDump.Section] = { [] },
+        tasks: (@Sendable () -> [ThreadDump.TaskStack])? = nil,
         handler: @escaping @Sendable (ThreadDump) -> Void
     ) throws {
         try StackCapture.install()
-        let handlers = Handlers(configuration: configuration, sections: sections, handler: handler)
+        let handlers = Handlers(configuration: configuration, sections: sections, tasks: tasks, handler: handler)
         let start: Int32? = try state.withLock { state in
             state.handlers = handlers
             if state.readFD >= 0 { return nil }
@@ -99,6 +102,7 @@ public enum ThreadDumpTrigger {
                 reason: String(cString: c_mode_signal_name(handlers.configuration.signal)),
                 symbolicate: handlers.configuration.symbolicate, timeout: handlers.configuration.captureTimeout)
             dump.sections.append(contentsOf: sections)
+            dump.tasks = handlers.tasks?()
             state.withLock { $0.dumps += 1 }
             handlers.handler(dump)
         }

@@ -124,12 +124,23 @@ public final class Symbolicator: Sendable {
         storage.withLock { ($0.frames.count, $0.hits, $0.misses) }
     }
 
-    private func symbolicateOnThread(_ stack: RawStack) -> [StackFrame] {
+    /// Captures the module table now unless it was (waiting for the symbolication thread): checked reads that
+    /// accept only code addresses inside a loaded module (async-stack reads) need it.
+    package func prepareModules() {
+        thread.sync { [self] in captureModulesOnce() }
+    }
+
+    /// Reads the module table on first use (not at init: a symbolicator nobody uses costs nothing).
+    private func captureModulesOnce() {
         storage.withLock { storage in
             if storage.modulesCaptured { return }
             _ = c_mode_modules_refresh()
             storage.modulesCaptured = true
         }
+    }
+
+    private func symbolicateOnThread(_ stack: RawStack) -> [StackFrame] {
+        captureModulesOnce()
         var frames = physicalFrames(stack)
         if let after = stack.asyncCallersFollowFrame, !stack.asyncCallers.isEmpty {
             // The context was found at frame `after` (often a synchronous callee that saved the async
@@ -201,6 +212,38 @@ public final class Symbolicator: Sendable {
             frame.isAsync = true
             return frame
         }
+    }
+
+    /// Symbolicates the continuation addresses of a suspended task's async chain (innermost first): each is
+    /// looked up as it is (a resume point, not a return address), without inlined frames, and named after the
+    /// function it continues (`poll()`, not `(1) await resume partial function for poll()`). Frame `i` has
+    /// index `i` and is marked `[async]`.
+    ///
+    /// ```swift
+    /// let frames = Symbolicator.shared.symbolicateAsyncStack(stack.continuations)
+    /// ```
+    package func symbolicateAsyncStack(_ continuations: [UInt]) -> [StackFrame] {
+        if continuations.isEmpty { return [] }
+        return thread.sync { [self] in
+            captureModulesOnce()
+            let keys = continuations.map { CacheKey(address: $0, kind: .asyncResumePoint) }
+            return zip(continuations, frames(for: keys)).enumerated().map { index, pair in
+                var frame = pair.1?.frames.last ?? Self.fallbackFrame(index: index, address: pair.0)
+                frame.index = index
+                frame.isAsync = true
+                frame.symbol = frame.symbol.map(Self.continuedFunction)
+                return frame
+            }
+        }
+    }
+
+    /// The function an async continuation belongs to: the name without a demangler's
+    /// `(N) await resume partial function for ` / `suspend resume partial function for ` prefix.
+    static func continuedFunction(_ name: String) -> String {
+        guard let match = name.firstMatch(of: #/^(\([0-9]+\) )?(await|suspend) resume partial function for /#) else {
+            return name
+        }
+        return String(name[match.range.upperBound...])
     }
 
     /// Swift mangles async continuations ("await resume partial function", "suspend resume partial function")

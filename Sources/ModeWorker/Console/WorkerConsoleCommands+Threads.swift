@@ -37,10 +37,14 @@ extension WorkerConsoleCommands {
         registry.register(
             ConsoleCommand(
                 name: "stacks", aliases: ["st", "stacktrace"],
-                summary: "Native stack of every thread, symbolicated (same data as kill -USR1)",
+                summary: "Native stack of every thread and async stack of every task (same data as kill -USR1)",
+                help: "Every thread's native stack, symbolicated; then every live task, grouped by service, with "
+                    + "the async stack of each task no thread runs (innermost first).",
                 isExpensive: true  // captures and symbolicates every thread: shared by concurrent callers
             ) { _ in
-                let dump = ThreadDump.capture(reason: "console")
+                var dump = ThreadDump.capture(reason: "console")
+                let stacks = taskStacks(tasks)
+                dump.tasks = stacks
                 let json: JSONValue = .array(dump.threads.map { thread in
                     .object([
                         ("tid", .int(Int(thread.info.tid))), ("name", .string(thread.info.name)),
@@ -48,7 +52,7 @@ extension WorkerConsoleCommands {
                         ("frames", .array(thread.frames.map { .string($0.render()) })),
                     ])
                 })
-                return ConsoleOutput(text: dump.render(), json: ["threads": json])
+                return ConsoleOutput(text: dump.render(), json: ["threads": json, "tasks": taskStacksJSON(stacks)])
             })
         registry.register(
             ConsoleCommand(name: "stalls", aliases: ["blocking"], summary: "The last stall reports of the watchdog") { _ in

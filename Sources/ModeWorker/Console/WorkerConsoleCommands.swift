@@ -17,34 +17,51 @@ enum WorkerConsoleCommands {
 
     // MARK: - Tasks
 
-    static func registerTaskCommands(in registry: ConsoleCommandRegistry, tasks: TaskRegistry) {
+    static func registerTaskCommands(
+        in registry: ConsoleCommandRegistry, tasks: TaskRegistry, asyncStacks: @escaping AsyncStackSource = liveAsyncStacks
+    ) {
         registry.register(
             ConsoleCommand(
-                name: "ps", aliases: ["p"], summary: "List live tasks (ps -t: recently finished ones)",
-                usage: "ps [-t] [filter]",
+                name: "ps", aliases: ["p"],
+                summary: "List live tasks (ps -s: with each one's innermost frame; ps -t: recently finished ones)",
+                usage: "ps [-t | -s] [filter]",
                 help: """
                     Columns: ID, State (running = on a thread now, suspended = parked at an await), Name,
                     Service, Kind (task, timer, cron, future, supervisor, user, lifecycle), Created at
                     (file:line), Age, and Busy (how long the current job has held its thread).
                     The filter keeps tasks whose name, service path, kind or creation site contains it.
+                    ps -s (or --frames) adds each task's innermost frame: for a suspended task the innermost frame
+                    of its async stack outside the Swift runtime (where it awaits; see where <id>), for a running
+                    one its thread.
                     ps -t lists recently finished tasks with their outcome instead.
                     """
             ) { invocation in
                 var arguments = invocation.arguments
-                let finished = arguments.first == "-t"
-                if finished { arguments.removeFirst() }
+                var finished = false
+                var frames = false
+                while let flag = arguments.first, flag.hasPrefix("-") {
+                    switch flag {
+                    case "-t": finished = true
+                    case "-s", "--frames": frames = true
+                    default: throw ConsoleError.usage("ps [-t | -s] [filter] (unknown option \(flag))")
+                    }
+                    arguments.removeFirst()
+                }
+                if finished && frames { throw ConsoleError.usage("ps [-t | -s] [filter] (-s shows live tasks only)") }
                 let filter = arguments.joined(separator: " ")
-                return finished ? finishedTasks(filter: filter, in: tasks) : liveTasks(filter: filter, in: tasks)
+                if finished { return finishedTasks(filter: filter, in: tasks) }
+                return liveTasks(filter: filter, in: tasks, frames: frames ? asyncStacks : nil)
             })
         registry.register(
             ConsoleCommand(
-                name: "where", aliases: ["w"], summary: "Everything known about one task, with its stack if running",
+                name: "where", aliases: ["w"], summary: "Everything known about one task, with its stack",
                 usage: "where <task-id>",
                 help: "Service path, creation site, state, timings, parent and children; when the task is on a "
-                    + "thread right now, that thread's native stack.",
+                    + "thread right now, that thread's native stack; when it is suspended, its async stack (the "
+                    + "functions awaiting, innermost first, read from the task's resume context).",
                 isExpensive: true  // symbolicates a stack
             ) { invocation in
-                try whereTask(invocation.arguments, in: tasks)
+                try whereTask(invocation.arguments, in: tasks, asyncStacks: asyncStacks)
             })
         registry.register(
             ConsoleCommand(
@@ -85,36 +102,64 @@ enum WorkerConsoleCommands {
             .contains { $0.lowercased().contains(needle) }
     }
 
-    static func liveTasks(filter: String, in tasks: TaskRegistry) -> ConsoleOutput {
+    static func liveTasks(filter: String, in tasks: TaskRegistry, frames: AsyncStackSource? = nil) -> ConsoleOutput {
         let now = TaskRegistry.monotonicNanoseconds()
         let activity = runningJobs()
         let all = tasks.liveTasks()
         let shown = filter.isEmpty ? all : all.filter { matches($0, filter) }
         let summary = shown.count == all.count
             ? "\(all.count) tasks running" : "\(all.count) tasks running (showing \(shown.count) tasks)"
+        // ps -s: each suspended task's async stack, read once for either format.
+        if frames != nil { awaitAsyncStacks() }
+        let stacks: [UInt64: AsyncStackSnapshot] = frames.map { read in
+            Dictionary(uniqueKeysWithValues: shown.compactMap { record in
+                record.runtimeAddress.flatMap { activity[$0] } == nil ? (record.id, read(record, tasks)) : nil
+            })
+        } ?? [:]
         // The table and the JSON are built only for the format asked for (10,000 tasks: the JSON alone is
         // 70,000 values a text `ps` never sends).
         return ConsoleOutput(
             text: {
-                var table = ConsoleTable(columns: [
+                var columns: [ConsoleTable.Column] = [
                     .init("ID", alignment: .right), .init("State"), .init("Name"), .init("Service"), .init("Kind"),
                     .init("Created at"), .init("Age", alignment: .right), .init("Busy", alignment: .right),
-                ])
+                ]
+                if frames != nil { columns.append(.init("Innermost frame")) }
+                var table = ConsoleTable(columns: columns)
                 for record in shown {
                     let running = record.runtimeAddress.flatMap { activity[$0] }
-                    table.append([
+                    var row = [
                         "\(record.id)", running == nil ? "suspended" : "running", record.name,
                         record.servicePath ?? "-", record.kind.description, record.creationSite,
                         WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now)) + " s",
                         running.map { "\($0.busyNanoseconds / 1_000_000) ms" } ?? "-",
-                    ])
+                    ]
+                    if frames != nil {
+                        if let running {
+                            row.append("on thread \(running.tid) (where \(record.id))")
+                        } else if let stack = stacks[record.id] {
+                            row.append(stack.innermostFrame.map { shortFrame($0) } ?? "(\(stack.note ?? stack.state.rawValue))")
+                        } else {
+                            row.append("-")
+                        }
+                    }
+                    table.append(row)
                 }
                 return summary + "\n" + table.rendered()
             },
             json: {
                 [
                     "count": .int(all.count), "shown": .int(shown.count),
-                    "tasks": .array(shown.map { taskJSON($0, activity: activity, now: now) }),
+                    "tasks": .array(shown.map { record in
+                        let json = taskJSON(record, activity: activity, now: now)
+                        guard frames != nil, case .object(var members) = json else { return json }
+                        let stack = stacks[record.id]
+                        members.append(JSONValue.Member(
+                            "innermost_frame", stack?.innermostFrame.map(frameJSON) ?? .null))
+                        members.append(JSONValue.Member("async_state", stack.map { .string($0.state.rawValue) } ?? .null))
+                        members.append(JSONValue.Member("async_note", stack?.note.map(JSONValue.string) ?? .null))
+                        return .object(members)
+                    }),
                 ]
             })
     }
@@ -160,7 +205,9 @@ enum WorkerConsoleCommands {
         ])
     }
 
-    static func whereTask(_ arguments: [String], in tasks: TaskRegistry) throws -> ConsoleOutput {
+    static func whereTask(
+        _ arguments: [String], in tasks: TaskRegistry, asyncStacks: AsyncStackSource = liveAsyncStacks
+    ) throws -> ConsoleOutput {
         let id = try taskID(arguments, usage: "where <task-id>")
         guard let record = tasks.record(id: id) else {
             throw ConsoleError.notFound("no task with id \(id) (see ps and ps -t)")
@@ -198,7 +245,28 @@ enum WorkerConsoleCommands {
                 json = .object(members)
             }
         } else if !record.state.isTerminal {
-            lines.append("  suspended at an await: no thread runs it now")
+            // When it last ran is not recorded (no per-task run times yet): say so rather than guess.
+            lines.append("  last ran:   not recorded (swift-mode does not time task runs yet); suspended at "
+                + "most \(WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now))) s (its age)")
+            awaitAsyncStacks()
+            let stack = asyncStacks(record, tasks)
+            switch stack.state {
+            case .suspended, .enqueued:
+                let waiting = stack.state == .enqueued
+                    ? "enqueued (runnable, waiting for a thread or an actor)" : "suspended at an await"
+                lines.append("  \(waiting); async stack, innermost first:")
+            case .running:
+                lines.append("  it started running while being read; run where \(id) again for its native stack")
+            default:
+                lines.append("  async stack:")
+            }
+            lines.append(contentsOf: stack.renderedLines(indent: "    "))
+            if case .object(var members) = json {
+                members.append(JSONValue.Member("last_ran_s", .null))
+                members.append(JSONValue.Member("innermost_frame", stack.innermostFrame.map(frameJSON) ?? .null))
+                members.append(JSONValue.Member("async_stack", asyncStackJSON(stack)))
+                json = .object(members)
+            }
         }
         return ConsoleOutput(text: lines.joined(separator: "\n"), json: json)
     }

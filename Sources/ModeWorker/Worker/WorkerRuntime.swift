@@ -214,10 +214,17 @@ final class WorkerRuntime: Sendable {
 
     private static func installThreadDumps(worker: Worker, logger: Logger) throws {
         do {
-            try ThreadDumpTrigger.install(sections: { [weak worker] in
-                guard let worker else { return [] }
-                return [WorkerSections.tasksByService(worker.lifecycle.tree.tasks), WorkerSections.serviceTree(worker)]
-            }) { dump in
+            // (The async-stack self-check starts with the console, or at the first dump: never for nothing.)
+            try ThreadDumpTrigger.install(
+                sections: { [weak worker] in
+                    guard let worker else { return [] }
+                    return [WorkerSections.serviceTree(worker)]
+                },
+                tasks: { [weak worker] in
+                    guard let worker else { return [] }
+                    return WorkerConsoleCommands.taskStacks(worker.lifecycle.tree.tasks)
+                }
+            ) { dump in
                 logger.warning("Thread dump (SIGUSR1):\n\(dump.render())")
             }
         } catch {
@@ -256,6 +263,8 @@ final class WorkerRuntime: Sendable {
         configuration.port = options.consolePort
         configuration.authToken = ProcessEnvironment.current()["MODE_CONSOLE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let registry = ConsoleCommandRegistry()
+        // `where` reads suspended tasks' async stacks once this start-up check has proven the runtime's layout.
+        TaskObjectReader.startAsyncStackSelfCheck()
         WorkerConsoleCommands.register(in: registry, worker: worker)
         let console = DebugConsole(configuration: configuration, registry: registry, logger: Logger(label: "mode.console"))
         do {

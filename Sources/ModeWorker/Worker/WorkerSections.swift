@@ -2,7 +2,7 @@ import ModeCore
 import ModeDiagnostics
 
 
-/// The Worker's sections in thread dumps and crash reports: the service tree and the tasks by service.
+/// The Worker's sections in thread dumps and crash reports: the service tree (the tasks are the dump's `tasks`).
 enum WorkerSections {
     /// One line per service, indented by depth: `  AppService [running] restarts=0 up 12.3 s`.
     static func serviceTree(_ root: any Service) -> DiagnosticSection {
@@ -20,23 +20,6 @@ enum WorkerSections {
             }
             return line
         }
-    }
-
-    /// Every live task, grouped by owning service: `Worker/App: #12 poll [task] running 3.2 s at App.swift:20`.
-    static func tasksByService(_ registry: TaskRegistry) -> DiagnosticSection {
-        let now = TaskRegistry.monotonicNanoseconds()
-        let tasks = registry.liveTasks()
-        let grouped = Dictionary(grouping: tasks) { $0.servicePath ?? "(no service)" }
-        var lines: [String] = []
-        for service in grouped.keys.sorted() {
-            lines.append(service + ":")
-            for record in grouped[service] ?? [] {
-                let age = formatTenths(record.age(nowMonotonicNanoseconds: now)) + " s"
-                lines.append("  #\(record.id) \(record.name) [\(record.kind)] \(record.state) \(age) at \(record.creationSite)")
-            }
-        }
-        if lines.isEmpty { lines = ["(no live tasks)"] }
-        return DiagnosticSection(title: "tasks", lines: lines)
     }
 
     static func formatSeconds(_ duration: Duration) -> String {
