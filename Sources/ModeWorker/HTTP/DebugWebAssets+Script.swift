@@ -1,6 +1,7 @@
 extension DebugWebAssets {
-    /// `/debug/app.js`: fetches `api/services`, `api/ps`, `api/stalls`, `api/threads` and `api/stats`, draws
-    /// them, and repeats every 2 s unless paused. The dump button (or `/debug/#dump` on load) POSTs
+    /// `/debug/app.js`: fetches `api/services`, `api/ps` (`ps -s` with "innermost frames" ticked), `api/stalls`,
+    /// `api/threads` and `api/stats`, draws them, and repeats every 2 s unless paused. A click on a task's id shows
+    /// its async stack (`api/where`). The dump button (or `/debug/#dump` on load) POSTs
     /// `api/stacks` with `X-Mode-Debug: 1`. Tables show whatever fields the JSON has (known ones first),
     /// so fields added to `ps` later (async stacks, per-task figures) appear without a change here.
     static let script = #"""
@@ -8,12 +9,13 @@ extension DebugWebAssets {
         const REFRESH_MS = 2000;
         const MAX_TASK_ROWS = 500;  // a Worker may hold 10,000 tasks: the filter finds the others
         const SVG = "http://www.w3.org/2000/svg";
-        const TASK_COLUMNS = ["id", "service", "name", "state", "age_s", "kind", "busy_ms", "thread"];
+        const TASK_COLUMNS = ["id", "service", "name", "state", "age_s", "kind", "busy_ms", "thread", "innermost_frame"];
         const THREAD_COLUMNS = ["tid", "name", "state", "wchan", "job"];
         const STATE_COLOURS = { running: "#2e9e5b", starting: "#d69a1d", stopping: "#d69a1d", crashed: "#d2362f",
           stopped: "#8a939c", shutdown: "#8a939c", init: "#3f7fd6" };
         let timer = null;
         let lastTasks = [];
+        let shownTask = null;  // the id whose stack is open below the task table
 
         function el(tag, text, cls) {
           const node = document.createElement(tag);
@@ -41,6 +43,11 @@ extension DebugWebAssets {
           if (typeof value === "number") {
             td.className = "num";
             td.textContent = key.endsWith("_s") ? value.toFixed(1) + " s" : String(value);
+            return td;
+          }
+          if (typeof value === "object" && !Array.isArray(value) && typeof value.text === "string") {
+            td.textContent = value.text;  // a stack frame: its one-line form
+            td.className = "frame";
             return td;
           }
           if (Array.isArray(value) || typeof value === "object") {
@@ -71,7 +78,14 @@ extension DebugWebAssets {
           const body = tableNode.appendChild(el("tbody"));
           for (const row of rows) {
             const tr = el("tr");
-            for (const key of columns) tr.appendChild(cell(key, row[key]));
+            for (const key of columns) {
+              const td = tr.appendChild(cell(key, row[key]));
+              if (key === "id" && preferred === TASK_COLUMNS) {
+                td.classList.add("link");
+                td.title = "show this task's stack (where " + row.id + ")";
+                td.addEventListener("click", () => showTask(row.id));
+              }
+            }
             body.appendChild(tr);
           }
           return tableNode;
@@ -139,6 +153,31 @@ extension DebugWebAssets {
           document.getElementById("tasks").replaceChildren(...rows);
         }
 
+        // One task in full, as the console's `where <id>` gives it: its async stack when suspended.
+        async function showTask(id) {
+          shownTask = id;
+          const target = document.getElementById("task-detail");
+          try {
+            const task = await api("where?arg=" + encodeURIComponent(id));
+            const lines = ["Task " + task.id + " " + task.name + " (" + task.state + ") in " + (task.service || "-")];
+            const stack = task.async_stack;
+            if (stack && stack.frames && stack.frames.length > 0) {
+              lines.push("async stack (" + stack.state + ", innermost first):");
+              for (const frame of stack.frames) lines.push("  " + frame.text);
+            } else if (stack) {
+              lines.push("async stack: " + stack.state + (stack.note ? " (" + stack.note + ")" : ""));
+            }
+            if (Array.isArray(task.stack) && task.stack.length > 0) {
+              lines.push("running: native stack:");
+              for (const frame of task.stack) lines.push("  " + (typeof frame === "string" ? frame : frame.text || JSON.stringify(frame)));
+            }
+            target.textContent = lines.join("\n");
+            target.dataset.task = String(id);
+          } catch (error) {
+            target.textContent = "where " + id + ": " + error.message;
+          }
+        }
+
         function drawStalls(stalls) {
           const target = document.getElementById("stalls");
           if (!stalls.enabled) {
@@ -169,7 +208,8 @@ extension DebugWebAssets {
           };
           await step("stats", drawSummary);
           await step("services", body => document.getElementById("tree").replaceChildren(drawTree(body.services)));
-          await step("ps", body => { lastTasks = body.tasks; drawTasks(); });
+          const frames = document.getElementById("frames").checked;
+          await step(frames ? "ps?arg=-s" : "ps", body => { lastTasks = body.tasks; drawTasks(); });
           await step("stalls", drawStalls);
           await step("threads", body => {
             document.getElementById("thread-count").textContent = "(" + body.threads.length + ")";
@@ -204,8 +244,14 @@ extension DebugWebAssets {
           document.getElementById("refresh").addEventListener("click", refresh);
           document.getElementById("dump").addEventListener("click", dump);
           document.getElementById("task-filter").addEventListener("input", drawTasks);
+          document.getElementById("frames").addEventListener("change", refresh);
           // /debug/#dump takes a thread dump once the page has loaded (for scripts and headless browsers).
-          refresh().then(() => { if (location.hash === "#dump") dump(); });
+          // /debug/#task-ID opens that task's stack (for scripts and headless browsers).
+          refresh().then(() => {
+            if (location.hash === "#dump") dump();
+            const task = /^#task-(\d+)$/.exec(location.hash);
+            if (task) showTask(Number(task[1]));
+          });
           schedule();
         });
 

@@ -23,6 +23,9 @@ extension DebugWebAssets {
         th { position: sticky; top: 0; background: var(--card); }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         td pre { margin: 0; white-space: pre; }
+        pre:empty { display: none; }
+        td.link { cursor: pointer; text-decoration: underline; color: #3f7fd6; }
+        td.frame { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; white-space: nowrap; }
         pre { font: 12px/1.35 ui-monospace, "DejaVu Sans Mono", monospace; background: var(--bg);
           padding: 8px; overflow: auto; max-height: 400px; margin: 6px 0; }
         .state { font-weight: 600; }

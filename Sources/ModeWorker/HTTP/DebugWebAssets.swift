@@ -37,7 +37,10 @@ enum DebugWebAssets {
           <section id="tasks-section">
             <h2>Tasks <span id="task-count" class="muted"></span></h2>
             <input id="task-filter" type="search" placeholder="filter: name, service, state, id">
+            <label><input type="checkbox" id="frames"> innermost frames (<code>ps -s</code>: reads every task's stack)</label>
             <div id="tasks" class="scroll"></div>
+            <p class="muted">Click a task's id for its stack (<code>where</code>).</p>
+            <pre id="task-detail"></pre>
           </section>
           <section id="stalls-section">
             <h2>Stall reports <span id="stall-count" class="muted"></span></h2>
