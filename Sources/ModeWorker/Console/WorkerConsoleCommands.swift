@@ -193,7 +193,7 @@ enum WorkerConsoleCommands {
         let running = record.runtimeAddress.flatMap { activity[$0] }
         var state = record.state.description
         if !record.state.isTerminal { state = running == nil ? "suspended" : "running" }
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("id", .int(Int(record.id))), ("name", .string(record.name)),
             ("service", record.servicePath.map(JSONValue.string) ?? .null), ("kind", .string(record.kind.description)),
             ("state", .string(state)), ("created_at", .string(record.creationSite)),
@@ -202,7 +202,13 @@ enum WorkerConsoleCommands {
             ("thread", running.map { .int(Int($0.tid)) } ?? .null),
             ("parent_id", record.parentID.map { .int(Int($0)) } ?? .null),
             ("error", record.error.map(JSONValue.string) ?? .null),
-        ])
+        ]
+        // A request scope's trace (optional keys: present only when the task carries one).
+        if let trace = record.trace {
+            members.append(("trace_id", .string(trace.traceID)))
+            if let spanID = trace.spanID { members.append(("span_id", .string(spanID))) }
+        }
+        return .object(members)
     }
 
     static func whereTask(
@@ -226,6 +232,7 @@ enum WorkerConsoleCommands {
             "  parent:     \(record.parentID.map { "#\($0)" } ?? "-")",
             "  children:   \(children.isEmpty ? "-" : children.joined(separator: ", "))",
         ]
+        if let trace = record.trace { lines.append("  trace:      \(trace)") }
         if let error = record.error { lines.append("  error:      \(error)") }
         var json = taskJSON(record, activity: activity, now: now)
         if let address = record.runtimeAddress, let running = activity[address] {
