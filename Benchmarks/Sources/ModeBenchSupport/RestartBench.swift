@@ -104,6 +104,35 @@ public enum RestartBench {
             p99DelayNanoseconds: sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
     }
 
+    /// The platform's floor under a first restart: a task suspended on a continuation while the pool has been
+    /// idle for 20 ms, resumed from another task; microseconds from the resume to the task running again
+    /// (median of `samples`). A first restart wakes the supervisor's suspended task the same way.
+    public static func idleWakeMicroseconds(samples: Int = 25) async throws -> Double {
+        var delays: [Double] = []
+        for _ in 0..<samples {
+            let slot = WakeSlot()
+            let waiter = Task.detached { () -> Double in
+                let sent = await withCheckedContinuation { (continuation: CheckedContinuation<UInt64, Never>) in
+                    slot.state.withLock { $0 = (continuation, true) }
+                }
+                return Double(TaskRegistry.monotonicNanoseconds() - sent) / 1e3
+            }
+            while !slot.state.withLock({ $0.parked }) { try await Task.sleep(for: .milliseconds(1)) }
+            try await Task.sleep(for: .milliseconds(20))
+            await Task.detached {
+                let continuation = slot.state.withLock { $0.continuation }
+                continuation?.resume(returning: TaskRegistry.monotonicNanoseconds())
+            }.value
+            delays.append(await waiter.value)
+        }
+        delays.sort()
+        return delays[delays.count / 2]
+    }
+
+    private final class WakeSlot: Sendable {
+        let state = Mutex<(continuation: CheckedContinuation<UInt64, Never>?, parked: Bool)>((nil, false))
+    }
+
     /// A plain service for the raw loop.
     final class Plain: Service {
         let lifecycle = ServiceLifecycleState(logger: ModeTreeBench.silentLogger, label: "plain")
