@@ -42,4 +42,14 @@ struct WorkerTraceTests {
         #expect(taskLine.contains("Worker/AppService/TracedRequests GET /traced trace=\(Self.traceID) span=\(Self.spanID)"),
                 "\(taskLine)")
     }
+
+    @Test("a crash in a traced request, JSON logs: the crash report's taskLabel carries the trace")
+    func crashInATracedRequestJSON() async throws {
+        let child = try ChildWorker("traced-crash", ["--no-console", "--log-format", "json"])
+        let exit = try await child.waitForExit()
+        #expect(exit.signalled, "\(exit)")
+        let report = try #require(child.output.split(separator: "\n").first { $0.contains("\"taskLabel\"") },
+                                  "\(child.output.prefix(4000))")
+        #expect(report.contains("GET /traced trace=\(Self.traceID) span=\(Self.spanID)"), "\(report)")
+    }
 }
