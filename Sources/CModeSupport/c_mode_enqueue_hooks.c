@@ -118,6 +118,7 @@ static void c_mode_run_global_job(void *job) {
 }
 
 static __attribute__((swiftcall)) void c_mode_enqueue_global_trampoline(void *job) {
+    c_mode_task_stats_enqueued((uintptr_t)job, c_mode_activity_now_ns());
     c_mode_dispatch_async_f(c_mode_global_queue(c_mode_job_priority(job)), job, c_mode_run_global_job);
 }
 

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "c_mode_task_stats.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -117,7 +119,10 @@ static inline void c_mode_activity_end(void) {
     c_mode_activity_slot *slot = c_mode_activity_tls_slot;
     if (slot == 0 || slot->depth == 0) return;
     if (--slot->depth != 0) return;
-    c_mode_activity_write_(slot, 0, 0, c_mode_activity_now_ns());
+    uint64_t end = c_mode_activity_now_ns();
+    // The owning thread is the slot's only writer: its own fields read back without the seqlock.
+    c_mode_task_stats_job_ran((uintptr_t)slot->job, slot->start_ns, end);
+    c_mode_activity_write_(slot, 0, 0, end);
 }
 
 /// Records the executor that owns the calling thread (claiming a slot if needed).

@@ -70,7 +70,9 @@ public final class InstrumentedTaskExecutor: TaskExecutor, Sendable {
         let unowned = UnownedJob(job)
         // A job re-enqueueing itself from one of our threads (Task.yield, a hop back) is taken by this thread as
         // soon as the job returns, in FIFO order: waking a sleeping thread for it only costs a futex round trip.
-        let wake = c_mode_activity_is_self_enqueue(ownerID, unsafeBitCast(unowned, to: UInt.self)) == 0
+        let address = unsafeBitCast(unowned, to: UInt.self)
+        c_mode_task_stats_enqueued(uintptr_t(address), c_mode_activity_now_ns())
+        let wake = c_mode_activity_is_self_enqueue(ownerID, address) == 0
         if case .refused = queue.push(unowned, wake: wake) {
             // After shutdown a job must still run somewhere: hand it to the global concurrent executor.
             globalConcurrentExecutor.enqueue(ExecutorJob(unowned))

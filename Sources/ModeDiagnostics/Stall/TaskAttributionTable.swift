@@ -30,6 +30,8 @@ package final class TaskAttributionTable: Sendable {
         entries.withLock { entries in
             entries[taskAddress] = attribution
             _ = label.withCString { c_mode_task_label_register(uintptr_t(taskAddress), $0) }
+            // Its executor figures (TaskStatistics): the same writers, under the same lock.
+            _ = c_mode_task_stats_track(uintptr_t(taskAddress))
         }
     }
 
@@ -42,6 +44,7 @@ package final class TaskAttributionTable: Sendable {
         entries.withLock { entries in
             entries.removeValue(forKey: taskAddress)
             c_mode_task_label_unregister(uintptr_t(taskAddress))
+            c_mode_task_stats_untrack(uintptr_t(taskAddress))
         }
     }
 

@@ -95,6 +95,22 @@ enum WorkerConsoleCommands {
         return jobs
     }
 
+    /// The executor figures of a live task (``TaskStatistics``), when its runtime task is accounted.
+    static func statistics(of record: TaskRecord) -> TaskStatistics? {
+        guard !record.state.isTerminal else { return nil }
+        // No job counted: the task's work runs inside an actor's jobs (or on an executor not timed): unknown,
+        // not zero.
+        return record.runtimeAddress.flatMap { TaskStatistics.of(taskAddress: $0) }.flatMap { $0.jobs > 0 ? $0 : nil }
+    }
+
+    /// Milliseconds a task's jobs held a thread: the finished jobs' figures plus the running job so far.
+    static func busyMilliseconds(
+        _ figures: TaskStatistics?, running: (tid: Int32, busyNanoseconds: UInt64)?
+    ) -> Int? {
+        guard figures != nil || running != nil else { return nil }
+        return Int(((figures?.busyNanoseconds ?? 0) + (running?.busyNanoseconds ?? 0)) / 1_000_000)
+    }
+
     static func matches(_ record: TaskRecord, _ filter: String) -> Bool {
         guard !filter.isEmpty else { return true }
         let needle = filter.lowercased()
@@ -132,7 +148,7 @@ enum WorkerConsoleCommands {
                         "\(record.id)", running == nil ? "suspended" : "running", record.name,
                         record.servicePath ?? "-", record.kind.description, record.creationSite,
                         WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now)) + " s",
-                        running.map { "\($0.busyNanoseconds / 1_000_000) ms" } ?? "-",
+                        busyMilliseconds(statistics(of: record), running: running).map { "\($0) ms" } ?? "-",
                     ]
                     if frames != nil {
                         if let running {
@@ -191,6 +207,7 @@ enum WorkerConsoleCommands {
         _ record: TaskRecord, activity: [UInt: (tid: Int32, busyNanoseconds: UInt64)], now: UInt64
     ) -> JSONValue {
         let running = record.runtimeAddress.flatMap { activity[$0] }
+        let figures = statistics(of: record)
         var state = record.state.description
         if !record.state.isTerminal { state = running == nil ? "suspended" : "running" }
         var members: [(String, JSONValue)] = [
@@ -198,7 +215,8 @@ enum WorkerConsoleCommands {
             ("service", record.servicePath.map(JSONValue.string) ?? .null), ("kind", .string(record.kind.description)),
             ("state", .string(state)), ("created_at", .string(record.creationSite)),
             ("age_s", .double(record.age(nowMonotonicNanoseconds: now))),
-            ("busy_ms", running.map { .int(Int($0.busyNanoseconds / 1_000_000)) } ?? .null),
+            ("busy_ms", busyMilliseconds(figures, running: running).map(JSONValue.int) ?? .null),
+            ("jobs", figures.map { .int(Int($0.jobs)) } ?? .null),
             ("thread", running.map { .int(Int($0.tid)) } ?? .null),
             ("parent_id", record.parentID.map { .int(Int($0)) } ?? .null),
             ("error", record.error.map(JSONValue.string) ?? .null),
@@ -233,8 +251,22 @@ enum WorkerConsoleCommands {
             "  children:   \(children.isEmpty ? "-" : children.joined(separator: ", "))",
         ]
         if let trace = record.trace { lines.append("  trace:      \(trace)") }
+        let figures = statistics(of: record)
+        if figures == nil && !record.state.isTerminal {
+            lines.append("  jobs:       not measured (its jobs run inside an actor's jobs, on a service thread, or on an "
+                + "executor swift-mode does not time)")
+        }
+        if let figures {
+            lines.append("  jobs:       \(figures.jobs) run, busy \(figures.busyNanoseconds / 1_000_000) ms, waited to run "
+                + "\(figures.scheduledNanoseconds / 1_000_000) ms, longest job \(figures.longestJobNanoseconds / 1_000_000) ms")
+        }
         if let error = record.error { lines.append("  error:      \(error)") }
         var json = taskJSON(record, activity: activity, now: now)
+        if let figures, case .object(var members) = json {
+            members.append(JSONValue.Member("scheduled_ms", .int(Int(figures.scheduledNanoseconds / 1_000_000))))
+            members.append(JSONValue.Member("longest_job_ms", .int(Int(figures.longestJobNanoseconds / 1_000_000))))
+            json = .object(members)
+        }
         if let address = record.runtimeAddress, let running = activity[address] {
             lines.append("  on thread \(running.tid) for \(running.busyNanoseconds / 1_000_000) ms; native stack:")
             var frames: [JSONValue] = []
@@ -252,9 +284,14 @@ enum WorkerConsoleCommands {
                 json = .object(members)
             }
         } else if !record.state.isTerminal {
-            // When it last ran is not recorded (no per-task run times yet): say so rather than guess.
-            lines.append("  last ran:   not recorded (swift-mode does not time task runs yet); suspended at "
-                + "most \(WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now))) s (its age)")
+            // When its last job ended, from the executor figures; without them, say so rather than guess.
+            let lastRan = figures?.lastRanNanoseconds.map { Double(TaskStatistics.now &- $0) / 1e9 }
+            if let lastRan {
+                lines.append("  last ran:   \(WorkerSections.formatTenths(lastRan)) s ago (suspended since)")
+            } else {
+                lines.append("  last ran:   not recorded; suspended at most "
+                    + "\(WorkerSections.formatTenths(record.age(nowMonotonicNanoseconds: now))) s (its age)")
+            }
             awaitAsyncStacks()
             let stack = asyncStacks(record, tasks)
             switch stack.state {
@@ -269,7 +306,7 @@ enum WorkerConsoleCommands {
             }
             lines.append(contentsOf: stack.renderedLines(indent: "    "))
             if case .object(var members) = json {
-                members.append(JSONValue.Member("last_ran_s", .null))
+                members.append(JSONValue.Member("last_ran_s", lastRan.map(JSONValue.double) ?? .null))
                 members.append(JSONValue.Member("innermost_frame", stack.innermostFrame.map(frameJSON) ?? .null))
                 members.append(JSONValue.Member("async_stack", asyncStackJSON(stack)))
                 json = .object(members)
