@@ -38,6 +38,14 @@ struct TaskFiguresConsoleTests {
         let busy = try #require(ps.firstMatch(of: #/"busy_ms":(\d+)/#).map { Int($0.1)! }, "\(ps)")
         let minimum = Int((50_000_000 - 2 * ThreadActivity.clockResolutionNanoseconds) / 1_000_000)
         #expect(busy >= minimum, "\(ps)")
+        // top ranks it: the only accounted task of this registry, busy for its 50 ms.
+        let registry = ConsoleCommandRegistry()
+        WorkerConsoleCommands.registerTaskCommands(in: registry, tasks: tasks)
+        let top = registry.execute(line: "top")
+        #expect(top.text.contains("Executor time over each task's life"), "\(top.text)")
+        #expect(top.text.contains(#/\|\s+\d+ \| cruncher\s+\| Worker/App\s+\|/#), "\(top.text)")
+        let again = registry.execute(line: "json top")
+        #expect(again.text.contains(#""window_s":"#) && again.text.contains(#""name":"cruncher""#), "\(again.text)")
         parked.withLock { $0 }?.resume()
         await worker.value
     }

@@ -24,9 +24,10 @@ struct WorkerWebViewTests {
         return (child, consolePort, httpPort)
     }
 
-    /// Fields that change from one moment to the next (ages, busy times, memory, a thread's state).
+    /// Fields that change from one moment to the next (ages, busy times and the other executor figures, memory,
+    /// a thread's state).
     static let volatileKeys: Set<String> = ["uptime_s", "age_s", "busy_ms", "rss_bytes", "job", "wchan", "thread",
-                                            "tasks_running"]
+                                            "tasks_running", "jobs", "last_ran_s", "scheduled_ms", "longest_job_ms"]
 
     /// The document with the volatile fields removed, rendered with sorted keys for comparison.
     static func stable(_ text: String, dropping extra: Set<String> = []) throws -> String {

@@ -16,6 +16,15 @@ package final class TaskAttributionTable: Sendable {
     package static let shared = TaskAttributionTable()
 
     private let entries = Mutex<[UInt: TaskAttribution]>([:])
+    /// The executor figures of the tasks that ended, summed by service path ("-" without one): what `top`
+    /// counts for a service besides its live tasks.
+    private let ended = Mutex<[String: EndedFigures]>([:])
+
+    /// Jobs and busy time of a service's ended tasks, summed.
+    package struct EndedFigures: Sendable, Equatable {
+        package var jobs: UInt64 = 0
+        package var busyNanoseconds: UInt64 = 0
+    }
 
     init() {}
 
@@ -41,10 +50,18 @@ package final class TaskAttributionTable: Sendable {
     /// TaskAttributionTable.shared.unregister(taskAddress: address)
     /// ```
     package func unregister(taskAddress: UInt) {
-        entries.withLock { entries in
-            entries.removeValue(forKey: taskAddress)
+        let final = entries.withLock { entries -> (String, TaskStatistics)? in
+            let attribution = entries.removeValue(forKey: taskAddress)
             c_mode_task_label_unregister(uintptr_t(taskAddress))
+            let figures = TaskStatistics.of(taskAddress: taskAddress)
             c_mode_task_stats_untrack(uintptr_t(taskAddress))
+            return figures.map { (attribution?.servicePath ?? "-", $0) }
+        }
+        if let (service, figures) = final, figures.jobs > 0 {
+            ended.withLock { ended in
+                ended[service, default: EndedFigures()].jobs += figures.jobs
+                ended[service, default: EndedFigures()].busyNanoseconds += figures.busyNanoseconds
+            }
         }
     }
 
@@ -60,6 +77,9 @@ package final class TaskAttributionTable: Sendable {
 
     /// Number of registered tasks.
     package var count: Int { entries.withLock { $0.count } }
+
+    /// The figures of the ended tasks, summed by service path (grows with the number of services, not tasks).
+    package func endedFigures() -> [String: EndedFigures] { ended.withLock { $0 } }
 
     /// The label the crash handler would read for `taskAddress` from the lock-free C table.
     ///

@@ -1,6 +1,7 @@
 import ModeConsole
 import ModeCore
 import ModeDiagnostics
+import Synchronization
 
 /// The debug console commands of a running Worker: tasks (`ps`, `where`, `cancel`), services (`services`,
 /// `graph`, `restart`, `stop`), threads (`threads`, `stacks`, `stalls`), and the process (`loglevel`, `stats`).
@@ -28,7 +29,8 @@ enum WorkerConsoleCommands {
                 help: """
                     Columns: ID, State (running = on a thread now, suspended = parked at an await), Name,
                     Service, Kind (task, timer, cron, future, supervisor, user, lifecycle), Created at
-                    (file:line), Age, and Busy (how long the current job has held its thread).
+                    (file:line), Age, and Busy (how long its jobs have held a thread, the running one included; - when
+                    its jobs are not timed, e.g. its work runs inside an actor's jobs).
                     The filter keeps tasks whose name, service path, kind or creation site contains it.
                     ps -s (or --frames) adds each task's innermost frame: for a suspended task the innermost frame
                     of its async stack outside the Swift runtime (where it awaits; see where <id>), for a running
@@ -63,6 +65,26 @@ enum WorkerConsoleCommands {
             ) { invocation in
                 try whereTask(invocation.arguments, in: tasks, asyncStacks: asyncStacks)
             })
+        let topState = TopState()
+        registry.register(
+            ConsoleCommand(
+                name: "top", summary: "Services and tasks by executor time since the previous top",
+                usage: "top [count]",
+                help: """
+                    Ranks services, then tasks (the first count, default 20), by the time their jobs held an
+                    executor thread since the previous top (the first one: over each task's life). Share is that
+                    time over the window: 100 % is one thread held all along. Figures come from the global-pool
+                    hooks and the Worker's executor; a task whose work runs inside an actor's jobs is not listed.
+                    """
+            ) { invocation in
+                let limit = try invocation.arguments.first.map { text -> Int in
+                    guard let count = Int(text), count > 0 else { throw ConsoleError.usage("top [count] (a number > 0)") }
+                    return count
+                } ?? 20
+                let current = topSnapshot(of: tasks)
+                let table = TaskTopTable(previous: topState.exchange(current), current: current)
+                return ConsoleOutput(text: table.render(limit: limit), json: table.json(limit: limit))
+            })
         registry.register(
             ConsoleCommand(
                 name: "cancel", aliases: ["ca"], summary: "Cancel one task", usage: "cancel <task-id>"
@@ -93,6 +115,33 @@ enum WorkerConsoleCommands {
             if let job = activity.job { jobs[job] = (activity.threadID, now &- activity.startNanoseconds) }
         }
         return jobs
+    }
+
+    /// Every accounted live task's busy time now, for `top`.
+    static func topSnapshot(of tasks: TaskRegistry) -> TaskTopTable.Snapshot {
+        let activity = runningJobs()
+        let samples = tasks.liveTasks().compactMap { record -> TaskTopTable.Sample? in
+            guard let figures = statistics(of: record) else { return nil }
+            let running = record.runtimeAddress.flatMap { activity[$0] }
+            return TaskTopTable.Sample(
+                id: record.id, name: record.name, service: record.servicePath,
+                busyNanoseconds: figures.busyNanoseconds + (running?.busyNanoseconds ?? 0), jobs: figures.jobs,
+                createdNanoseconds: record.createdMonotonicNanoseconds)
+        }
+        let ended = TaskAttributionTable.shared.endedFigures().mapValues { ($0.jobs, $0.busyNanoseconds) }
+        return TaskTopTable.Snapshot(atNanoseconds: TaskRegistry.monotonicNanoseconds(), samples: samples, ended: ended)
+    }
+
+    /// The previous `top`'s snapshot of one console's registry.
+    final class TopState: Sendable {
+        private let previous = Mutex<TaskTopTable.Snapshot?>(nil)
+        /// Stores `current` and returns the snapshot it replaces.
+        func exchange(_ current: TaskTopTable.Snapshot) -> TaskTopTable.Snapshot? {
+            previous.withLock { previous in
+                defer { previous = current }
+                return previous
+            }
+        }
     }
 
     /// The executor figures of a live task (``TaskStatistics``), when its runtime task is accounted.
