@@ -46,6 +46,12 @@ struct TaskFiguresConsoleTests {
         #expect(top.text.contains(#/\|\s+\d+ \| cruncher\s+\| Worker/App\s+\|/#), "\(top.text)")
         let again = registry.execute(line: "json top")
         #expect(again.text.contains(#""window_s":"#) && again.text.contains(#""name":"cruncher""#), "\(again.text)")
+        // Its 50 ms job is a long poll at a 10 ms threshold, and nothing at the default 100 ms.
+        let strict = registry.execute(line: "warnings --poll 10")
+        #expect(strict.text.contains("long-poll: #\(id) cruncher (Worker/App, created at App.swift:1) ran one job for"),
+                "\(strict.text)")
+        #expect(!registry.execute(line: "warnings").text.contains("cruncher"))
+        #expect(registry.execute(line: "warnings --poll").text.hasPrefix("error:"))
         parked.withLock { $0 }?.resume()
         await worker.value
     }

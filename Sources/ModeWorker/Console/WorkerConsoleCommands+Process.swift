@@ -45,6 +45,7 @@ extension WorkerConsoleCommands {
                 let uptime = runtime.map { seconds($0.startedAt.duration(to: .now)) } ?? 0
                 let stalls = runtime?.watchdog?.reportCount ?? 0
                 let rss = residentSetBytes()
+                let warnings = taskWarnings(in: worker.lifecycle.tree.tasks, lints: TaskLints())
                 let lines = [
                     "uptime:    \(WorkerSections.formatTenths(uptime)) s",
                     "services:  \(services.count) (" + byState.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
@@ -53,6 +54,7 @@ extension WorkerConsoleCommands {
                         + "\(finished.count) recently finished (\(failed) failed)",
                     "restarts:  \(restarts)",
                     "stalls:    \(stalls) reported (timeout \(runtime.map { "\($0.blockingTimeout)" } ?? "-"))",
+                    "warnings:  \(warnings.count) (see warnings)",
                     "memory:    RSS \(rss / 1_048_576) MiB",
                     "pid:       \(getpid())",
                 ]
@@ -61,7 +63,8 @@ extension WorkerConsoleCommands {
                     ("services_by_state", .object(byState.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
                     ("tasks_live", .int(live.count)), ("tasks_running", .int(onThread)),
                     ("tasks_finished_recent", .int(finished.count)), ("tasks_failed_recent", .int(failed)),
-                    ("restarts", .int(restarts)), ("stalls", .int(stalls)), ("rss_bytes", .int(rss)),
+                    ("restarts", .int(restarts)), ("stalls", .int(stalls)), ("warnings", .int(warnings.count)),
+                    ("rss_bytes", .int(rss)),
                     ("pid", .int(Int(getpid()))),
                 ])
                 return ConsoleOutput(text: lines.joined(separator: "\n"), json: json)

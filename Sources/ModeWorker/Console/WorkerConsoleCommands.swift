@@ -65,6 +65,38 @@ enum WorkerConsoleCommands {
             ) { invocation in
                 try whereTask(invocation.arguments, in: tasks, asyncStacks: asyncStacks)
             })
+        registry.register(
+            ConsoleCommand(
+                name: "warnings", summary: "Tasks that do not yield, poll too long, or sleep with no wake-up",
+                usage: "warnings [--running SECONDS] [--poll MILLISECONDS] [--suspended SECONDS]",
+                help: """
+                    From the tasks' executor figures: a task whose current job has held its thread longer than
+                    --running (default 1 s), a task that once ran a job longer than --poll (default 100 ms), a
+                    suspended task whose last job ended more than --suspended ago (default 60 s). Each names
+                    the task, its service and where it was created. Tasks whose jobs are not timed (work inside
+                    an actor's jobs) are not judged.
+                    """
+            ) { invocation in
+                let lints = TaskLints(thresholds: try TaskLints.thresholds(from: invocation.arguments))
+                let warnings = taskWarnings(in: tasks, lints: lints)
+                let text = warnings.isEmpty
+                    ? "no warnings"
+                    : "\(warnings.count) warning\(warnings.count == 1 ? "" : "s")\n"
+                        + warnings.map { "  \($0.kind.rawValue): \($0.text)" }.joined(separator: "\n")
+                let json: JSONValue = .object([
+                    ("count", .int(warnings.count)),
+                    ("warnings", .array(warnings.map { warning in
+                        .object([
+                            ("kind", .string(warning.kind.rawValue)), ("id", .int(Int(warning.task.id))),
+                            ("name", .string(warning.task.name)),
+                            ("service", warning.task.service.map(JSONValue.string) ?? .null),
+                            ("created_at", .string(warning.task.creationSite)),
+                            ("seconds", .double(Double(warning.nanoseconds) / 1e9)), ("text", .string(warning.text)),
+                        ])
+                    })),
+                ])
+                return ConsoleOutput(text: text, json: json)
+            })
         let topState = TopState()
         registry.register(
             ConsoleCommand(
@@ -115,6 +147,21 @@ enum WorkerConsoleCommands {
             if let job = activity.job { jobs[job] = (activity.threadID, now &- activity.startNanoseconds) }
         }
         return jobs
+    }
+
+    /// The live tasks' lint warnings (``TaskLints``) now.
+    static func taskWarnings(in tasks: TaskRegistry, lints: TaskLints) -> [TaskLints.Warning] {
+        let activity = runningJobs()
+        let subjects = tasks.liveTasks().compactMap { record -> TaskLints.Task? in
+            let running = record.runtimeAddress.flatMap { activity[$0] }
+            let figures = statistics(of: record)
+            guard running != nil || figures != nil else { return nil }
+            return TaskLints.Task(
+                id: record.id, name: record.name, service: record.servicePath, creationSite: record.creationSite,
+                runningNanoseconds: running?.busyNanoseconds, longestJobNanoseconds: figures?.longestJobNanoseconds,
+                lastRanNanoseconds: figures?.lastRanNanoseconds)
+        }
+        return lints.evaluate(subjects, now: TaskStatistics.now)
     }
 
     /// Every accounted live task's busy time now, for `top`.
