@@ -9,6 +9,7 @@
 uint64_t c_mode_task_stats_keys[C_MODE_TASK_STATS_CAPACITY];
 c_mode_task_stats_entry c_mode_task_stats_entries[C_MODE_TASK_STATS_CAPACITY];
 uint8_t c_mode_task_stats_filter[C_MODE_TASK_STATS_FILTER_SIZE];
+__thread c_mode_task_stats_entry *c_mode_task_stats_current;
 static int c_mode_task_stats_population;
 
 static void c_mode_task_stats_zero_(c_mode_task_stats_entry *entry) {

@@ -54,19 +54,22 @@ struct TaskStatisticsTests {
             return address
         }
         await parked.waitUntilParked()
-        // Hold the only thread for 80 ms and, while it is held, make the waiter runnable: its next job waits in
-        // the executor's queue until the blocker's job ends.
+        // Hold the only thread; make the waiter runnable while it is held (resume enqueues it at once), and only
+        // then keep the thread 60 ms more: its next job waits in the executor's queue at least that long.
         let blockerStarted = DispatchSemaphore(value: 0)
+        let waiterQueued = DispatchSemaphore(value: 0)
         let blocker = Task(executorPreference: executor) {
             blockerStarted.signal()
-            usleep(80_000)
+            waiterQueued.wait()
+            usleep(60_000)
         }
         await Task.detached { blockerStarted.wait() }.value
         parked.resume()
+        waiterQueued.signal()
         await blocker.value
         let address = await waiter.value
         let figures = try #require(TaskStatistics.of(taskAddress: address))
-        #expect(figures.scheduledNanoseconds >= 40_000_000, "queued behind an 80 ms job: \(figures)")
+        #expect(figures.scheduledNanoseconds >= 60_000_000 - 2 * Self.tick, "queued behind a 60 ms job: \(figures)")
         table.unregister(taskAddress: address)
     }
 

@@ -51,6 +51,8 @@ final class AsyncStackTestParking: Sendable {
         if now { continuation.resume() }
     }
 
+    var parkedCount: Int { state.withLock { $0.parked.count } }
+
     func release() {
         let parked = state.withLock { state in
             state.released = true
@@ -112,7 +114,8 @@ struct AsyncStackConsoleTests {
 
     @Test("where shows a task suspended in Task.sleep, a continuation, on a child and on a busy actor")
     func suspendedTasks() async throws {
-        #expect(await TaskObjectReader.asyncStackSelfCheck() == .available)
+        let availability = await TaskObjectReader.asyncStackSelfCheck()
+        #expect(availability == .available, "\(availability)")
         let tasks = TaskRegistry()
         let parking = AsyncStackTestParking()
         let executor = AsyncStackTestHeldExecutor()
@@ -184,7 +187,8 @@ struct AsyncStackConsoleTests {
 
     @Test("where of one suspended task, asked 200 times after the first symbolication, names its frame every time")
     func whereRepeated() async throws {
-        #expect(await TaskObjectReader.asyncStackSelfCheck() == .available)
+        let availability = await TaskObjectReader.asyncStackSelfCheck()
+        #expect(availability == .available, "\(availability)")
         let tasks = TaskRegistry()
         let parking = AsyncStackTestParking()
         let waiter = tasks.spawn("waiter", servicePath: Self.service) { await asyncStackTestContinuation(parking) }
@@ -206,7 +210,8 @@ struct AsyncStackConsoleTests {
 
     @Test("reading tasks that end while being read never crashes and never shows garbage")
     func tasksEndingWhileRead() async throws {
-        #expect(await TaskObjectReader.asyncStackSelfCheck() == .available)
+        let availability = await TaskObjectReader.asyncStackSelfCheck()
+        #expect(availability == .available, "\(availability)")
         let tasks = TaskRegistry()
         let stop = Atomic<Bool>(false)
         let spawner = Task.detached {
@@ -263,6 +268,13 @@ struct AsyncStackConsoleTests {
             let parking = AsyncStackTestParking()
             let waiter = tasks.spawn("waiter", servicePath: Self.service) { await asyncStackTestContinuation(parking) }
             defer { parking.release() }
+            // Wait until it has parked and its job has left the thread (else `where` shows it running).
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline
+                && (parking.parkedCount == 0
+                    || tasks.record(id: waiter.id)?.runtimeAddress.map({ WorkerConsoleCommands.runningJobs()[$0] != nil }) != false) {
+                try await Task.sleep(for: .milliseconds(1))
+            }
             let failed: WorkerConsoleCommands.AsyncStackSource = { record, _ in
                 AsyncStackSnapshot.read(taskAddress: record.runtimeAddress ?? 0) { _ in .unavailable(reason) }
             }

@@ -111,7 +111,9 @@ static inline void c_mode_activity_begin(uintptr_t job, int32_t kind) {
         if (slot == 0) return;
     }
     if (slot->depth++ != 0) return;
-    c_mode_activity_write_(slot, job == 0 ? 1 : (uint64_t)job, c_mode_activity_now_ns(), 0);
+    uint64_t start = c_mode_activity_now_ns();
+    c_mode_task_stats_job_started(job, start);
+    c_mode_activity_write_(slot, job == 0 ? 1 : (uint64_t)job, start, 0);
 }
 
 /// Marks the end of the job started by the matching c_mode_activity_begin.
@@ -121,7 +123,7 @@ static inline void c_mode_activity_end(void) {
     if (--slot->depth != 0) return;
     uint64_t end = c_mode_activity_now_ns();
     // The owning thread is the slot's only writer: its own fields read back without the seqlock.
-    c_mode_task_stats_job_ran((uintptr_t)slot->job, slot->start_ns, end);
+    c_mode_task_stats_job_ended((uintptr_t)slot->job, slot->start_ns, end);
     c_mode_activity_write_(slot, 0, 0, end);
 }
 

@@ -2,7 +2,7 @@
 // with their label), how many jobs it ran, how long they held a thread, how long they waited between enqueue and
 // run, the longest job and when the last one ended.
 //
-// Written on the hot path by the thread that runs the job (c_mode_activity_end; a task runs on one thread at a
+// Written on the hot path by the thread that runs the job (c_mode_activity_begin/end; a task runs on one thread at a
 // time, so each entry has one writer at a time) and by the thread that enqueues it (the enqueue time). Tracking
 // is decided by writers serialised by the caller (TaskAttributionTable's lock). A job of an untracked task costs
 // one load of a 16 KiB filter in the common case; a tracked one a bounded probe (at most
@@ -64,19 +64,33 @@ static inline void c_mode_task_stats_enqueued(uintptr_t task, uint64_t now_ns) {
     if (entry != 0) __atomic_store_n(&entry->enqueued_ns, now_ns, __ATOMIC_RELAXED);
 }
 
-/// Adds one job of `task` that held its thread from `start_ns` to `end_ns`, when the task is tracked.
-static inline void c_mode_task_stats_job_ran(uintptr_t task, uint64_t start_ns, uint64_t end_ns) {
+/// The entry of the job running on this thread (set by c_mode_task_stats_job_started), NULL when untracked.
+extern __thread c_mode_task_stats_entry *c_mode_task_stats_current;
+
+/// A job of `task` starts at `start_ns` on this thread: its wait since the enqueue is added (an enqueue made while
+/// it runs, a hop or a yield, is then the next job's), and its entry is kept for c_mode_task_stats_job_ended.
+static inline void c_mode_task_stats_job_started(uintptr_t task, uint64_t start_ns) {
     c_mode_task_stats_entry *entry = c_mode_task_stats_find_(task);
+    c_mode_task_stats_current = entry;
+    if (entry == 0) return;
+    uint64_t enqueued = __atomic_exchange_n(&entry->enqueued_ns, 0, __ATOMIC_RELAXED);
+    if (enqueued != 0 && enqueued <= start_ns)
+        __atomic_store_n(&entry->scheduled_ns,
+                         __atomic_load_n(&entry->scheduled_ns, __ATOMIC_RELAXED) + (start_ns - enqueued), __ATOMIC_RELAXED);
+}
+
+/// The job of `task` started by c_mode_task_stats_job_started ends: it held its thread from `start_ns` to
+/// `end_ns`. A task registered during this very job (a task registers itself when it starts) is looked up.
+static inline void c_mode_task_stats_job_ended(uintptr_t task, uint64_t start_ns, uint64_t end_ns) {
+    c_mode_task_stats_entry *entry = c_mode_task_stats_current;
+    c_mode_task_stats_current = 0;
+    if (entry == 0) entry = c_mode_task_stats_find_(task);
     if (entry == 0) return;
     uint64_t busy = end_ns > start_ns ? end_ns - start_ns : 0;
     __atomic_store_n(&entry->jobs, __atomic_load_n(&entry->jobs, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
     __atomic_store_n(&entry->busy_ns, __atomic_load_n(&entry->busy_ns, __ATOMIC_RELAXED) + busy, __ATOMIC_RELAXED);
     if (busy > __atomic_load_n(&entry->longest_ns, __ATOMIC_RELAXED))
         __atomic_store_n(&entry->longest_ns, busy, __ATOMIC_RELAXED);
-    uint64_t enqueued = __atomic_exchange_n(&entry->enqueued_ns, 0, __ATOMIC_RELAXED);
-    if (enqueued != 0 && enqueued <= start_ns)
-        __atomic_store_n(&entry->scheduled_ns,
-                         __atomic_load_n(&entry->scheduled_ns, __ATOMIC_RELAXED) + (start_ns - enqueued), __ATOMIC_RELAXED);
     __atomic_store_n(&entry->last_end_ns, end_ns, __ATOMIC_RELAXED);
 }
 
