@@ -69,5 +69,9 @@ struct TaskTopTableTests {
         #expect(web?.share == 0.2)
         #expect(table.services.first?.name == "Worker/Web")
         #expect(!table.services.contains { $0.name == "Worker/Idle" }, "no growth in the window: not listed")
+        // On a first top the window of ended tasks is unknown: their service's share is not given (not 0 %).
+        let first = TaskTopTable(previous: nil, current: now)
+        #expect(first.services.first { $0.name == "Worker/Web" }?.share == nil)
+        #expect(first.render(limit: 5).contains(#/\| Worker/Web\s+\| 3000\.0 ms \|\s+- \|/#), "\(first.render(limit: 5))")
     }
 }

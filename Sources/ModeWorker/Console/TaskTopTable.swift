@@ -39,8 +39,9 @@ struct TaskTopTable: Equatable {
         var service: String?
         var busyNanoseconds: UInt64
         var jobs: UInt64
-        /// Busy time over the window: 1.0 is one thread held the whole window.
-        var share: Double
+        /// Busy time over the window: 1.0 is one thread held the whole window; `nil` when the window is not
+        /// known (a service with only ended tasks on a first top).
+        var share: Double?
     }
 
     /// The window's length (since the previous snapshot; `nil` on a first `top`: each task's own life).
@@ -68,7 +69,7 @@ struct TaskTopTable: Equatable {
             var total = byService[key] ?? Row(id: nil, name: key, service: sample.service, busyNanoseconds: 0, jobs: 0, share: 0)
             total.busyNanoseconds += busy
             total.jobs += jobs
-            total.share += share
+            total.share = (total.share ?? 0) + share
             byService[key] = total
         }
         // Tasks that ended count for their service: the growth of its ended tasks' sums (all of it on a first top,
@@ -79,10 +80,15 @@ struct TaskTopTable: Equatable {
             let jobs = total.jobs &- min(earlier?.jobs ?? 0, total.jobs)
             guard busy > 0 || jobs > 0 else { continue }
             var row = byService[service]
-                ?? Row(id: nil, name: service, service: service == "-" ? nil : service, busyNanoseconds: 0, jobs: 0, share: 0)
+                ?? Row(id: nil, name: service, service: service == "-" ? nil : service, busyNanoseconds: 0, jobs: 0,
+                       share: windowNanoseconds == nil ? nil : 0)
             row.busyNanoseconds += busy
             row.jobs += jobs
-            if let windowNanoseconds, windowNanoseconds > 0 { row.share += Double(busy) / Double(windowNanoseconds) }
+            if let windowNanoseconds, windowNanoseconds > 0, let share = row.share {
+                row.share = share + Double(busy) / Double(windowNanoseconds)
+            } else {
+                row.share = nil  // part of its time has no known window
+            }
             byService[service] = row
         }
         let order: (Row, Row) -> Bool = { ($0.busyNanoseconds, $1.jobs) > ($1.busyNanoseconds, $0.jobs) }
@@ -125,7 +131,7 @@ struct TaskTopTable: Equatable {
             if let id = row.id { members.append(("id", .int(Int(id)))) }
             members.append(contentsOf: [
                 ("name", .string(row.name)), ("service", row.service.map(JSONValue.string) ?? .null),
-                ("busy_ms", .double(Double(row.busyNanoseconds) / 1e6)), ("share", .double(row.share)),
+                ("busy_ms", .double(Double(row.busyNanoseconds) / 1e6)), ("share", row.share.map(JSONValue.double) ?? .null),
                 ("jobs", .int(Int(row.jobs))),
             ])
             return .object(members)
@@ -140,5 +146,5 @@ struct TaskTopTable: Equatable {
         "\(WorkerSections.formatTenths(Double(nanoseconds) / 1e6)) ms"
     }
 
-    static func percent(_ share: Double) -> String { "\(WorkerSections.formatTenths(share * 100)) %" }
+    static func percent(_ share: Double?) -> String { share.map { "\(WorkerSections.formatTenths($0 * 100)) %" } ?? "-" }
 }
