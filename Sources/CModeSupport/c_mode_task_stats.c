@@ -1,5 +1,6 @@
 // Per-task executor accounting (see c_mode_task_stats.h).
 #include "c_mode_task_stats.h"
+#include "c_mode_activity.h"
 
 #include <string.h>
 
@@ -21,6 +22,12 @@ static void c_mode_task_stats_zero_(c_mode_task_stats_entry *entry) {
     __atomic_store_n(&entry->enqueued_ns, 0, __ATOMIC_RELAXED);
 }
 
+// A task registers itself from its own job (when it starts, when a scope opens in it): that job began untracked,
+// so it becomes the thread's current entry here and is counted when it ends.
+static void c_mode_task_stats_adopt_running_(uintptr_t task, c_mode_task_stats_entry *entry) {
+    if (c_mode_activity_current_job() == task) c_mode_task_stats_current = entry;
+}
+
 int c_mode_task_stats_track(uintptr_t task) {
     if (task <= C_MODE_STATS_KEY_REMOVED) return -1;
     uint32_t hash = c_mode_task_stats_hash_(task);
@@ -30,7 +37,10 @@ int c_mode_task_stats_track(uintptr_t task) {
         uint64_t key = __atomic_load_n(&c_mode_task_stats_keys[index], __ATOMIC_RELAXED);
         // Already tracked: the same Swift task registered again (a scope opened or closed inside it). Its
         // figures go on; a task that ended was untracked, so a reused address starts from zero.
-        if (key == (uint64_t)task) return 0;
+        if (key == (uint64_t)task) {
+            c_mode_task_stats_adopt_running_(task, &c_mode_task_stats_entries[index]);
+            return 0;
+        }
         if (key == C_MODE_STATS_KEY_REMOVED && reuse < 0) reuse = index;
         if (key == 0) {
             if (reuse < 0) reuse = index;
@@ -45,6 +55,7 @@ int c_mode_task_stats_track(uintptr_t task) {
     __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&c_mode_task_stats_keys[reuse], (uint64_t)task, __ATOMIC_RELEASE);
     __atomic_add_fetch(&c_mode_task_stats_population, 1, __ATOMIC_RELAXED);
+    c_mode_task_stats_adopt_running_(task, &c_mode_task_stats_entries[reuse]);
     return 0;
 }
 

@@ -1,3 +1,4 @@
+import ModeDiagnostics
 @testable import ModeWorker
 import Testing
 
@@ -57,11 +58,11 @@ struct TaskTopTableTests {
 
     @Test func tasksThatEndedInTheWindowCountForTheirService() {
         var earlier = TaskTopTable.Snapshot(atNanoseconds: 10_000_000_000, samples: [])
-        earlier.ended = ["Worker/Web": (jobs: 100, busyNanoseconds: 1_000_000_000), "Worker/Idle": (jobs: 1, busyNanoseconds: 0)]
+        earlier.ended = ["Worker/Web": .init(jobs: 100, busyNanoseconds: 1_000_000_000), "Worker/Idle": .init(jobs: 1, busyNanoseconds: 0)]
         var now = TaskTopTable.Snapshot(atNanoseconds: 20_000_000_000, samples: [
             Self.sample(1, "accept", "Worker/Web", busyMs: 0, jobs: 3),
         ])
-        now.ended = ["Worker/Web": (jobs: 150, busyNanoseconds: 3_000_000_000), "Worker/Idle": (jobs: 1, busyNanoseconds: 0)]
+        now.ended = ["Worker/Web": .init(jobs: 150, busyNanoseconds: 3_000_000_000), "Worker/Idle": .init(jobs: 1, busyNanoseconds: 0)]
         let table = TaskTopTable(previous: earlier, current: now)
         let web = table.services.first { $0.name == "Worker/Web" }
         #expect(web?.busyNanoseconds == 2_000_000_000, "the requests that ended in the window")

@@ -123,7 +123,7 @@ static inline void c_mode_activity_end(void) {
     if (--slot->depth != 0) return;
     uint64_t end = c_mode_activity_now_ns();
     // The owning thread is the slot's only writer: its own fields read back without the seqlock.
-    c_mode_task_stats_job_ended((uintptr_t)slot->job, slot->start_ns, end);
+    c_mode_task_stats_job_ended(slot->start_ns, end);
     c_mode_activity_write_(slot, 0, 0, end);
 }
 

@@ -79,13 +79,12 @@ static inline void c_mode_task_stats_job_started(uintptr_t task, uint64_t start_
                          __atomic_load_n(&entry->scheduled_ns, __ATOMIC_RELAXED) + (start_ns - enqueued), __ATOMIC_RELAXED);
 }
 
-/// The job of `task` started by c_mode_task_stats_job_started ends: it held its thread from `start_ns` to
-/// `end_ns`. A task registered during this very job (a task registers itself when it starts) is looked up.
-static inline void c_mode_task_stats_job_ended(uintptr_t task, uint64_t start_ns, uint64_t end_ns) {
+/// The job started by c_mode_task_stats_job_started ends: it held its thread from `start_ns` to `end_ns`. (A task
+/// that registers itself during this job was made current by c_mode_task_stats_track.)
+static inline void c_mode_task_stats_job_ended(uint64_t start_ns, uint64_t end_ns) {
     c_mode_task_stats_entry *entry = c_mode_task_stats_current;
-    c_mode_task_stats_current = 0;
-    if (entry == 0) entry = c_mode_task_stats_find_(task);
     if (entry == 0) return;
+    c_mode_task_stats_current = 0;
     uint64_t busy = end_ns > start_ns ? end_ns - start_ns : 0;
     __atomic_store_n(&entry->jobs, __atomic_load_n(&entry->jobs, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
     __atomic_store_n(&entry->busy_ns, __atomic_load_n(&entry->busy_ns, __ATOMIC_RELAXED) + busy, __ATOMIC_RELAXED);

@@ -24,6 +24,10 @@ package final class TaskAttributionTable: Sendable {
     package struct EndedFigures: Sendable, Equatable {
         package var jobs: UInt64 = 0
         package var busyNanoseconds: UInt64 = 0
+        package init(jobs: UInt64 = 0, busyNanoseconds: UInt64 = 0) {
+            self.jobs = jobs
+            self.busyNanoseconds = busyNanoseconds
+        }
     }
 
     init() {}

@@ -1,4 +1,5 @@
 import ModeConsole
+import ModeDiagnostics
 
 /// The `top` command's ranking: which tasks and services held executor threads over a window, from two
 /// snapshots of the tasks' busy time (``TaskStatistics``). Pure: the times are given, so a test drives it
@@ -24,12 +25,7 @@ struct TaskTopTable: Equatable {
     struct Snapshot: Equatable {
         var atNanoseconds: UInt64
         var samples: [Sample]
-        var ended: [String: (jobs: UInt64, busyNanoseconds: UInt64)] = [:]
-
-        static func == (lhs: Snapshot, rhs: Snapshot) -> Bool {
-            lhs.atNanoseconds == rhs.atNanoseconds && lhs.samples == rhs.samples
-                && lhs.ended.mapValues { [$0.jobs, $0.busyNanoseconds] } == rhs.ended.mapValues { [$0.jobs, $0.busyNanoseconds] }
-        }
+        var ended: [String: TaskAttributionTable.EndedFigures] = [:]
     }
 
     /// A task's or a service's time on executor threads in the window.

@@ -175,8 +175,9 @@ enum WorkerConsoleCommands {
                 busyNanoseconds: figures.busyNanoseconds + (running?.busyNanoseconds ?? 0), jobs: figures.jobs,
                 createdNanoseconds: record.createdMonotonicNanoseconds)
         }
-        let ended = TaskAttributionTable.shared.endedFigures().mapValues { ($0.jobs, $0.busyNanoseconds) }
-        return TaskTopTable.Snapshot(atNanoseconds: TaskRegistry.monotonicNanoseconds(), samples: samples, ended: ended)
+        return TaskTopTable.Snapshot(
+            atNanoseconds: TaskRegistry.monotonicNanoseconds(), samples: samples,
+            ended: TaskAttributionTable.shared.endedFigures())
     }
 
     /// The previous `top`'s snapshot of one console's registry.
