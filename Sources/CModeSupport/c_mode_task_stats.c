@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+// In c_mode_task_runs.c: makes `entry` the open run's when `task` runs on this thread; 1 when it did.
+int c_mode_task_runs_adopt_(uintptr_t task, c_mode_task_stats_entry *entry);
+
 // Key values: 0 = never used (ends a probe), 1 = removed (a lookup goes on past it), else the task's address.
 #define C_MODE_STATS_KEY_REMOVED 1ull
 
@@ -25,6 +28,7 @@ static void c_mode_task_stats_zero_(c_mode_task_stats_entry *entry) {
 // A task registers itself from its own job (when it starts, when a scope opens in it): that job began untracked,
 // so it becomes the thread's current entry here and is counted when it ends.
 static void c_mode_task_stats_adopt_running_(uintptr_t task, c_mode_task_stats_entry *entry) {
+    if (c_mode_task_runs_adopt_(task, entry)) return;
     if (c_mode_activity_current_job() == task) c_mode_task_stats_current = entry;
 }
 

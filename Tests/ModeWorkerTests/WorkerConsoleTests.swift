@@ -44,8 +44,8 @@ struct WorkerConsoleTests {
         let whereText = try await client.command("where \(id)")
         #expect(whereText.contains("Task #\(id) PageViewCache.poll"))
         #expect(whereText.contains("service:    Worker/AppService/PageViewCache"))
-        // Its executor figures (issue 16): this task runs inside its actor's jobs, which are not timed per task.
-        #expect(whereText.contains("jobs:       not measured"), "\(whereText)")
+        // Its executor figures (issue 16): without a blocking timeout nothing is instrumented.
+        #expect(whereText.contains("jobs:       not measured (executors are not instrumented"), "\(whereText)")
 
         let jsonText = try await client.command("json ps")
         let json = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [String: Any]
@@ -80,6 +80,31 @@ struct WorkerConsoleTests {
         #expect(stats.contains("services:  4"))
 
         _ = try await client.send(Array("quit\r\n".utf8))
+        try await stop(child)
+    }
+
+    @Test("where measures a task whose work runs inside its actor's jobs")
+    func whereMeasuresAnActorsTask() async throws {
+        let (child, port) = try await startWorker("clean", ["--blocking-timeout", "10"])
+        try await child.waitFor("[^--PageViewCache]: Starting...")
+        let client = try ConsoleClient(port: port)
+        _ = try await client.readUntilPrompt()
+        var ps = ""
+        for _ in 0..<600 where !ps.contains("PageViewCache.poll") {
+            ps = try await client.command("ps")
+            if !ps.contains("PageViewCache.poll") { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let row = try #require(ps.split(separator: "\n").first { $0.contains("PageViewCache.poll") }, "\(ps)")
+        let id = try #require(row.split(separator: "|").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+        // The poll task resumes inside PageViewCache's own jobs once a second: its runs are counted as they come.
+        var whereText = ""
+        for _ in 0..<600 where whereText.firstMatch(of: #/jobs:       [2-9][0-9]* run/#) == nil {
+            whereText = try await client.command("where \(id)")
+            if whereText.firstMatch(of: #/jobs:       [2-9][0-9]* run/#) == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(whereText.contains(#/jobs:       [2-9][0-9]* run, busy [0-9]+ ms/#), "\(whereText)")
+        #expect(whereText.contains(#/last ran:   [0-9.]+ s ago/#), "\(whereText)")
+        #expect(!child.output.contains("Per-task figures count executor jobs only"), "\(child.output)")
         try await stop(child)
     }
 

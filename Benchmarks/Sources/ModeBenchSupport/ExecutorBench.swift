@@ -13,10 +13,11 @@ public enum ExecutorBench {
         case global = "global"
         /// (b) the Worker's executor (``InstrumentedTaskExecutor``), no watchdog.
         case instrumented = "executor"
-        /// (c) the Worker's executor with ``StallWatchdog`` running and ``GlobalPoolInstrumentation`` installed.
+        /// (c) the Worker's executor with ``StallWatchdog`` running, ``GlobalPoolInstrumentation`` and
+        /// ``TaskRunAccounting`` installed (what a Worker with a blocking timeout sets up).
         case watched = "executor+watchdog"
-        /// (d) the global executor with ``GlobalPoolInstrumentation`` installed and ``StallWatchdog`` running:
-        /// the watchdog without the Worker's executor.
+        /// (d) the global executor with ``GlobalPoolInstrumentation`` and ``TaskRunAccounting`` installed and
+        /// ``StallWatchdog`` running: the watchdog without the Worker's executor.
         case globalWatched = "global+hook+watchdog"
     }
 
@@ -85,20 +86,20 @@ public enum ExecutorBench {
         public func shutdown() {
             watchdog.stop()
             GlobalPoolInstrumentation.uninstall()
+            TaskRunAccounting.uninstall()
             executor.shutdown()
         }
 
         /// Runs `workload` once on `setup` and returns its throughput in operations per second.
         public func throughput(_ workload: Workload, on setup: Setup) async throws -> Double {
             switch setup {
-            case .global:
+            case .global, .instrumented:
                 watchdog.stop()
                 GlobalPoolInstrumentation.uninstall()
-            case .instrumented:
-                watchdog.stop()
-                GlobalPoolInstrumentation.uninstall()
+                TaskRunAccounting.uninstall()
             case .watched, .globalWatched:
                 _ = GlobalPoolInstrumentation.install()
+                _ = TaskRunAccounting.install()
                 try watchdog.start()
             }
             let clock = ContinuousClock()

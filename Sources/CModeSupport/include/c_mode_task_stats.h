@@ -67,9 +67,20 @@ static inline void c_mode_task_stats_enqueued(uintptr_t task, uint64_t now_ns) {
 /// The entry of the job running on this thread (set by c_mode_task_stats_job_started), NULL when untracked.
 extern __thread c_mode_task_stats_entry *c_mode_task_stats_current;
 
+/// 1 while the task-run hooks (c_mode_task_runs_install) account tasks per run instead of per executor job.
+extern int c_mode_task_runs_active;
+
+/// The executor job on this thread ends at `end_ns`: the task run still open on it (a task that completed, or
+/// the last task an actor's job ran) ends there. Used when c_mode_task_runs_active.
+void c_mode_task_runs_job_ended(uint64_t end_ns);
+
 /// A job of `task` starts at `start_ns` on this thread: its wait since the enqueue is added (an enqueue made while
 /// it runs, a hop or a yield, is then the next job's), and its entry is kept for c_mode_task_stats_job_ended.
 static inline void c_mode_task_stats_job_started(uintptr_t task, uint64_t start_ns) {
+    if (__atomic_load_n(&c_mode_task_runs_active, __ATOMIC_RELAXED)) {  // counted per task run instead
+        c_mode_task_stats_current = 0;
+        return;
+    }
     c_mode_task_stats_entry *entry = c_mode_task_stats_find_(task);
     c_mode_task_stats_current = entry;
     if (entry == 0) return;
@@ -82,6 +93,10 @@ static inline void c_mode_task_stats_job_started(uintptr_t task, uint64_t start_
 /// The job started by c_mode_task_stats_job_started ends: it held its thread from `start_ns` to `end_ns`. (A task
 /// that registers itself during this job was made current by c_mode_task_stats_track.)
 static inline void c_mode_task_stats_job_ended(uint64_t start_ns, uint64_t end_ns) {
+    // Per-run accounting: the run open on this thread ends with the job. A job that began before the runs were
+    // counted (install happened during it), or in which a task registered itself before any run of it was seen,
+    // is still counted as a job below.
+    if (__atomic_load_n(&c_mode_task_runs_active, __ATOMIC_RELAXED)) c_mode_task_runs_job_ended(end_ns);
     c_mode_task_stats_entry *entry = c_mode_task_stats_current;
     if (entry == 0) return;
     c_mode_task_stats_current = 0;
@@ -105,6 +120,34 @@ int c_mode_task_stats_read(uintptr_t task, c_mode_task_stats_entry *out);
 
 /// Tasks tracked now.
 int c_mode_task_stats_count(void);
+
+// MARK: task runs
+
+/// Counts tasks per *run* (from the moment a task starts running on a thread until it suspends) instead of per
+/// executor job, so that a task whose work runs inside an actor's job (the runtime drains the actor's queue
+/// of task jobs inside one job), on a service thread or on any executor is accounted too.
+///
+/// The concurrency runtime marks every task run: it calls libswiftCore's `swift_task_enterThreadLocalContext`
+/// when a task starts or resumes running on a thread (runJobInEstablishedExecutorContext, and the fast paths of
+/// continuation and future awaits) and `swift_task_exitThreadLocalContext` when it suspends (exclusivity
+/// bookkeeping). Install redirects libswift_Concurrency.so's two PLT slots (GOT entries) for them to functions
+/// that call the original first and then record the run. Not an official interface: the Swift side proves it with
+/// a probe at start-up and uninstalls on failure.
+///
+/// Returns 0 on success (idempotent), -1 when libswift_Concurrency.so is not loaded, -2 when its relocations for
+/// the two functions are not found, -3 when the originals cannot be resolved, -4 when a slot cannot be written.
+int c_mode_task_runs_install(void);
+
+/// Puts back the original slots if they still hold ours and stops per-run accounting.
+void c_mode_task_runs_uninstall(void);
+
+/// 1 when the slots are redirected to our functions.
+int c_mode_task_runs_installed(void);
+
+/// The task whose run is open on this thread (0 when none), and how many runs this thread began: for the
+/// install probe and tests.
+uintptr_t c_mode_task_runs_current_task(void);
+uint64_t c_mode_task_runs_started_here(void);
 
 #ifdef __cplusplus
 }

@@ -3,12 +3,15 @@ import CModeSupport
 /// What the instrumented executors measured for one task: jobs run (polls), time holding a thread, time waiting
 /// between enqueue and run, the longest job, and when the last job ended.
 ///
-/// Kept for the tasks the attribution table knows (a Worker registers every task of its registry there), by
-/// the global-pool hooks and ``InstrumentedTaskExecutor`` around each job (`c_mode_task_stats.h`). Times use the
-/// activity slots' coarse clock (one kernel tick of resolution, see ``ThreadActivity/clockResolution``): sums over
-/// many jobs are right on average, a single job shorter than a tick is not measured, and the longest job is known
-/// to a tick. Jobs run by a ``DedicatedThreadExecutor``-style thread (a `ServiceThread`) or an executor swift-mode
-/// does not instrument are not counted; a scope opened inside a task (a request) shares its task's figures.
+/// Kept for the tasks the attribution table knows (a Worker registers every task of its registry there). With
+/// ``TaskRunAccounting`` installed (a Worker with a blocking timeout installs it after a self-check) a "job" is a
+/// task *run*: from the moment the task starts or resumes on a thread until it suspends, whichever executor runs
+/// it (an actor's job, a `ServiceThread`, the MainActor). Without it, the global-pool hooks and
+/// ``InstrumentedTaskExecutor`` count each job they run (`c_mode_task_stats.h`), and a task whose work runs inside
+/// an actor's jobs has none. Times use the activity slots' coarse clock (one kernel tick of resolution, see
+/// ``ThreadActivity/clockResolution``): sums over many runs are right on average, a single run shorter than a tick
+/// is not measured, and the longest is known to a tick. A scope opened inside a task (a request) shares its
+/// task's figures.
 ///
 /// ```swift
 /// if let figures = TaskStatistics.of(taskAddress: address) {

@@ -193,10 +193,19 @@ enum WorkerConsoleCommands {
     }
 
     /// The executor figures of a live task (``TaskStatistics``), when its runtime task is accounted.
+    /// Why a live task has no figures, for `where`.
+    static var notMeasuredReason: String {
+        if TaskRunAccounting.isInstalled { return "no run of it seen yet, or the task table is full" }
+        if GlobalPoolInstrumentation.isInstalled {
+            return "per-run accounting is off here: its jobs run inside an actor's jobs or on an executor swift-mode does not time"
+        }
+        return "executors are not instrumented: the Worker runs without a blocking timeout"
+    }
+
     static func statistics(of record: TaskRecord) -> TaskStatistics? {
         guard !record.state.isTerminal else { return nil }
-        // No job counted: the task's work runs inside an actor's jobs (or on an executor not timed): unknown,
-        // not zero.
+        // No run or job counted: the executors are not instrumented (no blocking timeout), or per-run
+        // accounting failed its self-check and the task's work runs inside an actor's jobs: unknown, not zero.
         return record.runtimeAddress.flatMap { TaskStatistics.of(taskAddress: $0) }.flatMap { $0.jobs > 0 ? $0 : nil }
     }
 
@@ -350,8 +359,7 @@ enum WorkerConsoleCommands {
         if let trace = record.trace { lines.append("  trace:      \(trace)") }
         let figures = statistics(of: record)
         if figures == nil && !record.state.isTerminal {
-            lines.append("  jobs:       not measured (its jobs run inside an actor's jobs, on a service thread, or on an "
-                + "executor swift-mode does not time)")
+            lines.append("  jobs:       not measured (" + notMeasuredReason + ")")
         }
         if let figures {
             lines.append("  jobs:       \(figures.jobs) run, busy \(figures.busyNanoseconds / 1_000_000) ms, waited to run "

@@ -81,6 +81,7 @@ final class WorkerRuntime: Sendable {
         let timeout = options.blockingTimeout ?? defaultBlockingTimeout
         let instrumentation =
             timeout > .zero ? await instrumentExecutors(options.executorInstrumentation, logger: logger) : .off
+        if instrumentation != .off { await accountTaskRuns(logger: logger) }
         var executor: InstrumentedTaskExecutor?
         if instrumentation == .executor {
             let created = InstrumentedTaskExecutor()
@@ -153,6 +154,25 @@ final class WorkerRuntime: Sendable {
             "Global-pool instrumentation is off (\(failure)): service tasks run on the Worker's executor; Task {} and detached jobs are not timed"
         )
         return .executor
+    }
+
+    /// Counts per-task figures per task run (tasks inside actors' jobs and on service threads too) once
+    /// ``TaskRunAccounting/probe()`` proved it here; else one notice, and figures count executor jobs only.
+    static func accountTaskRuns(logger: Logger) async {
+        let failure: String
+        if let installFailure = TaskRunAccounting.failureOfInstall() {
+            failure = installFailure
+        } else {
+            switch await Race.outcome(of: Task.detached { await TaskRunAccounting.probe() }, timeout: selfCheckTimeout) {
+            case .finished(nil): return
+            case .finished(let reason?): failure = reason
+            case .timedOut: failure = "the self-check's probe task did not finish within \(selfCheckTimeout)"
+            }
+            TaskRunAccounting.uninstall()
+        }
+        logger.notice(
+            "Per-task figures count executor jobs only (\(failure)): tasks that run inside an actor's jobs or on a service thread are not measured"
+        )
     }
 
     /// Services on a dedicated thread (`ServiceThread`) are watched by heartbeat while their thread runs.
