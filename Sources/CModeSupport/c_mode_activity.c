@@ -19,6 +19,7 @@
 _Static_assert(sizeof(c_mode_activity_slot) == 64, "one slot per cache line");
 
 c_mode_activity_slot c_mode_activity_slots[C_MODE_ACTIVITY_SLOT_COUNT] __attribute__((aligned(64)));
+c_mode_activity_run c_mode_activity_runs[C_MODE_ACTIVITY_SLOT_COUNT];
 __thread c_mode_activity_slot *c_mode_activity_tls_slot;
 
 uint64_t c_mode_monotonic_ns(void) {
@@ -119,6 +120,12 @@ int c_mode_activity_snapshot_slot(int index, c_mode_activity_snapshot *out) {
         uint64_t seq2 = __atomic_load_n(&slot->seq, __ATOMIC_RELAXED);
         if (seq1 != seq2) continue;
         if (__atomic_load_n(&slot->tid, __ATOMIC_RELAXED) != tid) return 0;
+        // The open run is published outside the seqlock: a task read twice around its start is consistent.
+        c_mode_activity_run *run = &c_mode_activity_runs[index];
+        uint64_t task = __atomic_load_n(&run->task, __ATOMIC_ACQUIRE);
+        copy.run_start_ns = __atomic_load_n(&run->start_ns, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        copy.run_task = __atomic_load_n(&run->task, __ATOMIC_RELAXED) == task ? task : 0;
         *out = copy;
         return 1;
     }

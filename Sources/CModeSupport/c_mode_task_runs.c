@@ -39,6 +39,20 @@ static __thread uint64_t c_mode_run_count;
 static c_mode_tlc_fn c_mode_enter_original;
 static c_mode_tlc_fn c_mode_exit_original;
 
+// Publishes the open run in the thread's activity slot (readers: the console's running state, `warnings`).
+static void c_mode_run_publish_(uintptr_t task, uint64_t start) {
+    c_mode_activity_slot *slot = c_mode_activity_tls_slot;
+    if (slot == 0) return;
+    c_mode_activity_run *run = &c_mode_activity_runs[slot - c_mode_activity_slots];
+    if (task == 0) {
+        if (__atomic_load_n(&run->task, __ATOMIC_RELAXED) != 0) __atomic_store_n(&run->task, 0, __ATOMIC_RELEASE);
+        return;
+    }
+    __atomic_store_n(&run->task, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&run->start_ns, start, __ATOMIC_RELAXED);
+    __atomic_store_n(&run->task, (uint64_t)task, __ATOMIC_RELEASE);
+}
+
 static void c_mode_run_commit_(uint64_t end) {
     c_mode_task_stats_entry *entry = c_mode_run_entry;
     uintptr_t task = c_mode_run_task;
@@ -46,6 +60,7 @@ static void c_mode_run_commit_(uint64_t end) {
     c_mode_run_state = 0;
     c_mode_run_task = 0;
     c_mode_run_entry = 0;
+    c_mode_run_publish_(0, 0);
     if (entry == 0) return;
     // The task may have been untracked (it ended, or its address was reused) since the run began.
     size_t index = (size_t)(entry - c_mode_task_stats_entries);
@@ -70,6 +85,7 @@ static void c_mode_run_entered_(uintptr_t state) {
         uint64_t mark = c_mode_run_job_mark;
         if (c_mode_run_state == state && c_mode_run_suspended != 0 && mark != ~0ull && mark == c_mode_run_job_mark_()) {
             c_mode_run_suspended = 0;  // resumed without leaving this thread's job: the same run goes on
+            c_mode_run_publish_(c_mode_run_task, c_mode_run_start);
             return;
         }
         c_mode_run_commit_(c_mode_run_suspended != 0 ? c_mode_run_suspended : now);
@@ -81,6 +97,7 @@ static void c_mode_run_entered_(uintptr_t state) {
     c_mode_run_task = task;
     c_mode_run_start = now;
     c_mode_run_suspended = 0;
+    c_mode_run_publish_(task, now);
     c_mode_task_stats_entry *entry = c_mode_task_stats_find_(task);
     c_mode_run_entry = entry;
     if (entry == 0) return;
@@ -94,6 +111,7 @@ static void c_mode_run_exited_(uintptr_t state) {
     if (c_mode_run_state != state || c_mode_run_suspended != 0) return;
     c_mode_run_suspended = c_mode_activity_now_ns();
     c_mode_run_job_mark = c_mode_run_job_mark_();
+    c_mode_run_publish_(0, 0);
 }
 
 static void c_mode_task_run_enter(char *state) {

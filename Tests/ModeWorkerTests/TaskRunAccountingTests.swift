@@ -1,6 +1,8 @@
 import Dispatch
+import ModeConsole
 import ModeCore
 @testable import ModeDiagnostics
+@testable import ModeWorker
 import Synchronization
 import Testing
 
@@ -21,6 +23,7 @@ struct TaskRunAccountingTests {
     init() async throws {
         let failure = TaskRunAccounting.failureOfInstall()
         #expect(failure == nil, "install: \(failure ?? "")")
+        #expect(GlobalPoolInstrumentation.install(), "the global-pool hooks time the actors' jobs")
     }
 
     @Test func theSelfCheckProvesTheRedirectionOnThisRuntime() async {
@@ -32,10 +35,12 @@ struct TaskRunAccountingTests {
     @Test func aTaskIsolatedToAnActorIsMeasuredThoughItsJobsAreTheActors() async throws {
         let table = TaskAttributionTable()
         let cruncher = Cruncher()
-        let address = await cruncher.crunch(table: table)
+        // A `Task {}` made inside the actor is enqueued on the actor: the actor's own job runs it, and the hooks see
+        // only that job. Its run held the thread 60 ms.
+        let (address, job) = await cruncher.spawnCrunch(table: table).value
+        #expect(job != nil && job != address, "the scenario runs the task inside the actor's job")
         let figures = try #require(TaskStatistics.of(taskAddress: address))
-        // Resumed by the actor's job after each sleep (5 runs) and held the thread 60 ms in the last one.
-        #expect(figures.jobs >= 5, "\(figures)")
+        #expect(figures.jobs >= 1, "\(figures)")
         #expect(figures.busyNanoseconds >= 60_000_000 - 2 * Self.tick, "\(figures)")
         #expect(figures.longestJobNanoseconds >= 60_000_000 - 2 * Self.tick, "\(figures)")
         #expect(figures.lastRanNanoseconds != nil)
@@ -81,6 +86,34 @@ struct TaskRunAccountingTests {
         table.unregister(taskAddress: address)
     }
 
+    @Test func aTaskRunningInsideAnActorsJobIsShownRunningAndNotYielding() async throws {
+        let tasks = TaskRegistry()
+        let id = tasks.register(name: "holder", kind: .task, servicePath: "Worker/Holder", creationSite: "Holder.swift:1")
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holder = Holder()
+        let work = await holder.spawnHold(id: id, tasks: tasks, holding: holding, release: release)
+        await Task.detached { holding.wait() }.value
+        // The task runs inside the actor's job: the thread's slot holds the actor's job, the open run names the
+        // task.
+        let address = try #require(tasks.liveTasks().first { $0.id == id }?.runtimeAddress)
+        let thread = try #require(ThreadActivity.snapshot().first { $0.runningTask == address }, "its run is published")
+        #expect(thread.job != address, "the scenario runs the task inside the actor's job: \(thread)")
+        let ps = WorkerConsoleCommands.liveTasks(filter: "", in: tasks).jsonDocument.rendered()
+        #expect(ps.contains(#""state":"running""#), "\(ps)")
+        #expect(ps.contains(#/"thread":[0-9]+/#), "\(ps)")
+        let registry = ConsoleCommandRegistry()
+        WorkerConsoleCommands.registerTaskCommands(in: registry, tasks: tasks)
+        var warnings = ""
+        for _ in 0..<200 where !warnings.contains("not-yielding") {
+            warnings = registry.execute(line: "warnings --running 0.02").text
+            if !warnings.contains("not-yielding") { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(warnings.contains("not-yielding: #\(id) holder (Worker/Holder, created at Holder.swift:1)"), "\(warnings)")
+        release.signal()
+        _ = await work.result
+    }
+
     @Test func aTaskThatIsNotRegisteredIsNotAccounted() async {
         let cruncher = Cruncher()
         let address = await cruncher.idle()
@@ -88,19 +121,44 @@ struct TaskRunAccountingTests {
     }
 }
 
-/// An actor whose method's task resumes inside the actor's own job after every sleep.
+/// An actor whose tasks run inside its own jobs.
 private actor Cruncher {
-    func crunch(table: TaskAttributionTable) async -> UInt {
+    func spawnCrunch(table: TaskAttributionTable) -> Task<(UInt, UInt?), Never> {
+        Task {  // isolated to the actor (it uses self): enqueued on it, run by its job
+            let address = self.crunch(table: table)
+            let job = ThreadActivity.currentJob  // the thread's executor job: the actor's
+            try? await Task.sleep(for: .milliseconds(1))
+            return (address, job)
+        }
+    }
+
+    private func crunch(table: TaskAttributionTable) -> UInt {
         let address = TaskRunAccountingTests.currentTaskAddress()
         table.register(taskAddress: address, TaskAttribution(taskName: "cruncher"))
-        for _ in 0..<5 { try? await Task.sleep(for: .milliseconds(1)) }
         usleep(60_000)
-        try? await Task.sleep(for: .milliseconds(1))
         return address
     }
 
     func idle() async -> UInt {
         try? await Task.sleep(for: .milliseconds(1))
         return TaskRunAccountingTests.currentTaskAddress()
+    }
+}
+
+/// An actor whose task holds its thread inside the actor's job until released.
+private actor Holder {
+    func spawnHold(id: UInt64, tasks: TaskRegistry, holding: DispatchSemaphore, release: DispatchSemaphore) -> Task<Void, Never> {
+        Task {  // isolated to the actor (it uses self): run by the actor's job
+            self.hold(id: id, tasks: tasks, holding: holding, release: release)
+        }
+    }
+
+    private func hold(id: UInt64, tasks: TaskRegistry, holding: DispatchSemaphore, release: DispatchSemaphore) {
+        let address = TaskRunAccountingTests.currentTaskAddress()
+        tasks.markStarted(id: id, runtimeAddress: address)
+        TaskAttributionTable.shared.register(taskAddress: address, TaskAttribution(taskName: "holder"))
+        holding.signal()
+        release.wait()
+        TaskAttributionTable.shared.unregister(taskAddress: address)
     }
 }

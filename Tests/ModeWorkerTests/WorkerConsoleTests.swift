@@ -83,7 +83,7 @@ struct WorkerConsoleTests {
         try await stop(child)
     }
 
-    @Test("where measures a task whose work runs inside its actor's jobs")
+    @Test("with a blocking timeout, where shows an actor service task's runs and no fallback notice")
     func whereMeasuresAnActorsTask() async throws {
         let (child, port) = try await startWorker("clean", ["--blocking-timeout", "10"])
         try await child.waitFor("[^--PageViewCache]: Starting...")
@@ -96,7 +96,7 @@ struct WorkerConsoleTests {
         }
         let row = try #require(ps.split(separator: "\n").first { $0.contains("PageViewCache.poll") }, "\(ps)")
         let id = try #require(row.split(separator: "|").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
-        // The poll task resumes inside PageViewCache's own jobs once a second: its runs are counted as they come.
+        // The poll task of the actor service runs once a second: its runs are counted as they come.
         var whereText = ""
         for _ in 0..<600 where whereText.firstMatch(of: #/jobs:       [2-9][0-9]* run/#) == nil {
             whereText = try await client.command("where \(id)")

@@ -54,7 +54,18 @@ typedef struct c_mode_activity_snapshot {
     uint64_t start_ns;
     uint64_t end_ns;
     uint64_t jobs_run;
+    uint64_t run_task;      // the task whose run is open on the thread (per-run accounting), 0 when none or unknown
+    uint64_t run_start_ns;  // when that run began (same clock as start_ns)
 } c_mode_activity_snapshot;
+
+/// The task run open on each slot's thread, published by the per-run accounting (c_mode_task_runs.c): inside an
+/// actor's job the slot's `job` is the actor's, this is the task. Written by the owning thread only.
+typedef struct c_mode_activity_run {
+    uint64_t task;      // 0 when no run is open
+    uint64_t start_ns;
+} c_mode_activity_run;
+
+extern c_mode_activity_run c_mode_activity_runs[C_MODE_ACTIVITY_SLOT_COUNT];
 
 /// The slot table (exposed for the inline functions; use the functions below).
 extern c_mode_activity_slot c_mode_activity_slots[C_MODE_ACTIVITY_SLOT_COUNT];

@@ -48,21 +48,35 @@ public struct ThreadActivity: Sendable, Equatable, Hashable {
     public var endNanoseconds: UInt64
     /// Number of (outermost) jobs this thread has started; changes when a new job begins.
     public var jobsRun: UInt64
+    /// The task running on the thread now as ``TaskRunAccounting`` saw it start, `nil` when none or not known.
+    /// Inside an actor's job ``job`` is the actor's job and this is the task the actor runs.
+    public var runningTask: UInt?
+    /// When the run of ``runningTask`` began (the clock of ``startNanoseconds``).
+    public var runStartNanoseconds: UInt64
 
     /// Creates a value (for tests and replay).
+    ///
+    /// ```swift
+    /// let idle = ThreadActivity(threadID: 42, kind: .globalPool, job: nil, startNanoseconds: 0,
+    ///                           endNanoseconds: 0, jobsRun: 0)
+    /// ```
     public init(threadID: Int32, kind: Kind, job: UInt?, startNanoseconds: UInt64, endNanoseconds: UInt64,
-                jobsRun: UInt64) {
+                jobsRun: UInt64, runningTask: UInt? = nil, runStartNanoseconds: UInt64 = 0) {
         self.threadID = threadID
         self.kind = kind
         self.job = job
         self.startNanoseconds = startNanoseconds
         self.endNanoseconds = endNanoseconds
         self.jobsRun = jobsRun
+        self.runningTask = runningTask
+        self.runStartNanoseconds = runStartNanoseconds
     }
 
     init(_ raw: c_mode_activity_snapshot) {
         self.init(threadID: raw.tid, kind: Kind(raw: raw.kind), job: raw.job == 0 ? nil : UInt(raw.job),
-                  startNanoseconds: raw.start_ns, endNanoseconds: raw.end_ns, jobsRun: raw.jobs_run)
+                  startNanoseconds: raw.start_ns, endNanoseconds: raw.end_ns, jobsRun: raw.jobs_run,
+                  runningTask: raw.run_task == 0 || raw.job == 0 ? nil : UInt(raw.run_task),
+                  runStartNanoseconds: raw.run_start_ns)
     }
 
     /// A consistent copy of every thread's slot.

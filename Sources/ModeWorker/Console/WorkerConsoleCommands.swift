@@ -139,12 +139,17 @@ enum WorkerConsoleCommands {
         return id
     }
 
-    /// Which task each executor thread runs right now: task address -> (thread id, busy nanoseconds).
+    /// Which task each executor thread runs right now: task address -> (thread id, busy nanoseconds). A task
+    /// that runs inside an actor's job is the thread's open run (``ThreadActivity/runningTask``), busy since
+    /// that run began.
     static func runningJobs() -> [UInt: (tid: Int32, busyNanoseconds: UInt64)] {
         let now = ThreadActivity.monotonicNanoseconds
         var jobs: [UInt: (Int32, UInt64)] = [:]
         for activity in ThreadActivity.snapshot() {
             if let job = activity.job { jobs[job] = (activity.threadID, now &- activity.startNanoseconds) }
+            if let task = activity.runningTask, task != activity.job {
+                jobs[task] = (activity.threadID, now &- activity.runStartNanoseconds)
+            }
         }
         return jobs
     }
