@@ -178,7 +178,7 @@ for shape in ServiceShape.all {
     var peerBytes = "SG \(format(groupBytes, 0))"
     if let pyBytes = py?["bytes_per_service"] as? Double { peerBytes += ", py \(format(pyBytes, 0))" }
     table.add("1 tree", "\(label) heap bytes/svc (idle)", mode: format(bytes, 0), peer: peerBytes,
-              ratio: format(bytes / groupBytes), goal: "<= 2048", met: bytes <= 2048)
+              ratio: format(bytes / groupBytes), goal: "<= 512", met: bytes <= 512)
 }
 for fanout in [10, nil] as [Int?] {
     let small = perServiceMode[ServiceShape(count: 100, fanout: fanout)]!
@@ -220,12 +220,12 @@ if let supervised = pythonRow("restart", where: { _ in true }) {
 }
 table.add("2 restart", "Supervisor: crash→restart /s", mode: format(restartRate, 0),
           peer: pySupervised + "; SG hand loop 47000 (ref)", ratio: format(restartRate / 47_000) + " vs SG",
-          goal: ">= 100000", met: restartRate >= 100_000)
+          goal: ">= 250000", met: restartRate >= 250_000)
 table.add("2 restart", "raw restart() loop /s", mode: format(loopRate, 0), peer: pyLoopPeer,
           ratio: pyLoopRate.isNaN ? "" : "\(format(loopRate / pyLoopRate, 1))x py")
 let wakeFloor = try await RestartBench.idleWakeMicroseconds()
 table.add("2 restart", "first restart after crash µs", mode: format(firstDelay, 1), peer: pyDelay,
-          ratio: format(firstDelay / wakeFloor, 1) + "x floor", goal: "< 100", met: firstDelay < 100)
+          ratio: format(firstDelay / wakeFloor, 1) + "x floor", goal: "< 20", met: firstDelay < 20)
 table.add("2 restart", "floor: idle suspended task, resume→run µs", mode: format(wakeFloor, 1))
 table.add("2 restart", "crash→restart µs median / p99", mode: "\(format(medianDelay, 1)) / \(format(p99Delay, 1))")
 for window in [10, 1_000] {
@@ -283,7 +283,8 @@ let ps = ConsolePsBench(tasks: 10_000)
 _ = ps.run(count: 1)
 let psCost = ps.run(count: 5)
 await ps.finish()
-table.add("5 diagnostics", "console ps, 10,000 tasks ms (\(psCost.lines) lines)", mode: format(psCost.microseconds / 1e3))
+table.add("5 diagnostics", "console ps, 10,000 tasks ms (\(psCost.lines) lines)", mode: format(psCost.microseconds / 1e3),
+          goal: "<= 10", met: psCost.microseconds / 1e3 <= 10)
 
 // MARK: 6. Stall watchdog (child processes)
 

@@ -255,7 +255,8 @@ extension Service {
     /// do { try await consume() } catch { crash(error) }
     /// ```
     public func crash(_ reason: any Error) {
-        logger.error("Crashed reason=\(String(reflecting: reason))")
+        // The service's logger only when ERROR passes: a supervised crash loop below it builds none.
+        logger(ifEnabled: .error)?.error("Crashed reason=\(String(reflecting: reason))")
         if lifecycle.serviceState == .crashed { return }
         let origin = path
         ServiceTree.emitLifecycle(of: lifecycle, .crashed(path: origin, reason: String(reflecting: reason)))

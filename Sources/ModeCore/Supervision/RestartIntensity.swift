@@ -19,6 +19,8 @@ public struct RestartIntensity<C: Clock>: Sendable where C.Duration == Duration 
     public init(maxRestarts: Int, period: Duration) {
         self.maxRestarts = maxRestarts
         self.period = period
+        // The first restarts' room, allocated with the window rather than by the first restart.
+        restarts.reserveCapacity(min(max(maxRestarts, 0), 16))
     }
 
     /// Records a restart at `now`. Returns `false` (and does not record it) when it would exceed the limit.

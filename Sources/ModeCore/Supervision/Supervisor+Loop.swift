@@ -120,7 +120,9 @@ extension Supervisor {
         }
         guard let decision else { return nil }
         let crashedPath = event.service.path
-        logger.debug("\(crashedPath) crashed (\(String(reflecting: event.reason))): \(decision)")
+        // Only a logger that would pass the record is built (``Service/logger`` computes the path and takes
+        // a lock): a restart at the default level pays for none of the lines below.
+        logger(ifEnabled: .debug)?.debug("\(crashedPath) crashed (\(String(reflecting: event.reason))): \(decision)")
 
         switch decision.kind {
         case .escalate:
@@ -159,14 +161,14 @@ extension Supervisor {
         for index in decision.stop {
             await current[index].stop()
         }
-        for index in decision.restart {
-            let child = current[index]
-            if index == decision.crashed {
-                // Formatted inside the message, which is built only when INFO is enabled: a restart loop at the
-                // default level must not pay for reflecting the crash reason.
-                logger.info("\(Self.restartingDeadLine(child, decision))")
-            } else {
-                logger.info("Restarting \(child.path) with \(crashedPath) (strategy \(policy.strategy))")
+        if let infoLogger = logger(ifEnabled: .info) {
+            for index in decision.restart {
+                let child = current[index]
+                if index == decision.crashed {
+                    infoLogger.info("\(Self.restartingDeadLine(child, decision))")
+                } else {
+                    infoLogger.info("Restarting \(child.path) with \(crashedPath) (strategy \(policy.strategy))")
+                }
             }
         }
         if decision.delay > .zero {

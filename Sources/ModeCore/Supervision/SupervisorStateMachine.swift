@@ -32,6 +32,8 @@ public struct SupervisorStateMachine<C: Clock>: Sendable where C.Duration == Dur
         self.childCount = childCount
         self.intensity = RestartIntensity(maxRestarts: policy.maxRestarts, period: policy.period)
         self.random = random
+        // Allocated here, when the supervisor starts, not by its first decision (on the restart's critical path).
+        attempts.reserveCapacity(childCount)
     }
 
     /// Decides what to do about child `index` crashing at `now`.
