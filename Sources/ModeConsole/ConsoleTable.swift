@@ -60,7 +60,51 @@ public struct ConsoleTable: Sendable {
     /// The columns, in display order.
     public var columns: [Column]
     /// The rows; each holds one cell per column.
-    public var rows: [[String]]
+    public var rows: [[String]] {
+        get { storage }
+        set {
+            storage = newValue
+            measured = Measurements()
+        }
+        _modify {
+            measured = Measurements()
+            yield &storage
+        }
+    }
+
+    /// The rows; ``append(_:)`` measures each row as it comes (one pass over the cells instead of two).
+    private var storage: [[String]]
+    /// Widths of the first `rows` rows (``append(_:)`` keeps them up to date; a direct change of ``rows``
+    /// resets them and ``rendered()`` measures again).
+    private var measured = Measurements()
+
+    private struct Measurements: Sendable {
+        var rows = 0
+        var widths: [Int] = []
+        var cellWidths: [Int] = []
+        /// Sanitized copies of the rare cells with control characters, by `row * columnCount + column`.
+        var replaced: [Int: String] = [:]
+
+        mutating func measure(_ row: [String], columnCount: Int) {
+            if widths.count != columnCount { widths = [Int](repeating: 0, count: columnCount) }
+            let base = rows * columnCount
+            for index in 0..<columnCount {
+                var width = 0
+                if index < row.count {
+                    var isClean: Bool
+                    (width, isClean) = ConsoleTable.measure(row[index])
+                    if !isClean {
+                        let clean = ConsoleTable.sanitized(row[index])
+                        replaced[base + index] = clean
+                        (width, isClean) = ConsoleTable.measure(clean)
+                    }
+                }
+                cellWidths.append(width)
+                widths[index] = max(widths[index], width)
+            }
+            rows += 1
+        }
+    }
 
     /// Creates a table with left-aligned columns.
     public init(columns: [String], rows: [[String]] = []) {
@@ -70,34 +114,39 @@ public struct ConsoleTable: Sendable {
     /// Creates a table with explicit column descriptions.
     public init(columns: [Column], rows: [[String]] = []) {
         self.columns = columns
-        self.rows = rows
+        self.storage = rows
     }
 
     /// Appends one row.
     public mutating func append(_ row: [String]) {
-        rows.append(row)
+        // Measured now while the row is at hand, unless the measurements are already stale (then rendered() measures
+        // every row again).
+        if measured.rows == storage.count && (measured.rows == 0 || measured.widths.count == columns.count) {
+            measured.measure(row, columnCount: columns.count)
+        }
+        storage.append(row)
     }
 
     /// The table as text, one line per row, each line ending in `\n`.
     public func rendered() -> String {
         let columnCount = columns.count
+        let rows = storage
         let header = columns.map { Self.sanitized($0.title) }
-        var widths = header.map { Self.measure($0).width }
-        // One pass measures every cell (and finds the rare ones that need sanitizing); the second writes bytes.
-        var cellWidths = [Int](repeating: 0, count: rows.count * columnCount)
-        var replaced: [Int: String] = [:]
-        for (rowIndex, row) in rows.enumerated() {
-            for index in 0..<min(columnCount, row.count) {
-                var (width, isClean) = Self.measure(row[index])
-                if !isClean {
-                    let clean = Self.sanitized(row[index])
-                    replaced[rowIndex * columnCount + index] = clean
-                    width = Self.measure(clean).width
-                }
-                cellWidths[rowIndex * columnCount + index] = width
-                widths[index] = max(widths[index], width)
-            }
+        // Every cell was measured (and the rare ones that need sanitizing found) as its row was appended; rows set
+        // directly are measured here. Then one pass writes bytes.
+        var measurements = measured
+        if measurements.rows != rows.count || measurements.cellWidths.count != rows.count * columnCount
+            || (measurements.rows > 0 && measurements.widths.count != columnCount)
+        {
+            measurements = Measurements()
+            for row in rows { measurements.measure(row, columnCount: columnCount) }
         }
+        var widths = header.map { Self.measure($0).width }
+        for index in 0..<min(columnCount, measurements.widths.count) {
+            widths[index] = max(widths[index], measurements.widths[index])
+        }
+        let cellWidths = measurements.cellWidths
+        let replaced = measurements.replaced
         var border: [UInt8] = [UInt8(ascii: "+")]
         for width in widths {
             border.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: width + 2))

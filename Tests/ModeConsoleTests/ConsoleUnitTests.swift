@@ -101,7 +101,12 @@ struct ConsoleUnitTests {
     }
 
     @Test func answersGetCRLFLineEnds() {
-        for (text, expected) in [("a", "a\r\n"), ("a\nb\n", "a\r\nb\r\n"), ("a\r\nb", "a\r\nb\r\n"), ("\n\n", "\r\n\r\n"), ("", "")] {
+        let long = String(repeating: "é-|", count: 700)
+        for (text, expected) in [
+            ("a", "a\r\n"), ("a\nb\n", "a\r\nb\r\n"), ("a\r\nb", "a\r\nb\r\n"), ("\n\n", "\r\n\r\n"), ("", ""),
+            ("\nx", "\r\nx\r\n"), ("x\r", "x\r\r\n"), ("\r\n\n\r\n", "\r\n\r\n\r\n"),
+            (long + "\n" + long, long + "\r\n" + long + "\r\n"),
+        ] {
             let encoded = ConsoleAnswer.encode(text)
             #expect(String(buffer: encoded) == expected)
             #expect(encoded.readableBytes == expected.utf8.count)

@@ -1,5 +1,9 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A command's answer as it goes on the wire: CR LF line ends, encoded once on a command thread and shared
 /// (copy-on-write) by every session that asked for it.
 struct ConsoleAnswer: Sendable {
@@ -44,35 +48,46 @@ struct ConsoleAnswer: Sendable {
 
     /// The size of `utf8` once every bare LF is CR LF and a final CR LF is ensured (0 for empty text).
     static func crlfEncodedSize(of utf8: UnsafeBufferPointer<UInt8>) -> Int {
-        guard !utf8.isEmpty else { return 0 }
+        guard let base = utf8.baseAddress, !utf8.isEmpty else { return 0 }
         var size = utf8.count
-        var previous: UInt8 = 0
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") { size += 1 }
-            previous = byte
+        // memchr from line end to line end: a 10,000-row `ps` is 1.3 MB in lines of ~130 bytes.
+        var offset = 0
+        while offset < utf8.count, let found = memchr(base + offset, Int32(UInt8(ascii: "\n")), utf8.count - offset) {
+            let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if index == 0 || base[index - 1] != UInt8(ascii: "\r") { size += 1 }
+            offset = index + 1
         }
         return utf8.last == UInt8(ascii: "\n") ? size : size + 2
     }
 
     /// Copies `utf8` into `destination` with CR LF line ends; returns the bytes written.
     static func crlfEncode(_ utf8: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutableRawBufferPointer) -> Int {
-        guard !utf8.isEmpty else { return 0 }
-        var index = 0
-        var previous: UInt8 = 0
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") {
-                destination[index] = UInt8(ascii: "\r")
-                index += 1
+        guard let base = utf8.baseAddress, let target = destination.baseAddress, !utf8.isEmpty else { return 0 }
+        var written = 0
+        var offset = 0
+        // Each line is copied in one memcpy; a CR is inserted before a bare LF.
+        while offset < utf8.count {
+            guard let found = memchr(base + offset, Int32(UInt8(ascii: "\n")), utf8.count - offset) else {
+                (target + written).copyMemory(from: base + offset, byteCount: utf8.count - offset)
+                written += utf8.count - offset
+                break
             }
-            destination[index] = byte
-            index += 1
-            previous = byte
+            let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            (target + written).copyMemory(from: base + offset, byteCount: index - offset)
+            written += index - offset
+            if index == 0 || base[index - 1] != UInt8(ascii: "\r") {
+                target.storeBytes(of: UInt8(ascii: "\r"), toByteOffset: written, as: UInt8.self)
+                written += 1
+            }
+            target.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: written, as: UInt8.self)
+            written += 1
+            offset = index + 1
         }
         if utf8.last != UInt8(ascii: "\n") {
-            destination[index] = UInt8(ascii: "\r")
-            destination[index + 1] = UInt8(ascii: "\n")
-            index += 2
+            target.storeBytes(of: UInt8(ascii: "\r"), toByteOffset: written, as: UInt8.self)
+            target.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: written + 1, as: UInt8.self)
+            written += 2
         }
-        return index
+        return written
     }
 }

@@ -100,9 +100,22 @@ public final class TaskRegistry: Sendable {
 
     /// Snapshots of all live tasks, ordered by id.
     public func liveTasks() -> [TaskRecord] {
-        // Sorts the ids, not the records: moving 10,000 records (each several strings) while sorting was a
-        // fifth of a console `ps`.
-        state.withLock { state in state.live.keys.sorted().map { state.live[$0]!.record } }
+        // Sorts (id, position) pairs, not the records: moving 10,000 records (each several strings) while sorting
+        // was a fifth of a console `ps`. Each record is then copied once, borrowed from its entry by position
+        // (`live[key]!.record` copied the whole entry first, its cancellation closure included: a quarter of a
+        // 10,000-task `ps` in retains, releases and memmove).
+        state.withLock { state in
+            let live = state.live.values
+            var positions: [(id: UInt64, index: Dictionary<UInt64, Entry>.Index)] = []
+            positions.reserveCapacity(live.count)
+            var index = live.startIndex
+            while index != live.endIndex {
+                positions.append((live[index].record.id, index))
+                live.formIndex(after: &index)
+            }
+            positions.sort { $0.id < $1.id }
+            return positions.map { live[$0.index].record }
+        }
     }
 
     /// Snapshots of recently finished tasks, oldest first (at most ``historyLimit``).

@@ -42,8 +42,16 @@ public final class ConsoleLineClient {
 
     deinit { close(fd) }
 
-    /// Sends `line` and returns the answer (up to the prompt) and the time from the write to the prompt, ns.
+    /// Sends `line` and returns the answer (up to the prompt) and the time from the write to the prompt's last
+    /// byte read, ns (the answer's decoding into a String is the client's, not counted).
     public func command(_ line: String) throws -> (answer: String, nanoseconds: UInt64) {
+        let timed = try timedCommand(line)
+        return (timed.answer, timed.nanoseconds)
+    }
+
+    /// ``command(_:)`` with the time to the answer's first byte as well: the console writes an answer only once
+    /// it is complete, so that is the server's time (command received, run, encoded) plus one loopback hop.
+    public func timedCommand(_ line: String) throws -> (answer: String, nanoseconds: UInt64, firstByteNanoseconds: UInt64) {
         let bytes = Array((line + "\r\n").utf8)
         let start = c_mode_bench_monotonic_ns()
         var offset = 0
@@ -52,22 +60,32 @@ public final class ConsoleLineClient {
             guard written > 0 else { throw Failure(description: "write failed: errno \(errno)") }
             offset += written
         }
-        let answer = try readUntilPrompt()
-        return (answer, c_mode_bench_monotonic_ns() - start)
+        var firstByte: UInt64 = 0
+        let bytesRead = try readBytesUntilPrompt(firstByte: &firstByte)
+        let end = c_mode_bench_monotonic_ns()
+        return (String(decoding: bytesRead.dropLast(prompt.count), as: UTF8.self), end - start, firstByte - start)
     }
 
     private func readUntilPrompt() throws -> String {
+        var firstByte: UInt64 = 0
+        return String(decoding: try readBytesUntilPrompt(firstByte: &firstByte).dropLast(prompt.count), as: UTF8.self)
+    }
+
+    /// The bytes read up to and including the prompt; `firstByte`: when the first of them arrived.
+    private func readBytesUntilPrompt(firstByte: inout UInt64) throws -> [UInt8] {
         var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        data.reserveCapacity(1 << 16)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
                 throw Failure(description: "console closed or timed out (errno \(errno)) after \(data.count) bytes")
             }
+            if data.isEmpty { firstByte = c_mode_bench_monotonic_ns() }
             data.append(contentsOf: buffer[0..<count])
-            if data.count >= prompt.count && Array(data.suffix(prompt.count)) == prompt {
-                return String(decoding: data.dropLast(prompt.count), as: UTF8.self)
+            if data.count >= prompt.count && data[(data.count - prompt.count)...].elementsEqual(prompt) {
+                return data
             }
         }
     }

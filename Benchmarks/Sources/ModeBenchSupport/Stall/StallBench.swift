@@ -202,6 +202,36 @@ public struct StallBench: Sendable {
         return results
     }
 
+    /// The console's `ps` in a real Worker (watchdog on: its per-task figures are read for every task) with
+    /// `tasks` live tasks: medians of 20 calls after a first one, ms, from the command sent to the answer's first
+    /// byte (the server's time: the console writes an answer once it is built) and to its last byte (the whole
+    /// answer read over loopback TCP), and the lines of the answer.
+    public func consolePsMilliseconds(tasks: Int) throws -> (server: Double, complete: Double, lines: Int) {
+        let child = try spawn(timeout: 10, console: true)
+        defer { child.stop() }
+        let (console, _) = try connect(child)
+        let from = child.lines.count
+        child.send("spawn-tasks \(tasks)")
+        _ = try child.waitForEvent("spawned", after: from, timeout: 120)
+        var answer = ""
+        var complete: [Double] = []
+        var server: [Double] = []
+        for call in 0..<21 {
+            let timed = try console.timedCommand("ps")
+            answer = timed.answer
+            if call > 0 {
+                complete.append(Double(timed.nanoseconds) / 1e6)
+                server.append(Double(timed.firstByteNanoseconds) / 1e6)
+            }
+        }
+        guard answer.contains("parked-\(tasks - 1)") else {
+            throw ConsoleLineClient.Failure(description: "ps does not list every task: \(answer.prefix(200))")
+        }
+        complete.sort()
+        server.sort()
+        return (server[server.count / 2], complete[complete.count / 2], answer.utf8.reduce(0) { $1 == 10 ? $0 + 1 : $0 })
+    }
+
     func spawn(timeout: Double, console: Bool = false) throws -> BenchChildProcess {
         var arguments = ["--stall-child", "--timeout", "\(timeout)"]
         if console { arguments += ["--console", "--threads", "25"] }

@@ -15,7 +15,8 @@ import Glibc
 ///
 /// Commands (one per line): `block SITE MS` blocks an executor thread for MS ms in blocking site SITE (see
 /// `c_mode_bench_block_at_site`); `yield-load SECONDS TASKS` runs TASKS tasks of short jobs that `Task.yield()`
-/// for SECONDS; `quit` (or EOF) stops the Worker as SIGTERM does.
+/// for SECONDS; `spawn-tasks N` starts N tasks of the service parked in a day-long sleep; `quit` (or EOF) stops
+/// the Worker as SIGTERM does.
 ///
 /// ```swift
 /// if CommandLine.arguments.contains("--stall-child") { await StallBenchChild.run(arguments: CommandLine.arguments) }
@@ -104,6 +105,13 @@ final class StallBenchService: Service {
             let tasks = words.count > 2 ? Int(words[2]) ?? 4 : 4
             let jobs = await Self.yieldingLoad(seconds: seconds, tasks: tasks)
             StallBenchChild.emit("yield-load-done", "\(jobs)")
+        case "spawn-tasks":
+            // Parked tasks of this service, as a server's connections and consumers: `ps` lists them all.
+            let count = words.count > 1 ? Int(words[1]) ?? 10_000 : 10_000
+            for index in 0..<count {
+                _ = addFuture("parked-\(index)") { try await Task.sleep(for: .seconds(86_400)) }
+            }
+            StallBenchChild.emit("spawned", "\(count)")
         case "quit":
             kill(getpid(), SIGTERM)
         default:
