@@ -95,7 +95,7 @@ public struct ConsoleOutput: Sendable {
     /// Both are built lazily, only for the format asked for.
     public static func table(_ table: ConsoleTable, summary: String? = nil, json: JSONValue? = nil) -> ConsoleOutput {
         ConsoleOutput(
-            text: { (summary.map { $0 + "\n" } ?? "") + table.rendered() },
+            text: { table.rendered(prefix: summary.map { $0 + "\n" } ?? "") },
             json: {
                 if let json { return json }
                 var document: [(String, JSONValue)] = []

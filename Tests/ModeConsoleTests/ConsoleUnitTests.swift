@@ -60,6 +60,26 @@ struct ConsoleUnitTests {
             """
         #expect(table.rendered() == expected)
         #expect(table.jsonRows()[1]?["name"] == "flüsh\nnow")
+        #expect(table.rendered(prefix: "3 tasks running\n") == "3 tasks running\n" + expected)
+
+        // Rows changed directly (not appended) are measured when rendered; a header wider than its cells and
+        // multi-byte characters in both.
+        var direct = ConsoleTable(columns: [.init("Größe", alignment: .right), .init("N")])
+        direct.rows = [["1", "ééé"]]
+        direct.rows.append(["22", "x\u{7F}y"])
+        direct.rows[0][0] = "333333"
+        #expect(direct.rendered() == """
+            +--------+-----+
+            | Größe  | N   |
+            +--------+-----+
+            | 333333 | ééé |
+            |     22 | x y |
+            +--------+-----+
+
+            """)
+        direct.append(["4", "日本"])
+        #expect(direct.rendered().hasSuffix("|      4 | 日本  |\n+--------+-----+\n"))
+        #expect(ConsoleTable(columns: ["A"]).rendered(prefix: "none\n") == "none\n+---+\n| A |\n+---+\n+---+\n")
     }
 
     @Test func jsonRenderingIsValidAndOrdered() throws {

@@ -49,7 +49,20 @@ public final class TaskRegistry: Sendable {
         var history: [TaskRecord] = []
         var historyStart = 0
         var historyLimit: Int
+        /// One shared copy of each service path and creation site (tasks of one service, or spawned at one line,
+        /// share them): 10,000 tasks of a service hold one string, not 10,000 scattered heap copies that a
+        /// `ps` must each touch. Bounded: past ``internLimit`` distinct strings, new ones are kept as given.
+        var interned: Set<String> = []
+
+        mutating func intern(_ string: String) -> String {
+            if let index = interned.firstIndex(of: string) { return interned[index] }
+            if interned.count < TaskRegistry.internLimit { interned.insert(string) }
+            return string
+        }
     }
+
+    /// Distinct service paths and creation sites shared by a registry (code locations and services: few).
+    static let internLimit = 4096
 
     private let state: Mutex<State>
     private let observers = ObserverList<Event>()
@@ -246,7 +259,8 @@ public final class TaskRegistry: Sendable {
         let id = Self.lastID.add(1, ordering: .relaxed).newValue
         return state.withLock { state in
             let record = TaskRecord(
-                id: id, name: name, servicePath: servicePath, kind: kind, creationSite: creationSite,
+                id: id, name: name, servicePath: servicePath.map { state.intern($0) }, kind: kind,
+                creationSite: state.intern(creationSite),
                 state: .running, parentID: parent, createdAt: now, endedAt: nil,
                 createdMonotonicNanoseconds: mono, endedMonotonicNanoseconds: nil, runtimeAddress: nil, error: nil,
                 trace: trace

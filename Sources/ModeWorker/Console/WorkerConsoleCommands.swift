@@ -272,7 +272,7 @@ enum WorkerConsoleCommands {
                     }
                     table.append(row)
                 }
-                return summary + "\n" + table.rendered()
+                return table.rendered(prefix: summary + "\n")
             },
             json: {
                 [
