@@ -265,20 +265,54 @@ public struct ConsoleTable: Sendable {
     /// A cell's width in terminal columns and whether it is free of control characters, in one pass:
     /// bytes for ASCII (the common, fast case), characters otherwise.
     static func measure(_ cell: String) -> (width: Int, isClean: Bool) {
-        func scan<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> (count: Int, isASCII: Bool, isClean: Bool) {
-            var isASCII = true
-            var isClean = true
-            var count = 0
-            for byte in bytes {
-                if byte < 0x20 || byte == 0x7F { isClean = false }
-                if byte >= 0x80 { isASCII = false }
-                count += 1
-            }
-            return (count, isASCII, isClean)
+        // The contiguous bytes of a native string scan several times faster than its UTF-8 view, and eight at a
+        // time faster still (a 10,000-row `ps` measures 80,000 cells).
+        let scanned = cell.utf8.withContiguousStorageIfAvailable { scanWords($0) } ?? scanBytes(cell.utf8)
+        return (scanned.isASCII ? scanned.count : cell.count, scanned.isClean)
+    }
+
+    private static func scanBytes<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> (count: Int, isASCII: Bool, isClean: Bool) {
+        var isASCII = true
+        var isClean = true
+        var count = 0
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7F { isClean = false }
+            if byte >= 0x80 { isASCII = false }
+            count += 1
         }
-        // The contiguous bytes of a native string scan several times faster than its UTF-8 view.
-        let (count, isASCII, isClean) = cell.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(cell.utf8)
-        return (isASCII ? count : cell.count, isClean)
+        return (count, isASCII, isClean)
+    }
+
+    /// ``scanBytes(_:)`` eight bytes at a time: a word is ASCII when no byte has its high bit set; among ASCII
+    /// bytes, one below 0x20 or equal to 0x7F is found with the usual "has a byte less than n" bit trick.
+    private static func scanWords(_ bytes: UnsafeBufferPointer<UInt8>) -> (count: Int, isASCII: Bool, isClean: Bool) {
+        guard let base = bytes.baseAddress else { return (0, true, true) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var isASCII = true
+        var isClean = true
+        var offset = 0
+        let raw = UnsafeRawPointer(base)
+        while offset + 8 <= bytes.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            if word & highs != 0 {
+                isASCII = false
+            } else {
+                // ASCII bytes: below 0x20 when word - 0x20 borrows into the high bit; 0x7F when word ^ 0x7F is 0.
+                let below = (word &- ones &* 0x20) & ~word & highs
+                let flipped = word ^ (ones &* 0x7F)
+                let deletes = (flipped &- ones) & ~flipped & highs
+                if below | deletes != 0 { isClean = false }
+            }
+            offset += 8
+        }
+        let tail = scanBytes(UnsafeBufferPointer(rebasing: bytes[offset...]))
+        if isASCII {
+            return (bytes.count, tail.isASCII, isClean && tail.isClean)
+        }
+        // A non-ASCII word skipped its control check: check every byte (rare: cells with non-ASCII text).
+        let full = scanBytes(bytes)
+        return (full.count, false, full.isClean)
     }
 
     static func sanitized(_ cell: String) -> String {

@@ -82,6 +82,28 @@ struct ConsoleUnitTests {
         #expect(ConsoleTable(columns: ["A"]).rendered(prefix: "none\n") == "none\n+---+\n| A |\n+---+\n+---+\n")
     }
 
+    @Test func cellsAreMeasuredAsTheByteByByteScanWouldForEveryLengthAndPosition() {
+        // Eight bytes at a time: a control character or DEL at any offset of any length is found, a non-ASCII cell
+        // is counted in characters.
+        for length in 0..<20 {
+            let clean = String(repeating: "a~ 0Z}", count: 4).prefix(length)
+            #expect(ConsoleTable.measure(String(clean)) == (length, true))
+            for position in 0..<length {
+                for bad: UInt8 in [0x00, 0x09, 0x0A, 0x1F, 0x7F] {
+                    var bytes = Array(clean.utf8)
+                    bytes[position] = bad
+                    #expect(ConsoleTable.measure(String(decoding: bytes, as: UTF8.self)) == (length, false), "\(length) \(position) \(bad)")
+                }
+                var wide = Array(clean.utf8)
+                wide.replaceSubrange(position...position, with: Array("é".utf8))
+                #expect(ConsoleTable.measure(String(decoding: wide, as: UTF8.self)) == (length, true))
+                wide.append(0x1B)
+                #expect(ConsoleTable.measure(String(decoding: wide, as: UTF8.self)) == (length + 1, false))
+            }
+        }
+        #expect(ConsoleTable.measure("\u{20}\u{7E}\u{21}\u{40}\u{60}\u{5F}\u{3F}\u{2F}") == (8, true))
+    }
+
     @Test func jsonRenderingIsValidAndOrdered() throws {
         let value: JSONValue = [
             "z": 1, "a": [true, nil, 2.5, .double(.infinity)], "s": "q\"\\\n\u{01}é",
