@@ -65,12 +65,7 @@ static void c_mode_run_commit_(uint64_t end) {
     // The task may have been untracked (it ended, or its address was reused) since the run began.
     size_t index = (size_t)(entry - c_mode_task_stats_entries);
     if (__atomic_load_n(&c_mode_task_stats_keys[index], __ATOMIC_ACQUIRE) != (uint64_t)task) return;
-    uint64_t busy = end > start ? end - start : 0;
-    __atomic_store_n(&entry->jobs, __atomic_load_n(&entry->jobs, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&entry->busy_ns, __atomic_load_n(&entry->busy_ns, __ATOMIC_RELAXED) + busy, __ATOMIC_RELAXED);
-    if (busy > __atomic_load_n(&entry->longest_ns, __ATOMIC_RELAXED))
-        __atomic_store_n(&entry->longest_ns, busy, __ATOMIC_RELAXED);
-    __atomic_store_n(&entry->last_end_ns, end, __ATOMIC_RELAXED);
+    c_mode_task_stats_add_job_(entry, start, end);
 }
 
 static uint64_t c_mode_run_job_mark_(void) {
@@ -101,10 +96,7 @@ static void c_mode_run_entered_(uintptr_t state) {
     c_mode_task_stats_entry *entry = c_mode_task_stats_find_(task);
     c_mode_run_entry = entry;
     if (entry == 0) return;
-    uint64_t enqueued = __atomic_exchange_n(&entry->enqueued_ns, 0, __ATOMIC_RELAXED);
-    if (enqueued != 0 && enqueued <= now)
-        __atomic_store_n(&entry->scheduled_ns, __atomic_load_n(&entry->scheduled_ns, __ATOMIC_RELAXED) + (now - enqueued),
-                         __ATOMIC_RELAXED);
+    c_mode_task_stats_take_wait_(entry, now);
 }
 
 static void c_mode_run_exited_(uintptr_t state) {

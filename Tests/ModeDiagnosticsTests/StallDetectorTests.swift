@@ -81,6 +81,24 @@ struct StallDetectorTests {
         #expect(detector.activeStalls.isEmpty)
     }
 
+    @Test func anEndStampedBeforeTheReportingPollStillTotalsAtLeastTheReportedBusyTime() {
+        // The job's end comes from a coarse clock: its stamp may be up to a tick older than the poll that
+        // reported it busy. The total is then the reported busy time, never less.
+        var detector = Detector(timeout: .milliseconds(200))
+        let start = clock.now
+        clock.advance(by: .milliseconds(200))
+        let reported = detector.poll(now: clock.now, samples: [busy(4, generation: 2, since: start)])
+        #expect(reported.count == 1)
+        let endedAt = start.advanced(by: .milliseconds(197))
+        clock.advance(by: .milliseconds(5))
+        let actions = detector.poll(now: clock.now, samples: [idle(4, generation: 2, endedAt: endedAt)])
+        guard case .ended(_, let total) = actions.first else {
+            Issue.record("expected .ended, got \(actions)")
+            return
+        }
+        #expect(total == .milliseconds(200))
+    }
+
     @Test func aVanishedSourceEndsItsStall() {
         var detector = Detector(timeout: .milliseconds(100))
         let start = clock.now

@@ -37,7 +37,11 @@ struct TaskRunAccountingTests {
         let cruncher = Cruncher()
         // A `Task {}` made inside the actor is enqueued on the actor: the actor's own job runs it, and the hooks see
         // only that job. Its run held the thread 60 ms.
-        let (address, job) = await cruncher.spawnCrunch(table: table).value
+        // On an executor of its own (instrumented threads, whatever the global pool is doing); the actor's jobs
+        // run there too (the task's executor preference).
+        let executor = InstrumentedTaskExecutor(threadCount: 1, namePrefix: "runs-actor-")
+        defer { executor.shutdown() }
+        let (address, job) = await Task(executorPreference: executor) { await cruncher.spawnCrunch(table: table).value }.value
         #expect(job != nil && job != address, "the scenario runs the task inside the actor's job")
         let figures = try #require(TaskStatistics.of(taskAddress: address))
         #expect(figures.jobs >= 1, "\(figures)")
@@ -89,11 +93,19 @@ struct TaskRunAccountingTests {
     @Test func aTaskRunningInsideAnActorsJobIsShownRunningAndNotYielding() async throws {
         let tasks = TaskRegistry()
         let id = tasks.register(name: "holder", kind: .task, servicePath: "Worker/Holder", creationSite: "Holder.swift:1")
-        let holding = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
+        // Flags, not semaphores: only the holder's own thread is held (the global pool has one thread per core,
+        // and a test that blocks a second one starves the rest of the suite).
+        let flags = HolderFlags()
         let holder = Holder()
-        let work = await holder.spawnHold(id: id, tasks: tasks, holding: holding, release: release)
-        await Task.detached { holding.wait() }.value
+        // On an executor of its own (see the previous test): the actor's job runs on an instrumented thread.
+        let executor = InstrumentedTaskExecutor(threadCount: 2, namePrefix: "runs-holder-")
+        defer { executor.shutdown() }
+        let work = await Task(executorPreference: executor) {
+            await holder.spawnHold(id: id, tasks: tasks, flags: flags)
+        }.value
+        for _ in 0..<30_000 where !flags.holding.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+        let ran = flags.holding.load(ordering: .acquiring)
+        #expect(ran, "the holder ran")
         // The task runs inside the actor's job: the thread's slot holds the actor's job, the open run names the
         // task.
         let address = try #require(tasks.liveTasks().first { $0.id == id }?.runtimeAddress)
@@ -110,7 +122,7 @@ struct TaskRunAccountingTests {
             if !warnings.contains("not-yielding") { try await Task.sleep(for: .milliseconds(10)) }
         }
         #expect(warnings.contains("not-yielding: #\(id) holder (Worker/Holder, created at Holder.swift:1)"), "\(warnings)")
-        release.signal()
+        flags.released.store(true, ordering: .releasing)
         _ = await work.result
     }
 
@@ -145,20 +157,26 @@ private actor Cruncher {
     }
 }
 
-/// An actor whose task holds its thread inside the actor's job until released.
+/// What the holder and its test tell each other.
+private final class HolderFlags: Sendable {
+    let holding = Atomic<Bool>(false)
+    let released = Atomic<Bool>(false)
+}
+
+/// An actor whose task holds its thread inside the actor's job until released (at most 10 s).
 private actor Holder {
-    func spawnHold(id: UInt64, tasks: TaskRegistry, holding: DispatchSemaphore, release: DispatchSemaphore) -> Task<Void, Never> {
+    func spawnHold(id: UInt64, tasks: TaskRegistry, flags: HolderFlags) -> Task<Void, Never> {
         Task {  // isolated to the actor (it uses self): run by the actor's job
-            self.hold(id: id, tasks: tasks, holding: holding, release: release)
+            self.hold(id: id, tasks: tasks, flags: flags)
         }
     }
 
-    private func hold(id: UInt64, tasks: TaskRegistry, holding: DispatchSemaphore, release: DispatchSemaphore) {
+    private func hold(id: UInt64, tasks: TaskRegistry, flags: HolderFlags) {
         let address = TaskRunAccountingTests.currentTaskAddress()
         tasks.markStarted(id: id, runtimeAddress: address)
         TaskAttributionTable.shared.register(taskAddress: address, TaskAttribution(taskName: "holder"))
-        holding.signal()
-        release.wait()
+        flags.holding.store(true, ordering: .releasing)
+        for _ in 0..<10_000 where !flags.released.load(ordering: .acquiring) { usleep(1_000) }
         TaskAttributionTable.shared.unregister(taskAddress: address)
     }
 }

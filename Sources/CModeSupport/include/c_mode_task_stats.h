@@ -64,6 +64,25 @@ static inline void c_mode_task_stats_enqueued(uintptr_t task, uint64_t now_ns) {
     if (entry != 0) __atomic_store_n(&entry->enqueued_ns, now_ns, __ATOMIC_RELAXED);
 }
 
+/// Adds one job (or run) of the entry's task that held its thread from `start_ns` to `end_ns` (the entry's one
+/// writer: the thread the task runs on).
+static inline void c_mode_task_stats_add_job_(c_mode_task_stats_entry *entry, uint64_t start_ns, uint64_t end_ns) {
+    uint64_t busy = end_ns > start_ns ? end_ns - start_ns : 0;
+    __atomic_store_n(&entry->jobs, __atomic_load_n(&entry->jobs, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->busy_ns, __atomic_load_n(&entry->busy_ns, __ATOMIC_RELAXED) + busy, __ATOMIC_RELAXED);
+    if (busy > __atomic_load_n(&entry->longest_ns, __ATOMIC_RELAXED))
+        __atomic_store_n(&entry->longest_ns, busy, __ATOMIC_RELAXED);
+    __atomic_store_n(&entry->last_end_ns, end_ns, __ATOMIC_RELAXED);
+}
+
+/// The task starts running at `start_ns`: its wait since the last recorded enqueue, if any, is scheduled time.
+static inline void c_mode_task_stats_take_wait_(c_mode_task_stats_entry *entry, uint64_t start_ns) {
+    uint64_t enqueued = __atomic_exchange_n(&entry->enqueued_ns, 0, __ATOMIC_RELAXED);
+    if (enqueued != 0 && enqueued <= start_ns)
+        __atomic_store_n(&entry->scheduled_ns,
+                         __atomic_load_n(&entry->scheduled_ns, __ATOMIC_RELAXED) + (start_ns - enqueued), __ATOMIC_RELAXED);
+}
+
 /// The entry of the job running on this thread (set by c_mode_task_stats_job_started), NULL when untracked.
 extern __thread c_mode_task_stats_entry *c_mode_task_stats_current;
 
@@ -84,10 +103,7 @@ static inline void c_mode_task_stats_job_started(uintptr_t task, uint64_t start_
     c_mode_task_stats_entry *entry = c_mode_task_stats_find_(task);
     c_mode_task_stats_current = entry;
     if (entry == 0) return;
-    uint64_t enqueued = __atomic_exchange_n(&entry->enqueued_ns, 0, __ATOMIC_RELAXED);
-    if (enqueued != 0 && enqueued <= start_ns)
-        __atomic_store_n(&entry->scheduled_ns,
-                         __atomic_load_n(&entry->scheduled_ns, __ATOMIC_RELAXED) + (start_ns - enqueued), __ATOMIC_RELAXED);
+    c_mode_task_stats_take_wait_(entry, start_ns);
 }
 
 /// The job started by c_mode_task_stats_job_started ends: it held its thread from `start_ns` to `end_ns`. (A task
@@ -100,12 +116,7 @@ static inline void c_mode_task_stats_job_ended(uint64_t start_ns, uint64_t end_n
     c_mode_task_stats_entry *entry = c_mode_task_stats_current;
     if (entry == 0) return;
     c_mode_task_stats_current = 0;
-    uint64_t busy = end_ns > start_ns ? end_ns - start_ns : 0;
-    __atomic_store_n(&entry->jobs, __atomic_load_n(&entry->jobs, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&entry->busy_ns, __atomic_load_n(&entry->busy_ns, __ATOMIC_RELAXED) + busy, __ATOMIC_RELAXED);
-    if (busy > __atomic_load_n(&entry->longest_ns, __ATOMIC_RELAXED))
-        __atomic_store_n(&entry->longest_ns, busy, __ATOMIC_RELAXED);
-    __atomic_store_n(&entry->last_end_ns, end_ns, __ATOMIC_RELAXED);
+    c_mode_task_stats_add_job_(entry, start_ns, end_ns);
 }
 
 /// Starts accounting `task` (figures from zero). Returns 0, or -1 when its probe window is full. Writers (track,

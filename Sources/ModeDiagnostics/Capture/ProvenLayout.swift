@@ -14,6 +14,9 @@ final class ProvenLayout<Layout: Sendable>: Sendable {
         case unchecked, checking
         case proven(Layout)
         case failed(String)
+        /// The check could not decide (a probe task never got a thread on a starved pool): not kept, so the
+        /// next use checks again; reads stay off meanwhile.
+        case inconclusive(String)
     }
 
     private let current = Mutex<State>(.unchecked)
@@ -32,14 +35,17 @@ final class ProvenLayout<Layout: Sendable>: Sendable {
         case .unchecked, .checking: .unchecked
         case .proven: .available
         case .failed(let reason): .unavailable(reason)
+        case .inconclusive(let reason): .unavailable("not proven yet, checked again on the next use: \(reason)")
         }
     }
 
     /// Starts the check in a detached task unless it was started; returns at once.
     func start() {
         let start = current.withLock { state -> Bool in
-            guard case .unchecked = state else { return false }
-            state = .checking
+            switch state {
+            case .unchecked, .inconclusive: state = .checking
+            case .checking, .proven, .failed: return false
+            }
             return true
         }
         guard start else { return }
@@ -58,14 +64,14 @@ final class ProvenLayout<Layout: Sendable>: Sendable {
     func run() async -> TaskObjectReader.Availability {
         switch state {
         case .proven, .failed: return availability
-        case .unchecked, .checking: break
+        case .unchecked, .checking, .inconclusive: break
         }
         let result: State
         if let disabled = TaskObjectReader.disabledByEnvironment { result = .failed(disabled) } else { result = await check() }
         current.withLock { state in
             switch state {
             case .proven, .failed: return
-            case .unchecked, .checking: state = result
+            case .unchecked, .checking, .inconclusive: state = result
             }
         }
         return availability

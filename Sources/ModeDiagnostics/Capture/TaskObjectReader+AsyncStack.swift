@@ -119,6 +119,9 @@ extension TaskObjectReader {
             return readAsyncStack(taskAddress: taskAddress, layout: proof.layout, taskMetadata: proof.taskMetadata)
         case .unchecked, .checking: return .unavailable("the start-up self-check has not finished")
         case .failed(let reason): return .unavailable(reason)
+        case .inconclusive(let reason):
+            asyncProof.start()  // checked again, in the background
+            return .unavailable("the self-check did not finish (\(reason)); checking again")
         }
     }
 

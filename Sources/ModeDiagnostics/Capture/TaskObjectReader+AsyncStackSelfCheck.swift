@@ -54,8 +54,12 @@ extension TaskObjectReader {
                     failures.append("a garbage address (0x\(String(garbage, radix: 16))) read as \(AsyncStackProbe.describe(read))")
                 }
             }
-            return failures.isEmpty
-                ? .proven(AsyncProof(layout: layout, taskMetadata: metadata)) : .failed(failures.joined(separator: "; "))
+            if failures.isEmpty { return .proven(AsyncProof(layout: layout, taskMetadata: metadata)) }
+            // Only probes that never ran (the pool was busy for the whole patience): nothing was disproven.
+            if failures.allSatisfy({ $0.hasSuffix(AsyncStackProbe.neverStarted) }) {
+                return .inconclusive(failures.joined(separator: "; "))
+            }
+            return .failed(failures.joined(separator: "; "))
         }.value
     }
 }
@@ -127,6 +131,9 @@ enum AsyncStackProbe {
     }
 
     @inline(never)
+    /// How a probe that never got a thread within its patience ends its failure line.
+    static let neverStarted = "never started"
+
     static func blackHole<T>(_ value: T) {
         withExtendedLifetime(value) {}
     }
@@ -143,7 +150,7 @@ enum AsyncStackProbe {
             gate.enter()
             await body(gate)
         }
-        var last = "never started"
+        var last = neverStarted
         var proven = false
         let deadline = ContinuousClock.now + patience
         while !proven && ContinuousClock.now < deadline {

@@ -115,6 +115,9 @@ package enum TaskObjectReader {
         case .proven(let proven): layout = proven
         case .unchecked, .checking: return .unavailable("the start-up self-check has not finished")
         case .failed(let reason): return .unavailable(reason)
+        case .inconclusive(let reason):
+            proof.start()  // checked again, in the background
+            return .unavailable("the self-check did not finish (\(reason)); checking again")
         }
         return read(taskAddress: taskAddress, keyAddress: keyAddress, layout: layout)
     }

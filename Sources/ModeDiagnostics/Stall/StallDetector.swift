@@ -247,6 +247,8 @@ public struct StallDetector<C: Clock>: Sendable where C.Instant: Sendable, C.Dur
     private mutating func end(_ source: Source, at endedAt: C.Instant) -> [Action] {
         guard let current = tracked.removeValue(forKey: source) else { return [] }
         guard current.admitted else { return [] }
-        return [.ended(current.stall, total: current.stall.busySince.duration(to: endedAt))]
+        // Never less than the busy time already reported: the end stamp can be a coarse clock's tick older than
+        // the poll that reported (a job reported busy for 200 ms must not end after 199.9 ms).
+        return [.ended(current.stall, total: max(current.stall.busySince.duration(to: endedAt), current.stall.busyFor))]
     }
 }

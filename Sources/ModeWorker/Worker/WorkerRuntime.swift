@@ -158,20 +158,34 @@ final class WorkerRuntime: Sendable {
 
     /// Counts per-task figures per task run (tasks inside actors' jobs and on service threads too) once
     /// ``TaskRunAccounting/probe()`` proved it here; else one notice, and figures count executor jobs only.
+    ///
+    /// A probe still running after ``selfCheckTimeout`` (a pool too busy to run it) is left to decide in the
+    /// background rather than undone: the redirected calls run the runtime's own first, so only the figures
+    /// depend on the proof, and the start does not wait for it.
     static func accountTaskRuns(logger: Logger) async {
-        let failure: String
         if let installFailure = TaskRunAccounting.failureOfInstall() {
-            failure = installFailure
-        } else {
-            switch await Race.outcome(of: Task.detached { await TaskRunAccounting.probe() }, timeout: selfCheckTimeout) {
-            case .finished(nil): return
-            case .finished(let reason?): failure = reason
-            case .timedOut: failure = "the self-check's probe task did not finish within \(selfCheckTimeout)"
-            }
-            TaskRunAccounting.uninstall()
+            logRunAccountingOff(installFailure, logger: logger)
+            return
         }
+        let probe = Task.detached { await TaskRunAccounting.probe() }
+        switch await Race.outcome(of: probe, timeout: selfCheckTimeout) {
+        case .finished(nil):
+            return
+        case .finished(let reason?):
+            TaskRunAccounting.uninstall()
+            logRunAccountingOff(reason, logger: logger)
+        case .timedOut:
+            Task.detached {
+                guard let reason = await probe.value else { return }
+                TaskRunAccounting.uninstall()
+                logRunAccountingOff(reason, logger: logger)
+            }
+        }
+    }
+
+    private static func logRunAccountingOff(_ reason: String, logger: Logger) {
         logger.notice(
-            "Per-task figures count executor jobs only (\(failure)): tasks that run inside an actor's jobs or on a service thread are not measured"
+            "Per-task figures count executor jobs only (\(reason)): tasks that run inside an actor's jobs or on a service thread are not measured"
         )
     }
 
