@@ -147,8 +147,12 @@ struct StallWatchdogTests {
 
         // Wait until both executors answered a beat (their threads are known), then block one.
         let ready = StallEventLog<Bool>()
+        // Polled with a short sleep, not Task.yield: a spinning probe holds one of the pool's two threads, and
+        // with another test blocking the other one the suite's pool starved here (the ready wait timed out).
         let probe = Task {
-            while monitor.statuses().contains(where: { $0.threadID == 0 }) { await Task.yield() }
+            while monitor.statuses().contains(where: { $0.threadID == 0 }) {
+                try? await Task.sleep(for: .milliseconds(1))
+            }
             ready.append(true)
         }
         let answered = await ready.first()
