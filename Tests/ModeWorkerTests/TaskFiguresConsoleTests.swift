@@ -55,4 +55,16 @@ struct TaskFiguresConsoleTests {
         parked.withLock { $0 }?.resume()
         await worker.value
     }
+
+    @Test func whereMarksTheChildrenThatHaveFinished() throws {
+        let tasks = TaskRegistry()
+        let parent = tasks.register(name: "accept", kind: .future, servicePath: "Worker/Web", creationSite: "Web.swift:1")
+        let (live, done) = TaskRegistry.$currentTaskID.withValue(parent) {
+            (tasks.register(name: "conn-1", kind: .task, servicePath: "Worker/Web", creationSite: "Web.swift:2"),
+             tasks.register(name: "conn-2", kind: .task, servicePath: "Worker/Web", creationSite: "Web.swift:2"))
+        }
+        tasks.markEnded(id: done, outcome: .finished)
+        let text = try WorkerConsoleCommands.whereTask(["\(parent)"], in: tasks).text
+        #expect(text.contains("  children:   #\(live) conn-1, #\(done) conn-2 (finished)"), "\(text)")
+    }
 }

@@ -349,8 +349,10 @@ enum WorkerConsoleCommands {
         }
         let now = TaskRegistry.monotonicNanoseconds()
         let activity = runningJobs()
+        // Live children, then the recently finished ones (the registry's history), each of those with its outcome.
         let children = (tasks.liveTasks() + tasks.finishedTasks())
-            .filter { $0.parentID == id }.map { "#\($0.id) \($0.name)" }
+            .filter { $0.parentID == id }
+            .map { "#\($0.id) \($0.name)" + ($0.state.isTerminal ? " (\($0.state))" : "") }
         var lines = [
             "Task #\(record.id) \(record.name)",
             "  service:    \(record.servicePath ?? "-")",
