@@ -34,7 +34,6 @@ static __thread c_mode_task_stats_entry *c_mode_run_entry;
 static __thread uint64_t c_mode_run_start;
 static __thread uint64_t c_mode_run_suspended;
 static __thread uint64_t c_mode_run_job_mark;  // the slot's jobs_run when the run suspended, ~0 off a slot
-static __thread uint64_t c_mode_run_count;
 
 static c_mode_tlc_fn c_mode_enter_original;
 static c_mode_tlc_fn c_mode_exit_original;
@@ -86,7 +85,6 @@ static void c_mode_run_entered_(uintptr_t state) {
         c_mode_run_commit_(c_mode_run_suspended != 0 ? c_mode_run_suspended : now);
     }
     uintptr_t task = swift_task_getCurrent != NULL ? (uintptr_t)swift_task_getCurrent() : 0;
-    c_mode_run_count++;
     if (task == 0) return;
     c_mode_run_state = state;
     c_mode_run_task = task;
@@ -129,7 +127,6 @@ int c_mode_task_runs_adopt_(uintptr_t task, c_mode_task_stats_entry *entry) {
 }
 
 uintptr_t c_mode_task_runs_current_task(void) { return c_mode_run_suspended == 0 ? c_mode_run_task : 0; }
-uint64_t c_mode_task_runs_started_here(void) { return c_mode_run_count; }
 
 // MARK: installing
 
@@ -295,7 +292,6 @@ int c_mode_task_runs_installed(void) { return __atomic_load_n(&c_mode_runs_insta
 void c_mode_task_runs_job_ended(uint64_t end_ns) { (void)end_ns; }
 int c_mode_task_runs_adopt_(uintptr_t task, c_mode_task_stats_entry *entry) { (void)task; (void)entry; return 0; }
 uintptr_t c_mode_task_runs_current_task(void) { return 0; }
-uint64_t c_mode_task_runs_started_here(void) { return 0; }
 int c_mode_task_runs_install(void) { return -1; }
 void c_mode_task_runs_uninstall(void) {}
 int c_mode_task_runs_installed(void) { return 0; }

@@ -289,30 +289,22 @@ public struct ConsoleTable: Sendable {
         guard let base = bytes.baseAddress else { return (0, true, true) }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        var isASCII = true
         var isClean = true
         var offset = 0
         let raw = UnsafeRawPointer(base)
         while offset + 8 <= bytes.count {
             let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            if word & highs != 0 {
-                isASCII = false
-            } else {
-                // ASCII bytes: below 0x20 when word - 0x20 borrows into the high bit; 0x7F when word ^ 0x7F is 0.
-                let below = (word &- ones &* 0x20) & ~word & highs
-                let flipped = word ^ (ones &* 0x7F)
-                let deletes = (flipped &- ones) & ~flipped & highs
-                if below | deletes != 0 { isClean = false }
-            }
+            // A non-ASCII byte: the cell is counted in characters and checked byte by byte (rare).
+            if word & highs != 0 { return scanBytes(bytes) }
+            // ASCII bytes: below 0x20 when word - 0x20 borrows into the high bit; 0x7F when word ^ 0x7F is 0.
+            let below = (word &- ones &* 0x20) & ~word & highs
+            let flipped = word ^ (ones &* 0x7F)
+            let deletes = (flipped &- ones) & ~flipped & highs
+            if below | deletes != 0 { isClean = false }
             offset += 8
         }
         let tail = scanBytes(UnsafeBufferPointer(rebasing: bytes[offset...]))
-        if isASCII {
-            return (bytes.count, tail.isASCII, isClean && tail.isClean)
-        }
-        // A non-ASCII word skipped its control check: check every byte (rare: cells with non-ASCII text).
-        let full = scanBytes(bytes)
-        return (full.count, false, full.isClean)
+        return (bytes.count, tail.isASCII, isClean && tail.isClean)
     }
 
     static func sanitized(_ cell: String) -> String {

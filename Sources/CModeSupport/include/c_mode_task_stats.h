@@ -155,10 +155,8 @@ void c_mode_task_runs_uninstall(void);
 /// 1 when the slots are redirected to our functions.
 int c_mode_task_runs_installed(void);
 
-/// The task whose run is open on this thread (0 when none), and how many runs this thread began: for the
-/// install probe and tests.
+/// The task whose run is open on this thread (0 when none, or suspended): for the install probe.
 uintptr_t c_mode_task_runs_current_task(void);
-uint64_t c_mode_task_runs_started_here(void);
 
 #ifdef __cplusplus
 }

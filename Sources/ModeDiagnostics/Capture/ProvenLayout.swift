@@ -35,8 +35,13 @@ final class ProvenLayout<Layout: Sendable>: Sendable {
         case .unchecked, .checking: .unchecked
         case .proven: .available
         case .failed(let reason): .unavailable(reason)
-        case .inconclusive(let reason): .unavailable("not proven yet, checked again on the next use: \(reason)")
+        case .inconclusive(let reason): .unavailable(Self.inconclusiveReason(reason))
         }
+    }
+
+    /// What reads answer while the last check was inconclusive.
+    static func inconclusiveReason(_ reason: String) -> String {
+        "the self-check did not finish (\(reason)); checked again on the next use"
     }
 
     /// Starts the check in a detached task unless it was started; returns at once.

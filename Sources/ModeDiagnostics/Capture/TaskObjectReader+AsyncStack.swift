@@ -121,7 +121,7 @@ extension TaskObjectReader {
         case .failed(let reason): return .unavailable(reason)
         case .inconclusive(let reason):
             asyncProof.start()  // checked again, in the background
-            return .unavailable("the self-check did not finish (\(reason)); checking again")
+            return .unavailable(ProvenLayout<AsyncProof>.inconclusiveReason(reason))
         }
     }
 

@@ -130,10 +130,10 @@ enum AsyncStackProbe {
         blackHole(1)
     }
 
-    @inline(never)
     /// How a probe that never got a thread within its patience ends its failure line.
     static let neverStarted = "never started"
 
+    @inline(never)
     static func blackHole<T>(_ value: T) {
         withExtendedLifetime(value) {}
     }

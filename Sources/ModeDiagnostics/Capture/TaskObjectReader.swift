@@ -117,7 +117,7 @@ package enum TaskObjectReader {
         case .failed(let reason): return .unavailable(reason)
         case .inconclusive(let reason):
             proof.start()  // checked again, in the background
-            return .unavailable("the self-check did not finish (\(reason)); checking again")
+            return .unavailable(ProvenLayout<Layout>.inconclusiveReason(reason))
         }
         return read(taskAddress: taskAddress, keyAddress: keyAddress, layout: layout)
     }

@@ -64,8 +64,9 @@ public enum TaskRunAccounting {
     /// The task whose run is open on the calling thread, as the redirected slots saw it.
     static var currentRunTask: UInt { UInt(c_mode_task_runs_current_task()) }
 
-    /// Proves the redirection on this runtime: a detached task must be seen running when it starts, after a
-    /// `Task.yield()` and after a `Task.sleep` inside an actor (resumed by the actor's job, not its own).
+    /// Proves the redirection on this runtime: a detached task must be seen running when it starts and after a
+    /// `Task.yield()`, and a task made inside an actor (run by the actor's own job, not one of its own) when it
+    /// runs there.
     /// Returns `nil` when all hold, else the reason. Bound it with a deadline like
     /// ``GlobalPoolInstrumentation/probe()``.
     ///
@@ -75,23 +76,26 @@ public enum TaskRunAccounting {
     public static func probe() async -> String? {
         guard isInstalled else { return "the task-run slots are not redirected" }
         return await Task.detached { () -> String? in
-            let own = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } } ?? 0
+            let own = UInt(c_mode_current_swift_task())
             guard currentRunTask == own else { return "a task's run on the global pool is not seen" }
             await Task.yield()
             guard currentRunTask == own else { return "a task's run after Task.yield is not seen" }
-            guard await RunProbeActor().seenAfterSleep(own) else {
-                return "a task's run inside an actor's job (after Task.sleep) is not seen"
-            }
+            guard await RunProbeActor().seenInActorsJob() else { return "a task's run inside an actor's job is not seen" }
             return nil
         }.value
     }
 }
 
-/// The actor of ``TaskRunAccounting/probe()``: a task resumed after a sleep in one of its methods runs inside
-/// the actor's job.
+/// The actor of ``TaskRunAccounting/probe()``. A `Task {}` that uses `self` is isolated to the actor: it is
+/// enqueued on the actor, which runs it inside its own job once the caller leaves (a caller that hops onto an idle
+/// actor runs on in its own job instead, so a method call would not prove this).
 private actor RunProbeActor {
-    func seenAfterSleep(_ task: UInt) async -> Bool {
-        try? await Task.sleep(for: .milliseconds(1))
-        return TaskRunAccounting.currentRunTask == task
+    func seenInActorsJob() async -> Bool {
+        await Task { self.isCurrentRunOwn() }.value
+    }
+
+    private func isCurrentRunOwn() -> Bool {
+        let own = UInt(c_mode_current_swift_task())
+        return own != 0 && TaskRunAccounting.currentRunTask == own
     }
 }

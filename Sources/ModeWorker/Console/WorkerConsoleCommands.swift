@@ -197,7 +197,6 @@ enum WorkerConsoleCommands {
         }
     }
 
-    /// The executor figures of a live task (``TaskStatistics``), when its runtime task is accounted.
     /// Why a live task has no figures, for `where`.
     static var notMeasuredReason: String {
         if TaskRunAccounting.isInstalled { return "no run of it seen yet, or the task table is full" }
@@ -207,6 +206,7 @@ enum WorkerConsoleCommands {
         return "executors are not instrumented: the Worker runs without a blocking timeout"
     }
 
+    /// The executor figures of a live task (``TaskStatistics``), when its runtime task is accounted.
     static func statistics(of record: TaskRecord) -> TaskStatistics? {
         guard !record.state.isTerminal else { return nil }
         // No run or job counted: the executors are not instrumented (no blocking timeout), or per-run
