@@ -23,7 +23,7 @@ extension Service {
     ///
     /// - Throws: ``ServiceError/Code/alreadyStarted`` when called twice (or after a stop) without a restart.
     public func start() async throws {
-        guard try await startIfInitial() else {
+        guard try await startIfInitial(parentLogger: nil) else {
             throw ServiceError(code: .alreadyStarted, message: "\(path) is already started")
         }
     }
@@ -35,16 +35,17 @@ extension Service {
     /// ```
     @discardableResult
     public func maybeStart() async throws -> Bool {
-        try await startIfInitial()
+        try await startIfInitial(parentLogger: nil)
     }
 
     /// The start: returns false when the machine rejects it (already started in this cycle). Parents start
-    /// their children through it directly (one async frame per child, no thrown `alreadyStarted`).
-    private func startIfInitial() async throws -> Bool {
+    /// their children through it directly (one async frame per child, no thrown `alreadyStarted`), passing
+    /// the logger they hold for the child's first level check (``logger(ifEnabled:parentLogger:)``).
+    private func startIfInitial(parentLogger: Logger?) async throws -> Bool {
         let task = TaskRegistry.currentTaskAddress()
         guard case .run(let firstStart) = lifecycle.transition({ $0.start(task: task) }) else { return false }
         do {
-            try await actuallyStart(firstStart: firstStart)
+            try await actuallyStart(firstStart: firstStart, parentLogger: parentLogger)
             let deferredStop = lifecycle.transition { machine -> Bool in
                 machine.startFinished()
                 return machine.stopDeferredToStart
@@ -63,7 +64,7 @@ extension Service {
         }
     }
 
-    private func actuallyStart(firstStart: Bool) async throws {
+    private func actuallyStart(firstStart: Bool, parentLogger: Logger?) async throws {
         if firstStart {
             for dependency in dependencies {
                 try addDependency(dependency)
@@ -72,16 +73,21 @@ extension Service {
             if shouldStop { return }
         }
         // The lifecycle's own lines: the logger is built (once) only when one of them would be logged.
-        let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug))
+        let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug), parentLogger: parentLogger)
         lineLogger?.log(level: mundaneLevel, "Starting...")
         if ServiceTree.anyAttributesHooks { try await runHookInScope("onStart") { try await onStart() } } else { try await onStart() }
-        if shouldStop { return }
+        // `shouldStop`, the children and the logger they inherit: one lock here and one after each child.
+        guard let (children, firstChildLogger) = lifecycle.startChildrenStep(cancelled: CurrentTask.isCancelled)
+        else { return }
         for task in tasks {
             startBackgroundTask(task)
         }
-        for child in children {
-            _ = try await child.startIfInitial()
-            if shouldStop { break }
+        var childLogger = firstChildLogger
+        for (index, child) in children.enumerated() {
+            _ = try await child.startIfInitial(parentLogger: childLogger)
+            let step = lifecycle.childStarted(cancelled: CurrentTask.isCancelled, more: index + 1 < children.count)
+            if step.stop { break }
+            childLogger = step.heldLogger
         }
         lineLogger?.debug("Started.")
         lifecycle.markRunning()
@@ -129,10 +135,14 @@ extension Service {
     /// One async frame per service: parents call it on their children directly, and the stop sequence is
     /// written out here (each extra async call costs a task-allocator frame and an executor check).
     private func stopReportingError() async -> (any Error)? {
-        request: while true {
-            switch lifecycle.requestStop() {
+        let lineLevel = max(mundaneLevel, .debug)
+        var request: ServiceLifecycleState.StopRequest
+        requesting: while true {
+            // The request and the level check of the stop's lines: one lock.
+            request = lifecycle.requestStop(judging: lineLevel)
+            switch request.action {
             case .run:
-                break request
+                break requesting
             case .waitForStart(let cycle):
                 await lifecycle.wait(for: .startSettled(cycle: cycle), cancellable: false)
             case .waitForCompletion(let cycle):
@@ -143,7 +153,7 @@ extension Service {
             }
         }
         var firstError: (any Error)?
-        let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug))
+        let lineLogger = logger(judged: request.loggerPasses, level: lineLevel)
         lineLogger?.log(level: mundaneLevel, "Stopping...")
         do {
             if ServiceTree.anyAttributesHooks { try await runHookInScope("onStop") { try await onStop() } } else { try await onStop() }
@@ -151,7 +161,10 @@ extension Service {
             logger.error("Error in onStop: \(String(reflecting: error))")
             firstError = error
         }
-        let children = lifecycle.advanceStopToChildren()
+        // A service without children reads `waitForShutdown` here, where it would read it after its (no)
+        // children; when it does not wait, its children step and tasks step are one lock.
+        let waitsEarly: Bool? = request.childless ? waitForShutdown : nil
+        let (children, tasksPending) = lifecycle.advanceStopToChildren(goOnToTasksIfChildless: waitsEarly == false)
         // mode's `_stop_children`: reverse order, each stop awaited to the end (even one already in flight);
         // a child whose stop failed is logged and the others still stop.
         for child in children.reversed() {
@@ -160,11 +173,11 @@ extension Service {
             }
         }
         lineLogger?.debug("Shutting down...")
-        if waitForShutdown {
+        if tasksPending == nil, waitsEarly ?? waitForShutdown {
             lifecycle.advanceStop(to: .shutdownSignal)
             await awaitShutdownSignal(logger: logger)
         }
-        if lifecycle.advanceStopToTasks() {
+        if tasksPending ?? lifecycle.advanceStopToTasks() {
             await cancelBackgroundTasks()
             lifecycle.advanceStop(to: .cleanups)
             await runCleanups()

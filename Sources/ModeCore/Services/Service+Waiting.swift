@@ -14,7 +14,7 @@ extension Service {
     /// Unlike mode (which only wakes on stop), a crash also ends the sleep: a crashed service is stopping.
     @discardableResult
     public func sleep(for duration: Duration) async -> Bool {
-        if shouldStop || Task.isCancelled { return false }
+        if shouldStop { return false }
         func sleep<C: Clock>(on clock: C) async -> Bool where C.Duration == Duration {
             await ServiceTask.stopAwareSleep(until: clock.now.advanced(by: duration), clock: clock, lifecycle: lifecycle)
         }

@@ -109,7 +109,7 @@ extension Service {
     /// Including cancellation keeps the idiomatic `while !shouldStop { await sleep(for:) }` loop from
     /// spinning when its task is cancelled on its own (`cancel` in the console, a shutdown escalation):
     /// a cancelled ``sleep(for:)`` returns at once.
-    public var shouldStop: Bool { lifecycle.shouldStop || Task.isCancelled }
+    public var shouldStop: Bool { lifecycle.shouldStop || CurrentTask.isCancelled }
 
     /// The error the service (or the service whose crash reached it) crashed with, if it crashed.
     public var crashReason: (any Error)? { lifecycle.crashReason }

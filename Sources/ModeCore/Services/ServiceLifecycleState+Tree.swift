@@ -121,16 +121,37 @@ extension ServiceLifecycleState {
     /// can change at run time, so it is read every time); `nil` when neither is known yet.
     func loggerPasses(_ level: Logger.Level) -> Bool? {
         state.withLock { state in
-            if let cached = state.cachedLogger { return level >= cached.logger.logLevel }
-            if let base = state.baseLogger ?? state.inheritedLogger { return level >= base.logLevel }
-            return nil
+            Self.heldLevel(&state).map { level >= $0 }
         }
+    }
+
+    /// ``loggerPasses(_:)`` for a service its parent is starting: when this service holds no logger yet, it
+    /// remembers `parentLogger` (the logger the parent holds, which is what it would inherit) and judges by it.
+    /// One lock, and no weak load of the parent.
+    func loggerPasses(_ level: Logger.Level, inheriting parentLogger: Logger) -> Bool {
+        state.withLock { state in
+            if let held = Self.heldLevel(&state) { return level >= held }
+            state.inheritedLogger = parentLogger
+            return level >= parentLogger.logLevel
+        }
+    }
+
+    /// The level of the logger this service holds (cached, else own base, else inherited), read in place
+    /// without copying the logger; `nil` when it holds none.
+    static func heldLevel(_ state: inout State) -> Logger.Level? {
+        if state.cachedLogger != nil { return state.cachedLogger?.logger.logLevel }
+        if state.baseLogger != nil { return state.baseLogger?.logLevel }
+        return state.inheritedLogger?.logLevel
     }
 
     /// A logger this service already holds, to derive a child's from: its cached logger, else its own base
     /// logger, else the one it inherited (one lock; `nil` when it holds none yet).
     var heldLogger: Logger? {
-        state.withLock { $0.cachedLogger?.logger ?? $0.baseLogger ?? $0.inheritedLogger }
+        state.withLock { Self.held(&$0) }
+    }
+
+    static func held(_ state: inout State) -> Logger? {
+        state.cachedLogger?.logger ?? state.baseLogger ?? state.inheritedLogger
     }
 
     /// Remembers the logger this service inherits (its parent's), so the next level check is one lock.

@@ -102,8 +102,14 @@ public final class ServiceLifecycleState: Sendable {
     /// now holds (outside the lock).
     @discardableResult
     func transition<Result>(_ event: (inout LifecycleMachine) -> Result) -> Result {
+        transitionReading { event(&$0.machine) }
+    }
+
+    /// ``transition(_:)`` for an event that also reads the rest of the storage (in the same lock).
+    @discardableResult
+    private func transitionReading<Result>(_ event: (inout State) -> Result) -> Result {
         let (result, woken) = state.withLock { state -> (Result, [Waiter]) in
-            let result = event(&state.machine)
+            let result = event(&state)
             return (result, Self.takeSatisfiedWaiters(&state))
         }
         for waiter in woken { waiter.continuation.resume() }
@@ -118,11 +124,27 @@ public final class ServiceLifecycleState: Sendable {
     /// Both in one lock, for a restart's walk up the tree.
     var stopRequestedAndParent: (Bool, (any Service)?) { state.withLock { ($0.machine.stopRequested, $0.parent) } }
 
-    /// Feeds a stop request to the machine. The calling task is read only when a start is in flight (the
-    /// one case where the machine compares it with the start's task).
-    func requestStop() -> LifecycleMachine.StopAction {
-        transition { machine in
-            machine.requestStop(task: machine.phase == .starting ? TaskRegistry.currentTaskAddress() : nil)
+    /// What a stop request decided, with what the stop needs next from the same lock.
+    struct StopRequest {
+        var action: LifecycleMachine.StopAction
+        /// Whether the stop's own lines at the level asked for pass the logger this service holds (`nil`: it
+        /// holds none yet, or the stop does not run).
+        var loggerPasses: Bool?
+        /// The service had no children when the stop was requested.
+        var childless: Bool
+    }
+
+    /// Feeds a stop request to the machine and, when the stop runs, judges `level` against the logger this
+    /// service holds, in the same lock. The calling task is read only when a start is in flight (the one case
+    /// where the machine compares it with the start's task).
+    func requestStop(judging level: Logger.Level) -> StopRequest {
+        transitionReading { state in
+            let action = state.machine.requestStop(
+                task: state.machine.phase == .starting ? TaskRegistry.currentTaskAddress() : nil)
+            guard action == .run else { return StopRequest(action: action, childless: false) }
+            return StopRequest(
+                action: action, loggerPasses: Self.heldLevel(&state).map { level >= $0 },
+                childless: state.children.isEmpty)
         }
     }
 
@@ -133,10 +155,15 @@ public final class ServiceLifecycleState: Sendable {
     }
 
     /// Moves a stop in flight to its children step and returns the children to stop (one lock).
-    func advanceStopToChildren() -> [any Service] {
+    ///
+    /// With `goOnToTasksIfChildless` (the driver knows the service does not wait for ``Service/setShutdown()``),
+    /// a service that has no children goes on to its tasks step in the same lock, and `tasksPending` says what
+    /// ``advanceStopToTasks()`` would have; it is `nil` when the driver still has to take that step itself.
+    func advanceStopToChildren(goOnToTasksIfChildless: Bool) -> (children: [any Service], tasksPending: Bool?) {
         state.withLock { state in
             state.machine.advance(to: .children)
-            return state.children
+            guard goOnToTasksIfChildless, state.children.isEmpty else { return (state.children, nil) }
+            return ([], Self.advanceToTasks(&state))
         }
     }
 
@@ -144,13 +171,37 @@ public final class ServiceLifecycleState: Sendable {
     /// up (one lock). When there is not, the stop goes straight to `onShutdown` and the driver skips the
     /// two async calls.
     func advanceStopToTasks() -> Bool {
+        state.withLock { Self.advanceToTasks(&$0) }
+    }
+
+    private static func advanceToTasks(_ state: inout State) -> Bool {
+        state.machine.advance(to: .tasks)
+        if state.backgroundTasks.isEmpty && state.cleanups.isEmpty {
+            state.machine.advance(to: .onShutdown)
+            return false
+        }
+        return true
+    }
+
+    // MARK: - Start steps
+
+    /// The start's step after `onStart`, in one lock: `nil` when the start ends there (a stop was requested or
+    /// the service crashed; `cancelled` is the calling task's cancellation, read by the caller), else the
+    /// children to start and the logger this service holds for the first child's level check.
+    func startChildrenStep(cancelled: Bool) -> (children: [any Service], heldLogger: Logger?)? {
         state.withLock { state in
-            state.machine.advance(to: .tasks)
-            if state.backgroundTasks.isEmpty && state.cleanups.isEmpty {
-                state.machine.advance(to: .onShutdown)
-                return false
-            }
-            return true
+            if cancelled || state.machine.shouldStop { return nil }
+            return (state.children, state.children.isEmpty ? nil : Self.held(&state))
+        }
+    }
+
+    /// After a child started, in one lock: whether the start should stop starting children (as `shouldStop`;
+    /// `cancelled` read by the caller), and, when it goes on and `more` children follow, the logger this
+    /// service holds for the next child's level check.
+    func childStarted(cancelled: Bool, more: Bool) -> (stop: Bool, heldLogger: Logger?) {
+        state.withLock { state in
+            if cancelled || state.machine.shouldStop { return (true, nil) }
+            return (false, more ? Self.held(&state) : nil)
         }
     }
 
@@ -242,7 +293,7 @@ public final class ServiceLifecycleState: Sendable {
     private func suspend(id: UInt64, until condition: WakeCondition, cancellable: Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { state -> Bool in
-                if condition.isSatisfied(by: state.machine) || (cancellable && Task.isCancelled) { return true }
+                if condition.isSatisfied(by: state.machine) || (cancellable && CurrentTask.isCancelled) { return true }
                 state.waiters[id] = Waiter(continuation: continuation, condition: condition)
                 return false
             }

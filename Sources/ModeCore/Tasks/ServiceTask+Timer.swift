@@ -84,7 +84,7 @@ extension ServiceTask {
     static func stopAwareSleep<C: Clock>(
         until deadline: C.Instant, clock: C, lifecycle: ServiceLifecycleState
     ) async -> Bool where C.Duration == Duration {
-        if lifecycle.shouldStop || Task.isCancelled { return false }
+        if lifecycle.shouldStop || CurrentTask.isCancelled { return false }
         if clock.now >= deadline { return true }
         return await Race.first(
             {

@@ -338,9 +338,7 @@ public final class TaskRegistry: Sendable {
 
     /// The runtime address of the current task (the `AsyncTask` object), or `nil` outside a task.
     public static func currentTaskAddress() -> UInt? {
-        withUnsafeCurrentTask { task in
-            task.map { unsafeBitCast($0, to: UInt.self) }
-        }
+        CurrentTask.address
     }
 
     /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC), the time base of ``TaskRecord`` durations.

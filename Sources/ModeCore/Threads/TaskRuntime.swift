@@ -70,7 +70,8 @@ enum TaskRuntime {
         return function(task)
     }
 
-    private static func runtimeSymbol(_ name: String) -> UnsafeMutableRawPointer? {
+    /// A symbol of the running process (`dlsym(RTLD_DEFAULT, name)`).
+    static func runtimeSymbol(_ name: String) -> UnsafeMutableRawPointer? {
         #if os(Linux)
         let everywhere: UnsafeMutableRawPointer? = nil  // RTLD_DEFAULT
         #else

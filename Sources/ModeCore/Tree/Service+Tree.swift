@@ -108,8 +108,21 @@ extension Service {
     /// The service's ``logger`` when a record at `level` would pass its level, else `nil` without building it:
     /// the lifecycle's own lines ("Starting...", "-Stopped!") cost no per-service logger (its metadata) when
     /// they would be dropped.
-    func logger(ifEnabled level: Logger.Level) -> Logger? {
-        switch lifecycle.loggerPasses(level) {
+    ///
+    /// A parent starting its children passes the logger it holds (`parentLogger`): a child that holds none yet
+    /// inherits it in the same lock as the check, without loading its (weakly held) parent.
+    func logger(ifEnabled level: Logger.Level, parentLogger: Logger? = nil) -> Logger? {
+        let passes = if let parentLogger { lifecycle.loggerPasses(level, inheriting: parentLogger) } else {
+            lifecycle.loggerPasses(level)
+        }
+        return logger(judged: passes, level: level)
+    }
+
+    /// The service's ``logger`` by a level check already made (`passes`, read with other state in one lock),
+    /// or, when `passes` is `nil` (the service held no logger yet), by the first check of
+    /// ``logger(ifEnabled:parentLogger:)``.
+    func logger(judged passes: Bool?, level: Logger.Level) -> Logger? {
+        switch passes {
         case false?:
             return nil
         case true?:
