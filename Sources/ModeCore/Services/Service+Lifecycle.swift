@@ -23,7 +23,7 @@ extension Service {
     ///
     /// - Throws: ``ServiceError/Code/alreadyStarted`` when called twice (or after a stop) without a restart.
     public func start() async throws {
-        guard try await startIfInitial(parentLogger: nil) else {
+        guard try await startIfInitial(parentLogger: nil, task: CurrentTask.address) else {
             throw ServiceError(code: .alreadyStarted, message: "\(path) is already started")
         }
     }
@@ -35,17 +35,20 @@ extension Service {
     /// ```
     @discardableResult
     public func maybeStart() async throws -> Bool {
-        try await startIfInitial(parentLogger: nil)
+        try await startIfInitial(parentLogger: nil, task: CurrentTask.address)
     }
 
     /// The start: returns false when the machine rejects it (already started in this cycle). Parents start
     /// their children through it directly (one async frame per child, no thrown `alreadyStarted`), passing
-    /// the logger they hold for the child's first level check (``logger(ifEnabled:parentLogger:)``).
-    private func startIfInitial(parentLogger: Logger?) async throws -> Bool {
-        let task = TaskRegistry.currentTaskAddress()
+    /// the logger they hold for the child's first level check
+    /// (``ServiceLifecycleState/startLinesCheck(_:inheriting:checkingStop:cancelled:)``) and the address of
+    /// the task the whole start runs in (``CurrentTask/address``, read once by the first `start()`).
+    private func startIfInitial(parentLogger: Logger?, task: UInt?) async throws -> Bool {
+        // `lifecycle` is a protocol requirement: read once (each read through the witness is a retain/release).
+        let lifecycle = self.lifecycle
         guard case .run(let firstStart) = lifecycle.transition({ $0.start(task: task) }) else { return false }
         do {
-            try await actuallyStart(firstStart: firstStart, parentLogger: parentLogger)
+            try await actuallyStart(firstStart: firstStart, parentLogger: parentLogger, task: task, lifecycle: lifecycle)
             let deferredStop = lifecycle.transition { machine -> Bool in
                 machine.startFinished()
                 return machine.stopDeferredToStart
@@ -64,28 +67,36 @@ extension Service {
         }
     }
 
-    private func actuallyStart(firstStart: Bool, parentLogger: Logger?) async throws {
+    @inline(__always)
+    private func actuallyStart(
+        firstStart: Bool, parentLogger: Logger?, task: UInt?, lifecycle: ServiceLifecycleState
+    ) async throws {
         if firstStart {
             for dependency in dependencies {
                 try addDependency(dependency)
             }
             if ServiceTree.anyAttributesHooks { try await runHookInScope("onFirstStart") { try await onFirstStart() } } else { try await onFirstStart() }
-            if shouldStop { return }
         }
-        // The lifecycle's own lines: the logger is built (once) only when one of them would be logged.
-        let lineLogger = logger(ifEnabled: max(mundaneLevel, .debug), parentLogger: parentLogger)
+        // The lifecycle's own lines: the logger is built (once) only when one of them would be logged. After a
+        // first start's `onFirstStart`, the same lock says whether the start ends there (`shouldStop`).
+        let lineLevel = max(mundaneLevel, .debug)
+        let check = lifecycle.startLinesCheck(
+            lineLevel, inheriting: parentLogger, checkingStop: firstStart,
+            cancelled: firstStart && CurrentTask.isCancelled(task))
+        if check.stop { return }
+        let lineLogger = logger(judged: check.passes, level: lineLevel)
         lineLogger?.log(level: mundaneLevel, "Starting...")
         if ServiceTree.anyAttributesHooks { try await runHookInScope("onStart") { try await onStart() } } else { try await onStart() }
         // `shouldStop`, the children and the logger they inherit: one lock here and one after each child.
-        guard let (children, firstChildLogger) = lifecycle.startChildrenStep(cancelled: CurrentTask.isCancelled)
+        guard let (children, firstChildLogger) = lifecycle.startChildrenStep(cancelled: CurrentTask.isCancelled(task))
         else { return }
         for task in tasks {
             startBackgroundTask(task)
         }
         var childLogger = firstChildLogger
         for (index, child) in children.enumerated() {
-            _ = try await child.startIfInitial(parentLogger: childLogger)
-            let step = lifecycle.childStarted(cancelled: CurrentTask.isCancelled, more: index + 1 < children.count)
+            _ = try await child.startIfInitial(parentLogger: childLogger, task: task)
+            let step = lifecycle.childStarted(cancelled: CurrentTask.isCancelled(task), more: index + 1 < children.count)
             if step.stop { break }
             childLogger = step.heldLogger
         }
@@ -135,6 +146,7 @@ extension Service {
     /// One async frame per service: parents call it on their children directly, and the stop sequence is
     /// written out here (each extra async call costs a task-allocator frame and an executor check).
     private func stopReportingError() async -> (any Error)? {
+        let lifecycle = self.lifecycle
         let lineLevel = max(mundaneLevel, .debug)
         var request: ServiceLifecycleState.StopRequest
         requesting: while true {

@@ -125,14 +125,21 @@ extension ServiceLifecycleState {
         }
     }
 
-    /// ``loggerPasses(_:)`` for a service its parent is starting: when this service holds no logger yet, it
-    /// remembers `parentLogger` (the logger the parent holds, which is what it would inherit) and judges by it.
-    /// One lock, and no weak load of the parent.
-    func loggerPasses(_ level: Logger.Level, inheriting parentLogger: Logger) -> Bool {
+    /// The start's level check of its own lines, in one lock: ``loggerPasses(_:)``, except that a service its
+    /// parent is starting and that holds no logger yet remembers `parentLogger` (the logger the parent holds,
+    /// which is what it would inherit) and judges by it, without loading its (weakly held) parent. With
+    /// `checkingStop` (a first start, after `onFirstStart`) it also says whether the start should end there
+    /// (a stop was requested or the service crashed; `cancelled` is the task's cancellation, read by the
+    /// caller).
+    func startLinesCheck(
+        _ level: Logger.Level, inheriting parentLogger: Logger?, checkingStop: Bool, cancelled: Bool
+    ) -> (stop: Bool, passes: Bool?) {
         state.withLock { state in
-            if let held = Self.heldLevel(&state) { return level >= held }
+            if checkingStop && (cancelled || state.machine.shouldStop) { return (true, nil) }
+            if let held = Self.heldLevel(&state) { return (false, level >= held) }
+            guard let parentLogger else { return (false, nil) }
             state.inheritedLogger = parentLogger
-            return level >= parentLogger.logLevel
+            return (false, level >= parentLogger.logLevel)
         }
     }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import Synchronization
 
@@ -65,7 +70,6 @@ public final class ServiceLifecycleState: Sendable {
         var cleanups: [(name: String, body: @Sendable () async throws -> Void)] = []
         var nextWaiterID: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
-        var runningSince: ContinuousClock.Instant?
         var labelOverride: String?
         /// The tree this service belongs to: created by a root on first use, copied from the parent by a
         /// descendant (forgotten when the service moves).
@@ -84,6 +88,8 @@ public final class ServiceLifecycleState: Sendable {
     }
 
     let state: Mutex<State>
+    /// When the service last reached "Started." (``continuousNanoseconds()``), 0 while it is not running.
+    private let runningSince = Atomic<UInt64>(0)
 
     /// Creates the bookkeeping for one service.
     ///
@@ -221,22 +227,34 @@ public final class ServiceLifecycleState: Sendable {
     }
 
     var uptime: Duration? {
-        state.withLock { state in
-            guard let since = state.runningSince else { return nil }
-            return since.duration(to: .now)
-        }
+        let since = runningSince.load(ordering: .relaxed)
+        guard since != 0 else { return nil }
+        return .nanoseconds(Int64(bitPattern: Self.continuousNanoseconds() &- since))
     }
 
-    /// The start sequence has reached "Started." (uptime counts from here).
+    /// The start sequence has reached "Started." (uptime counts from here). An atomic, not the lock: it is
+    /// written once per start and read only by ``uptime``.
     func markRunning() {
-        state.withLock { $0.runningSince = .now }
+        runningSince.store(Self.continuousNanoseconds(), ordering: .relaxed)
+    }
+
+    /// `ContinuousClock`'s time base (CLOCK_BOOTTIME on Linux: it goes on while the machine sleeps), in
+    /// nanoseconds; never 0 on a running system.
+    private static func continuousNanoseconds() -> UInt64 {
+        var now = timespec()
+        #if os(Linux)
+        clock_gettime(CLOCK_BOOTTIME, &now)
+        #else
+        clock_gettime(CLOCK_MONOTONIC_RAW, &now)
+        #endif
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 
     /// The stop sequence has finished: the machine moves to shutdown and the stop waiters resume.
     func finishStop() {
         let woken = state.withLock { state -> [Waiter] in
             state.machine.stopFinished()
-            state.runningSince = nil
+            runningSince.store(0, ordering: .relaxed)
             return Self.takeSatisfiedWaiters(&state)
         }
         for waiter in woken { waiter.continuation.resume() }

@@ -49,6 +49,17 @@ enum CurrentTask {
         }
     }
 
+    /// Whether `task` is cancelled, where `task` is the current task's ``address`` read earlier in the same
+    /// task (a start reads it once and passes it down to its children's starts, which run in the same task):
+    /// one runtime call, without looking the task up again.
+    static func isCancelled(_ task: UInt?) -> Bool {
+        guard let task else { return false }
+        guard verdict.load(ordering: .acquiring) == 1, let pointer = UnsafeRawPointer(bitPattern: task) else {
+            return isCancelled
+        }
+        return taskIsCancelled.unsafelyUnwrapped(pointer)
+    }
+
     /// Whether the runtime entry points are in use (after a check inside a task agreed); for tests.
     static var usesRuntimeEntryPoints: Bool { verdict.load(ordering: .acquiring) == 1 }
 

@@ -108,19 +108,14 @@ extension Service {
     /// The service's ``logger`` when a record at `level` would pass its level, else `nil` without building it:
     /// the lifecycle's own lines ("Starting...", "-Stopped!") cost no per-service logger (its metadata) when
     /// they would be dropped.
-    ///
-    /// A parent starting its children passes the logger it holds (`parentLogger`): a child that holds none yet
-    /// inherits it in the same lock as the check, without loading its (weakly held) parent.
-    func logger(ifEnabled level: Logger.Level, parentLogger: Logger? = nil) -> Logger? {
-        let passes = if let parentLogger { lifecycle.loggerPasses(level, inheriting: parentLogger) } else {
-            lifecycle.loggerPasses(level)
-        }
-        return logger(judged: passes, level: level)
+    func logger(ifEnabled level: Logger.Level) -> Logger? {
+        logger(judged: lifecycle.loggerPasses(level), level: level)
     }
 
     /// The service's ``logger`` by a level check already made (`passes`, read with other state in one lock),
-    /// or, when `passes` is `nil` (the service held no logger yet), by the first check of
-    /// ``logger(ifEnabled:parentLogger:)``.
+    /// or, when `passes` is `nil` (the service held no logger yet), by a first check that remembers the
+    /// parent's logger. A parent starting its children passes them the logger it holds instead
+    /// (``ServiceLifecycleState/loggerPasses(_:inheriting:)``), so they never load their (weakly held) parent.
     func logger(judged passes: Bool?, level: Logger.Level) -> Logger? {
         switch passes {
         case false?:
