@@ -107,30 +107,47 @@ package struct LifecycleMachine: Sendable {
         case stopFirst
     }
 
-    package private(set) var phase: Phase = .initial
-    /// Set by a stop request (and a failed start) until the next reset: `shouldStop` reads it.
-    package private(set) var stopRequested = false
+    // Stored in this order to keep the machine at 32 bytes: it sits in the storage every start and stop
+    // touches (a crash, rare, is one reference to a box).
+
     /// The crash of this cycle, if any: the first reason wins.
-    package private(set) var crash: (reason: any Error, origin: String)?
-    /// Set by `setShutdown()`.
-    package private(set) var shutdownSignalled = false
+    package var crash: (reason: any Error, origin: String)? {
+        crashRecord.map { ($0.reason, $0.origin) }
+    }
+    private var crashRecord: CrashRecord?
     /// How many resets this service went through; also the number of the current cycle.
     package private(set) var restartCount = 0
     /// The task running the start in flight (its address), to recognise a stop asked from inside it.
     package private(set) var startingTask: UInt?
+    package private(set) var phase: Phase = .initial
+    /// Set by a stop request (and a failed start) until the next reset: `shouldStop` reads it.
+    package private(set) var stopRequested = false
+    /// Set by `setShutdown()`.
+    package private(set) var shutdownSignalled = false
     /// A stop was asked from inside the start: the start runs it when it has settled.
     package private(set) var stopDeferredToStart = false
 
+    /// A crash's reason and origin, boxed (immutable, so the machine stays a value).
+    private final class CrashRecord: Sendable {
+        let reason: any Error
+        let origin: String
+
+        init(reason: any Error, origin: String) {
+            self.reason = reason
+            self.origin = origin
+        }
+    }
+
     package init() {}
 
-    package var isCrashed: Bool { crash != nil }
+    package var isCrashed: Bool { crashRecord != nil }
 
     /// mode's `should_stop`: a stop was requested or the service crashed.
-    package var shouldStop: Bool { stopRequested || crash != nil }
+    package var shouldStop: Bool { stopRequested || crashRecord != nil }
 
     /// The public state: crashed wins; a requested stop reads as stopping until it has finished.
     package var serviceState: ServiceState {
-        if crash != nil { return .crashed }
+        if crashRecord != nil { return .crashed }
         switch phase {
         case .initial: return .initial
         case .starting, .running: return stopRequested ? .stopping : .running
@@ -233,8 +250,8 @@ package struct LifecycleMachine: Sendable {
     /// The phase does not change: a crash only makes ``shouldStop`` true (mode).
     @discardableResult
     package mutating func crashed(reason: any Error, origin: String) -> Bool {
-        if crash != nil { return false }
-        crash = (reason, origin)
+        if crashRecord != nil { return false }
+        crashRecord = CrashRecord(reason: reason, origin: origin)
         return true
     }
 
@@ -255,7 +272,7 @@ package struct LifecycleMachine: Sendable {
         phase = .initial
         stopRequested = false
         stopDeferredToStart = false
-        crash = nil
+        crashRecord = nil
         shutdownSignalled = false
         return .reset
     }

@@ -143,12 +143,14 @@ extension ServiceLifecycleState {
         }
     }
 
-    /// The level of the logger this service holds (cached, else own base, else inherited), read in place
-    /// without copying the logger; `nil` when it holds none.
+    /// The level of the logger this service holds, read in place without copying the logger; `nil` when it
+    /// holds none. Its own base logger, else the one it inherited, else its cached logger: all three have the
+    /// same level when set (the cached logger is the base one with `mode.service` metadata added, same handler),
+    /// and the cached one, read least often, lies outside the part of the storage every start and stop touches.
     static func heldLevel(_ state: inout State) -> Logger.Level? {
-        if state.cachedLogger != nil { return state.cachedLogger?.logger.logLevel }
         if state.baseLogger != nil { return state.baseLogger?.logLevel }
-        return state.inheritedLogger?.logLevel
+        if state.inheritedLogger != nil { return state.inheritedLogger?.logLevel }
+        return state.cachedLogger?.logger.logLevel
     }
 
     /// A logger this service already holds, to derive a child's from: its cached logger, else its own base

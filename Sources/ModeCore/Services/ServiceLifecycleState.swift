@@ -60,12 +60,12 @@ public final class ServiceLifecycleState: Sendable {
         var machine = LifecycleMachine()
         var children: [any Service] = []
         var baseLogger: Logger?
-        var cachedLogger: (path: String, logger: Logger)?
         /// The parent's logger, kept by a level check that did not need this service's own logger.
         var inheritedLogger: Logger?
         var backgroundTasks: [UInt64: Task<Void, Never>] = [:]
         var cleanups: [(name: String, body: @Sendable () async throws -> Void)] = []
         var waiters: [UInt64: Waiter] = [:]
+        var cachedLogger: (path: String, logger: Logger)?
         var nextWaiterID: UInt64 = 0
         var childIDs: Set<ObjectIdentifier> = []
         weak var parent: (any Service)?
