@@ -107,18 +107,16 @@ package struct LifecycleMachine: Sendable {
         case stopFirst
     }
 
-    // Stored in this order to keep the machine at 32 bytes: it sits in the storage every start and stop
-    // touches (a crash, rare, is one reference to a box).
+    // Stored in this order, without optional tags where a zero will do, to keep the machine at 45 bytes: it
+    // sits in the storage every start and stop touches.
 
-    /// The crash of this cycle, if any: the first reason wins.
-    package var crash: (reason: any Error, origin: String)? {
-        crashRecord.map { ($0.reason, $0.origin) }
-    }
-    private var crashRecord: CrashRecord?
     /// How many resets this service went through; also the number of the current cycle.
     package private(set) var restartCount = 0
     /// The task running the start in flight (its address), to recognise a stop asked from inside it.
-    package private(set) var startingTask: UInt?
+    package var startingTask: UInt? { startingTaskAddress == 0 ? nil : startingTaskAddress }
+    private var startingTaskAddress: UInt = 0
+    /// The crash of this cycle, if any: the first reason wins.
+    package private(set) var crash: (reason: any Error, origin: String)?
     package private(set) var phase: Phase = .initial
     /// Set by a stop request (and a failed start) until the next reset: `shouldStop` reads it.
     package private(set) var stopRequested = false
@@ -127,27 +125,16 @@ package struct LifecycleMachine: Sendable {
     /// A stop was asked from inside the start: the start runs it when it has settled.
     package private(set) var stopDeferredToStart = false
 
-    /// A crash's reason and origin, boxed (immutable, so the machine stays a value).
-    private final class CrashRecord: Sendable {
-        let reason: any Error
-        let origin: String
-
-        init(reason: any Error, origin: String) {
-            self.reason = reason
-            self.origin = origin
-        }
-    }
-
     package init() {}
 
-    package var isCrashed: Bool { crashRecord != nil }
+    package var isCrashed: Bool { crash != nil }
 
     /// mode's `should_stop`: a stop was requested or the service crashed.
-    package var shouldStop: Bool { stopRequested || crashRecord != nil }
+    package var shouldStop: Bool { stopRequested || crash != nil }
 
     /// The public state: crashed wins; a requested stop reads as stopping until it has finished.
     package var serviceState: ServiceState {
-        if crashRecord != nil { return .crashed }
+        if crash != nil { return .crashed }
         switch phase {
         case .initial: return .initial
         case .starting, .running: return stopRequested ? .stopping : .running
@@ -171,7 +158,7 @@ package struct LifecycleMachine: Sendable {
     package mutating func start(task: UInt? = nil) -> StartAction {
         guard phase == .initial, !stopRequested else { return .reject }
         phase = .starting
-        startingTask = task
+        startingTaskAddress = task ?? 0
         return .run(firstStart: restartCount == 0)
     }
 
@@ -181,7 +168,7 @@ package struct LifecycleMachine: Sendable {
     package mutating func startFinished() -> Bool {
         guard phase == .starting else { return false }
         phase = .running
-        startingTask = nil
+        startingTaskAddress = 0
         return true
     }
 
@@ -192,7 +179,7 @@ package struct LifecycleMachine: Sendable {
         guard phase == .starting else { return false }
         stopRequested = true
         stopDeferredToStart = false
-        startingTask = nil
+        startingTaskAddress = 0
         phase = .stopping(.children)
         return true
     }
@@ -210,7 +197,7 @@ package struct LifecycleMachine: Sendable {
             return .run
         case .starting:
             stopRequested = true
-            if let task, task == startingTask {
+            if let task, task == startingTaskAddress {
                 stopDeferredToStart = true
                 return .deferredToStart
             }
@@ -250,8 +237,8 @@ package struct LifecycleMachine: Sendable {
     /// The phase does not change: a crash only makes ``shouldStop`` true (mode).
     @discardableResult
     package mutating func crashed(reason: any Error, origin: String) -> Bool {
-        if crashRecord != nil { return false }
-        crashRecord = CrashRecord(reason: reason, origin: origin)
+        if crash != nil { return false }
+        crash = (reason, origin)
         return true
     }
 
@@ -272,7 +259,7 @@ package struct LifecycleMachine: Sendable {
         phase = .initial
         stopRequested = false
         stopDeferredToStart = false
-        crashRecord = nil
+        crash = nil
         shutdownSignalled = false
         return .reset
     }
