@@ -80,6 +80,29 @@ struct ServiceTreeTests {
         #expect(second.lines == ["[^--Webserver]: after"])
     }
 
+    @Test("a subtree moved under another parent, then detached, forgets its old paths, loggers and tree")
+    func movedSubtreeForgetsItsPlace() async throws {
+        let first = LogCapture()
+        let (worker, app, web) = try makeWorkerTree(capture: first)
+        web.logger.info("before")
+        let oldTree = web.lifecycle.tree
+        let second = LogCapture()
+        let events = EventRecorder()
+        let other = RecordingService("Other", events: events)
+        other.lifecycle.setLogger(second.logger)
+        try other.addDependency(app)
+        #expect(worker.children.isEmpty && app.parent === other)
+        #expect(web.path == "Other/AppService/Webserver")
+        #expect(web.lifecycle.tree === other.lifecycle.tree && web.lifecycle.tree !== oldTree)
+        web.logger.info("moved")
+        await other.removeDependency(app)
+        #expect(web.path == "AppService/Webserver")
+        #expect(web.lifecycle.tree === app.lifecycle.tree && app.lifecycle.tree !== other.lifecycle.tree)
+        // The removal stops the subtree first (under Other, so with Other's logger); nothing reaches the first.
+        #expect(first.lines == ["[^--Webserver]: before"])
+        #expect(second.lines.first == "[^--Webserver]: moved" && second.lines.contains("[^--Webserver]: -Stopped!"))
+    }
+
     /// Graphviz's `dot`, when installed (`.ci/run` installs graphviz after the fresh-machine test run).
     static let dotPath = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
 

@@ -60,22 +60,23 @@ public enum ServiceGroupBench {
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [], logger: logger))
     }
 
-    /// Builds, runs and gracefully shuts down one group tree.
-    public static func run(_ shape: ServiceShape) async throws -> StartStopSample {
+    /// Builds, runs and gracefully shuts down one group tree; with `measuringHeap`, also the heap cost per
+    /// service (as ``ModeTreeBench/run(_:measuringHeap:)``).
+    public static func run(_ shape: ServiceShape, measuringHeap: Bool = true) async throws -> StartStopSample {
         let clock = ContinuousClock()
-        let heapBefore = HeapUsage.bytesInUse()
+        let heapBefore = measuringHeap ? HeapUsage.bytesInUse() : 0
         let arrivals = Arrivals(expected: shape.count)
         let root = group(shape.count, shape: shape, arrivals: arrivals)
         let t0 = clock.now
         let running = Task { try await root.run() }
         await arrivals.wait()
         let t1 = clock.now
-        let heapRunning = HeapUsage.bytesInUse()
+        let heapRunning = measuringHeap ? HeapUsage.bytesInUse() : 0
         await root.triggerGracefulShutdown()
         try await running.value
         let t2 = clock.now
         return StartStopSample(
             shape: shape, start: t1 - t0, stop: t2 - t1,
-            bytesPerService: Double(heapRunning - heapBefore) / Double(shape.count))
+            bytesPerService: measuringHeap ? Double(heapRunning - heapBefore) / Double(shape.count) : nil)
     }
 }

@@ -11,11 +11,14 @@ public struct StartStopSample: Sendable {
     public var start: Duration
     /// Wall time to stop every service.
     public var stop: Duration
-    /// Heap bytes in use while all services ran, minus before they were created (mallinfo2), per leaf service.
-    public var bytesPerService: Double
+    /// Heap bytes in use while all services ran, minus before they were created (mallinfo2), per leaf service;
+    /// `nil` for a timed sample. `mallinfo2` walks every free chunk of every arena: read between the start and
+    /// the stop, it evicts the tree from the cache right before its stop is timed (flat N=100 stop 0.23-0.25
+    /// µs/svc with it, 0.16 without, alternating runs on 2026-12-07), so the heap is read in samples of its own.
+    public var bytesPerService: Double?
 
     /// Creates a sample.
-    public init(shape: ServiceShape, start: Duration, stop: Duration, bytesPerService: Double) {
+    public init(shape: ServiceShape, start: Duration, stop: Duration, bytesPerService: Double?) {
         self.shape = shape
         self.start = start
         self.stop = stop

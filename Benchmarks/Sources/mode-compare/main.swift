@@ -3,7 +3,7 @@
 //
 //     swift run -c release --package-path Benchmarks mode-compare [--quick] [--no-python] [--no-python-setup]
 //         [--trees-only | --lifecycle-only | --stalls-only | --restart-storm-only | --executor-only |
-//          --console-ps-only]
+//          --console-ps-only] [--heap-in-timed-samples]
 import Foundation
 import ModeBenchSupport
 
@@ -152,14 +152,28 @@ _ = try await ModeTreeBench.run(ServiceShape(count: 100, fanout: 10))
 _ = try await ServiceGroupBench.run(ServiceShape(count: 100, fanout: 10))
 var modeSamples: [ServiceShape: [StartStopSample]] = [:]
 var groupSamples: [ServiceShape: [StartStopSample]] = [:]
+var modeHeap: [ServiceShape: [Double]] = [:]
+var groupHeap: [ServiceShape: [Double]] = [:]
+// The heap is read in samples of its own (see StartStopSample.bytesPerService): `mallinfo2` between the start and
+// the stop evicts a large tree from the cache before its stop is timed. `--heap-in-timed-samples` reads it in the
+// timed samples, as runs before 2026-12-07 did, to compare the two.
+let heapInTimedSamples = arguments.contains("--heap-in-timed-samples")
 for _ in 0..<rounds {
     for shape in ServiceShape.all {
+        if !heapInTimedSamples {
+            modeHeap[shape, default: []].append(try await ModeTreeBench.run(shape).bytesPerService!)
+            groupHeap[shape, default: []].append(try await ServiceGroupBench.run(shape).bytesPerService!)
+        }
         // A 100-service tree starts and stops in about 0.2 ms, which one preemption on a shared machine can
         // double: small shapes are sampled more often (about 1,000 services' worth per round), for both peers;
         // every shape at least 3 times per round, so a median never rests on one preempted sample.
         for _ in 0..<max(3, 1_000 / shape.count) {
-            modeSamples[shape, default: []].append(try await ModeTreeBench.run(shape))
-            groupSamples[shape, default: []].append(try await ServiceGroupBench.run(shape))
+            let mode = try await ModeTreeBench.run(shape, measuringHeap: heapInTimedSamples)
+            let group = try await ServiceGroupBench.run(shape, measuringHeap: heapInTimedSamples)
+            modeSamples[shape, default: []].append(mode)
+            groupSamples[shape, default: []].append(group)
+            if let bytes = mode.bytesPerService { modeHeap[shape, default: []].append(bytes) }
+            if let bytes = group.bytesPerService { groupHeap[shape, default: []].append(bytes) }
         }
     }
 }
@@ -196,8 +210,8 @@ for shape in ServiceShape.all {
     }
     table.add("1 tree", "\(label) start+stop vs Python mode", mode: format(modeTotal), peer: pyLabel,
               ratio: "\(format(pyTotal / modeTotal, 1))x faster", goal: ">= 20x faster", met: pyTotal / modeTotal >= 20)
-    let bytes = median(mode.map(\.bytesPerService))
-    let groupBytes = median(group.map(\.bytesPerService))
+    let bytes = median(modeHeap[shape]!)
+    let groupBytes = median(groupHeap[shape]!)
     var peerBytes = "SG \(format(groupBytes, 0))"
     if let pyBytes = py?["bytes_per_service"] as? Double { peerBytes += ", py \(format(pyBytes, 0))" }
     table.add("1 tree", "\(label) heap bytes/svc (idle)", mode: format(bytes, 0), peer: peerBytes,

@@ -14,7 +14,7 @@ extension Service {
     }
 
     private func attachChild(_ service: any Service) throws {
-        if ancestry.contains(where: { $0 === service }) {
+        if isSelfOrAncestor(service) {
             throw ServiceError(
                 code: .dependencyCycle,
                 message: "adding \(service.label) under \(path) would make the service tree a cycle"
@@ -25,8 +25,21 @@ extension Service {
         }
         if lifecycle.appendChild(service) {
             service.lifecycle.setParent(self)
-            for node in service.subtree() { node.lifecycle.invalidateLoggerCache() }
         }
+    }
+
+    /// Whether `service` is this service or one of its ancestors (walks the parents without building
+    /// ``ancestry``: no array per added child, whatever the depth).
+    private func isSelfOrAncestor(_ service: any Service) -> Bool {
+        if service === self { return true }
+        var node = lifecycle.parent
+        var depth = 1
+        while let current = node, depth < Self.maximumDepth {
+            if current === service { return true }
+            node = current.lifecycle.parent
+            depth += 1
+        }
+        return false
     }
 
     /// Adds a child and, when this service is already running, starts it at once (mode's
@@ -62,7 +75,6 @@ extension Service {
         } while service.lifecycle.transition({ $0.remove() }) == .stopFirst
         if lifecycle.removeChild(service) {
             service.lifecycle.setParent(nil)
-            for node in service.subtree() { node.lifecycle.invalidateLoggerCache() }
         }
     }
 }

@@ -8,21 +8,30 @@ extension ServiceLifecycleState {
     var supervisor: (any ServiceSupervising)? { state.withLock { $0.supervisor } }
     var labelOverride: String? { state.withLock { $0.labelOverride } }
 
+    /// Moves this service under `parent` (or detaches it): it and its descendants forget what they derived
+    /// from their old place (loggers, paths, the tree). One lock per service, and no array for a service
+    /// without children.
     func setParent(_ parent: (any Service)?) {
-        let hadTree = state.withLock { state -> Bool in
+        state.withLock { state in
             state.parent = parent
-            state.forgetLoggers()
-            state.cachedPath = nil
-            defer { state.tree = nil }
-            return state.tree != nil
+            Self.forgetPlace(&state)
         }
-        // Descendants that resolved the old tree through this service resolve the new one.
-        guard hadTree else { return }
+        updateDescendants(Self.forgetPlace)
+    }
+
+    private static func forgetPlace(_ state: inout State) {
+        state.forgetLoggers()
+        state.cachedPath = nil
+        state.tree = nil
+    }
+
+    /// Applies `update` to the storage of every descendant, each under its own lock (iteratively: a chain can
+    /// be ``Service/maximumDepth`` deep).
+    private func updateDescendants(_ update: (inout State) -> Void) {
         var pending = children
         while let next = pending.popLast() {
-            pending.append(contentsOf: next.lifecycle.state.withLock { state -> [any Service] in
-                guard state.tree != nil else { return [] }
-                state.tree = nil
+            pending.append(contentsOf: next.lifecycle.state.withLock { state in
+                update(&state)
                 return state.children
             })
         }
@@ -89,19 +98,12 @@ extension ServiceLifecycleState {
 
     /// Replaces the base logger of this service (descendants without their own logger inherit it).
     public func setLogger(_ logger: Logger?) {
-        let children = state.withLock { state in
+        state.withLock { state in
             state.baseLogger = logger
             state.forgetLoggers()
-            return state.children
         }
         // Descendants derive their loggers from this one: forget theirs too.
-        var pending = children
-        while let next = pending.popLast() {
-            pending.append(contentsOf: next.lifecycle.state.withLock { state in
-                state.forgetLoggers()
-                return state.children
-            })
-        }
+        updateDescendants { $0.forgetLoggers() }
     }
 
     func cachedLogger(path: String) -> Logger? {
@@ -170,13 +172,5 @@ extension ServiceLifecycleState {
 
     func storeCachedLogger(_ logger: Logger, path: String) {
         state.withLock { $0.cachedLogger = (path, logger) }
-    }
-
-    /// Forgets the cached path and logger (the service moved in the tree).
-    func invalidateLoggerCache() {
-        state.withLock { state in
-            state.forgetLoggers()
-            state.cachedPath = nil
-        }
     }
 }

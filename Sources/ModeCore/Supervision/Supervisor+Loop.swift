@@ -245,7 +245,6 @@ extension ServiceLifecycleState {
         }
         if appendChild(child) {
             child.lifecycle.setParent(owner)
-            for node in child.subtree() { node.lifecycle.invalidateLoggerCache() }
         }
     }
 
@@ -261,7 +260,6 @@ extension ServiceLifecycleState {
         if replaced {
             old.lifecycle.setParent(nil)
             fresh.lifecycle.setParent(owner)
-            for node in fresh.subtree() { node.lifecycle.invalidateLoggerCache() }
         } else {
             attachSupervised(fresh, under: owner)
         }
