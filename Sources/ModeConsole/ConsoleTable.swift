@@ -148,6 +148,25 @@ public struct ConsoleTable: Sendable {
     /// let text = table.rendered(prefix: "\(table.rows.count) tasks running\n")
     /// ```
     public func rendered(prefix: String) -> String {
+        let plan = renderPlan(prefix: prefix, crlf: false)
+        return String(unsafeUninitializedCapacity: plan.size) { plan.write(into: $0) }
+    }
+
+    /// Reserves storage for `rows` rows (and their measurements) before they are appended.
+    ///
+    /// ```swift
+    /// var table = ConsoleTable(columns: ["ID", "Name"])
+    /// table.reserveCapacity(records.count)
+    /// ```
+    public mutating func reserveCapacity(_ rows: Int) {
+        storage.reserveCapacity(rows)
+        measured.cellWidths.reserveCapacity(rows * columns.count)
+    }
+
+    /// Everything rendering needs, measured once: its exact size in bytes, then ``write(into:)``. With `crlf`, every
+    /// line ends in CR LF (the console's wire form, written straight into the answer's buffer; a `\n` of the prefix
+    /// becomes `\r\n`), else in LF.
+    func renderPlan(prefix: String, crlf: Bool) -> RenderPlan {
         let columnCount = columns.count
         let rows = storage
         let header = columns.map { Self.sanitized($0.title) }
@@ -164,29 +183,58 @@ public struct ConsoleTable: Sendable {
         for index in 0..<min(columnCount, measurements.widths.count) {
             widths[index] = max(widths[index], measurements.widths[index])
         }
-        let cellWidths = measurements.cellWidths
-        let replaced = measurements.replaced
+        let lineEnd: [UInt8] = crlf ? [UInt8(ascii: "\r"), UInt8(ascii: "\n")] : [UInt8(ascii: "\n")]
         var border: [UInt8] = [UInt8(ascii: "+")]
         for width in widths {
             border.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: width + 2))
             border.append(UInt8(ascii: "+"))
         }
-        border.append(UInt8(ascii: "\n"))
-        let rightAligned = columns.map { $0.alignment.isRight }
+        border.append(contentsOf: lineEnd)
+        var prefixBytes: [UInt8] = []
+        prefixBytes.reserveCapacity(prefix.utf8.count + 2)
+        for byte in prefix.utf8 {
+            if crlf && byte == UInt8(ascii: "\n") && prefixBytes.last != UInt8(ascii: "\r") {
+                prefixBytes.append(UInt8(ascii: "\r"))
+            }
+            prefixBytes.append(byte)
+        }
         let headerExtra = header.reduce(0) { $0 + $1.utf8.count - Self.measure($1).width }
         // Every line is a border's width in columns; cells with multi-byte characters take more bytes than columns.
-        let size = prefix.utf8.count + border.count * (rows.count + 4) + headerExtra + measurements.extraBytes
-        return String(unsafeUninitializedCapacity: size) { buffer in
-            // Built as bytes in the string's own storage: several times faster than String concatenation, and
-            // no intermediate copy.
+        let size = prefixBytes.count + border.count * (rows.count + 4) + headerExtra + measurements.extraBytes
+        return RenderPlan(
+            rows: rows, columnCount: columnCount, header: header, widths: widths,
+            cellWidths: measurements.cellWidths, replaced: measurements.replaced,
+            rightAligned: columns.map { $0.alignment.isRight }, border: border, lineEnd: lineEnd,
+            prefix: prefixBytes, size: size)
+    }
+
+    /// A table measured for rendering (``renderPlan(prefix:crlf:)``).
+    struct RenderPlan {
+        let rows: [[String]]
+        let columnCount: Int
+        let header: [String]
+        let widths: [Int]
+        let cellWidths: [Int]
+        let replaced: [Int: String]
+        let rightAligned: [Bool]
+        let border: [UInt8]
+        let lineEnd: [UInt8]
+        let prefix: [UInt8]
+        /// The rendered size in bytes.
+        let size: Int
+
+        /// Writes the table into `buffer` (at least ``size`` bytes); returns the bytes written.
+        func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            // Built as bytes in the destination's own storage: several times faster than String concatenation,
+            // and no intermediate copy.
             var output = ByteWriter(buffer)
             output.append(prefix)
             output.append(border)
             output.append(UInt8(ascii: "|"))
             for (index, title) in header.enumerated() {
-                output.appendCell(title, width: Self.measure(title).width, columnWidth: widths[index], right: false)
+                output.appendCell(title, width: ConsoleTable.measure(title).width, columnWidth: widths[index], right: false)
             }
-            output.append(UInt8(ascii: "\n"))
+            output.append(lineEnd)
             output.append(border)
             for (rowIndex, row) in rows.enumerated() {
                 output.append(UInt8(ascii: "|"))
@@ -195,7 +243,7 @@ public struct ConsoleTable: Sendable {
                     let cell = index < row.count ? (replaced.isEmpty ? row[index] : replaced[slot] ?? row[index]) : ""
                     output.appendCell(cell, width: cellWidths[slot], columnWidth: widths[index], right: rightAligned[index])
                 }
-                output.append(UInt8(ascii: "\n"))
+                output.append(lineEnd)
             }
             output.append(border)
             return output.count

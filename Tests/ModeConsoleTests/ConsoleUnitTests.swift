@@ -161,6 +161,34 @@ struct ConsoleUnitTests {
         #expect(size == 30)
     }
 
+    @Test("a table output goes on the wire as its text would: CR LF line ends, same size limit")
+    func tableOutputOnTheWire() {
+        var building = ConsoleTable(columns: [.init("ID", alignment: .right), .init("Name")])
+        building.reserveCapacity(3)
+        building.append(["7", "poll"])
+        building.append(["12", "tab\there"])  // sanitized to a space
+        building.append(["3", "naïve ✓"])     // multi-byte characters: more bytes than columns
+        let table = building
+        for prefix in ["3 tasks\n", "", "a\r\nb\nc"] {
+            let output = ConsoleOutput(table: { (table, prefix) }, json: nil)
+            #expect(output.text == table.rendered(prefix: prefix))
+            let wire = ConsoleAnswer(output, maxBytes: 1 << 20)
+            guard case .bytes(let bytes) = wire.body else {
+                Issue.record("expected bytes")
+                continue
+            }
+            let expected = ConsoleAnswer.encode(table.rendered(prefix: prefix))
+            #expect(bytes == expected, "\(String(buffer: bytes)) vs \(String(buffer: expected))")
+        }
+        let size = ConsoleAnswer.encode(table.rendered(prefix: "")).readableBytes
+        let limited = ConsoleAnswer(ConsoleOutput(table: { (table, "") }, json: nil), maxBytes: size - 1)
+        guard case .tooLarge(let reported) = limited.body else {
+            Issue.record("expected tooLarge")
+            return
+        }
+        #expect(reported == size)
+    }
+
     @Test func constantTimeComparison() {
         #expect(ConsoleAuthenticator.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
         #expect(!ConsoleAuthenticator.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))

@@ -20,6 +20,23 @@ struct ConsoleAnswer: Sendable {
 
     /// Encodes `output`'s text (or its JSON document when `json`) unless it exceeds `maxBytes`.
     init(_ output: ConsoleOutput, maxBytes: Int) {
+        isError = output.isError
+        closesSession = output.closesSession
+        if let make = output.deferredTable {
+            // A table is rendered with CR LF straight into the buffer sent: no string in between.
+            let (table, prefix) = make()
+            let plan = table.renderPlan(prefix: prefix, crlf: true)
+            if plan.size > maxBytes {
+                body = .tooLarge(size: plan.size)
+            } else {
+                var buffer = ByteBufferAllocator().buffer(capacity: plan.size)
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: plan.size) { raw in
+                    plan.write(into: raw.bindMemory(to: UInt8.self))
+                }
+                body = .bytes(buffer)
+            }
+            return
+        }
         var text = output.text
         let size = text.withUTF8 { Self.crlfEncodedSize(of: $0) }
         if size > maxBytes {
@@ -27,8 +44,6 @@ struct ConsoleAnswer: Sendable {
         } else {
             body = .bytes(Self.encode(&text, size: size))
         }
-        isError = output.isError
-        closesSession = output.closesSession
     }
 
     /// `text` with CR LF line ends and a final line end; empty text stays empty.

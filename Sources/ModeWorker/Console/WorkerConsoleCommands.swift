@@ -246,13 +246,14 @@ enum WorkerConsoleCommands {
         // The table and the JSON are built only for the format asked for (10,000 tasks: the JSON alone is
         // 70,000 values a text `ps` never sends).
         return ConsoleOutput(
-            text: {
+            table: {
                 var columns: [ConsoleTable.Column] = [
                     .init("ID", alignment: .right), .init("State"), .init("Name"), .init("Service"), .init("Kind"),
                     .init("Created at"), .init("Age", alignment: .right), .init("Busy", alignment: .right),
                 ]
                 if frames != nil { columns.append(.init("Innermost frame")) }
                 var table = ConsoleTable(columns: columns)
+                table.reserveCapacity(shown.count)
                 for record in shown {
                     let running = record.runtimeAddress.flatMap { activity[$0] }
                     var row = [
@@ -272,7 +273,7 @@ enum WorkerConsoleCommands {
                     }
                     table.append(row)
                 }
-                return table.rendered(prefix: summary + "\n")
+                return (table, summary + "\n")
             },
             json: {
                 [
