@@ -49,10 +49,11 @@ let package = Package(
             dependencies: ["CModeSupport", "ModeThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CModePrefetch"),
         .target(
             name: "ModeCore",
             dependencies: [
-                "ModeThreads",
+                "ModeThreads", "CModePrefetch",
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

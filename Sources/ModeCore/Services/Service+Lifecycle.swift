@@ -88,13 +88,15 @@ extension Service {
         lineLogger?.log(level: mundaneLevel, "Starting...")
         if ServiceTree.anyAttributesHooks { try await runHookInScope("onStart") { try await onStart() } } else { try await onStart() }
         // `shouldStop`, the children and the logger they inherit: one lock here and one after each child.
-        guard let (children, firstChildLogger) = lifecycle.startChildrenStep(cancelled: CurrentTask.isCancelled(task))
+        guard let (children, childStates, firstChildLogger) = lifecycle.startChildrenStep(
+            cancelled: CurrentTask.isCancelled(task))
         else { return }
         for task in tasks {
             startBackgroundTask(task)
         }
         var childLogger = firstChildLogger
         for (index, child) in children.enumerated() {
+            ServiceLifecycleState.prefetch(children, childStates, at: index + 1)
             _ = try await child.startIfInitial(parentLogger: childLogger, task: task)
             let step = lifecycle.childStarted(cancelled: CurrentTask.isCancelled(task), more: index + 1 < children.count)
             if step.stop { break }
@@ -176,10 +178,13 @@ extension Service {
         // A service without children reads `waitForShutdown` here, where it would read it after its (no)
         // children; when it does not wait, its children step and tasks step are one lock.
         let waitsEarly: Bool? = request.childless ? waitForShutdown : nil
-        let (children, tasksPending) = lifecycle.advanceStopToChildren(goOnToTasksIfChildless: waitsEarly == false)
+        let (children, childStates, tasksPending) = lifecycle.advanceStopToChildren(
+            goOnToTasksIfChildless: waitsEarly == false)
         // mode's `_stop_children`: reverse order, each stop awaited to the end (even one already in flight);
         // a child whose stop failed is logged and the others still stop.
-        for child in children.reversed() {
+        for index in children.indices.reversed() {
+            let child = children[index]
+            ServiceLifecycleState.prefetch(children, childStates, at: index - 1)
             if let error = await child.stopReportingError() {
                 logger.error("Error while stopping child \(child.path): \(String(reflecting: error))")
             }

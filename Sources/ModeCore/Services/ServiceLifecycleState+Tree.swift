@@ -65,9 +65,11 @@ extension ServiceLifecycleState {
     }
 
     func appendChild(_ child: any Service) -> Bool {
-        state.withLock { state in
+        let childState = child.lifecycle
+        return state.withLock { state in
             if !state.childIDs.insert(ObjectIdentifier(child)).inserted { return false }
             state.children.append(child)
+            state.childStates.append(childState)
             return true
         }
     }
@@ -78,6 +80,7 @@ extension ServiceLifecycleState {
                 let index = state.children.firstIndex(where: { $0 === child })
             else { return false }
             state.children.remove(at: index)
+            state.childStates.remove(at: index)
             return true
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CModePrefetch
 import Logging
 import Synchronization
 
@@ -59,6 +60,8 @@ public final class ServiceLifecycleState: Sendable {
         // two or three cache lines of this storage, not six.
         var machine = LifecycleMachine()
         var children: [any Service] = []
+        /// The children's own storage, in the same order (to prefetch the next child's while one starts or stops).
+        var childStates: [ServiceLifecycleState] = []
         var baseLogger: Logger?
         /// The parent's logger, kept by a level check that did not need this service's own logger.
         var inheritedLogger: Logger?
@@ -168,11 +171,13 @@ public final class ServiceLifecycleState: Sendable {
     /// With `goOnToTasksIfChildless` (the driver knows the service does not wait for ``Service/setShutdown()``),
     /// a service that has no children goes on to its tasks step in the same lock, and `tasksPending` says what
     /// ``advanceStopToTasks()`` would have; it is `nil` when the driver still has to take that step itself.
-    func advanceStopToChildren(goOnToTasksIfChildless: Bool) -> (children: [any Service], tasksPending: Bool?) {
+    func advanceStopToChildren(
+        goOnToTasksIfChildless: Bool
+    ) -> (children: [any Service], childStates: [ServiceLifecycleState], tasksPending: Bool?) {
         state.withLock { state in
             state.machine.advance(to: .children)
-            guard goOnToTasksIfChildless, state.children.isEmpty else { return (state.children, nil) }
-            return ([], Self.advanceToTasks(&state))
+            guard goOnToTasksIfChildless, state.children.isEmpty else { return (state.children, state.childStates, nil) }
+            return ([], [], Self.advanceToTasks(&state))
         }
     }
 
@@ -197,10 +202,29 @@ public final class ServiceLifecycleState: Sendable {
     /// The start's step after `onStart`, in one lock: `nil` when the start ends there (a stop was requested or
     /// the service crashed; `cancelled` is the calling task's cancellation, read by the caller), else the
     /// children to start and the logger this service holds for the first child's level check.
-    func startChildrenStep(cancelled: Bool) -> (children: [any Service], heldLogger: Logger?)? {
+    func startChildrenStep(
+        cancelled: Bool
+    ) -> (children: [any Service], childStates: [ServiceLifecycleState], heldLogger: Logger?)? {
         state.withLock { state in
             if cancelled || state.machine.shouldStop { return nil }
-            return (state.children, state.children.isEmpty ? nil : Self.held(&state))
+            return (state.children, state.childStates, state.children.isEmpty ? nil : Self.held(&state))
+        }
+    }
+
+    /// Hints the CPU to fetch the storage of child `index` (its object and the lines every start and stop
+    /// touches) while the current child starts or stops: a large tree's nodes are scattered over the heap, and
+    /// its start and stop otherwise wait for each child's cache misses one after the other. Never faults.
+    @inline(__always)
+    static func prefetch(_ children: [any Service], _ childStates: [ServiceLifecycleState], at index: Int) {
+        guard index >= 0, index < childStates.count else { return }
+        childStates.withUnsafeBufferPointer { states in
+            let storage = UnsafeRawPointer(Unmanaged.passUnretained(states[index]).toOpaque())
+            c_mode_prefetch(storage)
+            c_mode_prefetch(storage + 64)
+            c_mode_prefetch(storage + 128)
+        }
+        children.withUnsafeBufferPointer { services in
+            c_mode_prefetch(UnsafeRawPointer(bitPattern: UInt(bitPattern: ObjectIdentifier(services[index]))))
         }
     }
 

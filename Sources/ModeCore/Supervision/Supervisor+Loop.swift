@@ -250,11 +250,13 @@ extension ServiceLifecycleState {
 
     /// Puts `fresh` in the place of `old` among the children (same start position).
     func replaceSupervised(_ old: any Service, with fresh: any Service, under owner: any Service) {
+        let freshState = fresh.lifecycle
         let replaced = state.withLock { state -> Bool in
             guard let index = state.children.firstIndex(where: { $0 === old }) else { return false }
             state.childIDs.remove(ObjectIdentifier(old))
             state.childIDs.insert(ObjectIdentifier(fresh))
             state.children[index] = fresh
+            state.childStates[index] = freshState
             return true
         }
         if replaced {
