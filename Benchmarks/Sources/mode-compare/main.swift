@@ -158,16 +158,24 @@ var groupHeap: [ServiceShape: [Double]] = [:]
 // the stop evicts a large tree from the cache before its stop is timed. `--heap-in-timed-samples` reads it in the
 // timed samples, as runs before 2026-12-07 did, to compare the two.
 let heapInTimedSamples = arguments.contains("--heap-in-timed-samples")
+// A 100-service tree starts and stops in about 0.2 ms, which one preemption on a shared machine can double: small
+// shapes are sampled more often (about 1,000 services' worth per round), for both peers; every shape at least 3
+// times per round, so a median never rests on one preempted sample. The samples of all shapes are interleaved
+// through the round (each shape's evenly spaced), so a slow spell of the shared machine weighs on every shape
+// alike: the ratios between shapes (linearity) compare like with like.
+let samplesPerRound = Dictionary(uniqueKeysWithValues: ServiceShape.all.map { ($0, max(3, 1_000 / $0.count)) })
+let passes = samplesPerRound.values.max()!
 for _ in 0..<rounds {
-    for shape in ServiceShape.all {
-        if !heapInTimedSamples {
+    if !heapInTimedSamples {
+        for shape in ServiceShape.all {
             modeHeap[shape, default: []].append(try await ModeTreeBench.run(shape).bytesPerService!)
             groupHeap[shape, default: []].append(try await ServiceGroupBench.run(shape).bytesPerService!)
         }
-        // A 100-service tree starts and stops in about 0.2 ms, which one preemption on a shared machine can
-        // double: small shapes are sampled more often (about 1,000 services' worth per round), for both peers;
-        // every shape at least 3 times per round, so a median never rests on one preempted sample.
-        for _ in 0..<max(3, 1_000 / shape.count) {
+    }
+    for pass in 0..<passes {
+        for shape in ServiceShape.all {
+            let count = samplesPerRound[shape]!
+            guard pass * count / passes != (pass + 1) * count / passes else { continue }
             let mode = try await ModeTreeBench.run(shape, measuringHeap: heapInTimedSamples)
             let group = try await ServiceGroupBench.run(shape, measuringHeap: heapInTimedSamples)
             modeSamples[shape, default: []].append(mode)
