@@ -1,5 +1,6 @@
 import Foundation
 import ModeDiagnostics
+import ModeThreads
 import Synchronization
 import Testing
 
@@ -54,20 +55,24 @@ struct AsyncStackTests {
         try StackCapture.install()
         let probe = AsyncProbe()
         let task = Task.detached { await asyncServiceA(probe) }
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                probe.ready.wait()
-                continuation.resume()
+        // The probe holds a thread of the pool until it is released. The capture and the release happen on a plain
+        // thread: another suite may hold the pool's other thread the same way, and a release waiting for a pool
+        // thread would then wait for ever (seen once in CI, with StallWatchdogTests blocking the other).
+        let captured = Mutex<Result<RawStack, any Error>?>(nil)
+        let capturer = try OwnedThread.start(name: "async-stack-test") {
+            probe.ready.wait()
+            let tid = probe.tid.withLock { $0 }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ThreadInventory.info(threadID: tid)?.wchan?.contains("pipe") != true && ContinuousClock.now < deadline {
+                usleep(1000)
             }
+            let result = Result { try StackCapture.capture(threadID: tid, timeout: .seconds(5)) }
+            captured.withLock { $0 = result }
+            probe.release()
         }
-        let tid = probe.tid.withLock { $0 }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ThreadInventory.info(threadID: tid)?.wchan?.contains("pipe") != true && ContinuousClock.now < deadline {
-            usleep(1000)
-        }
-        let stack = try StackCapture.capture(threadID: tid, timeout: .seconds(5))
-        probe.release()
         #expect(await task.value == 3)
+        capturer.join()
+        let stack = try #require(captured.withLock { $0 }).get()
         let frames = Symbolicator.shared.symbolicate(stack)
         let asyncSymbols = frames.filter(\.isAsync).compactMap(\.symbol)
         let rendered = frames.map { $0.render() }.joined(separator: "\n")

@@ -183,12 +183,19 @@ struct StallWatchdogTests {
         let configuration = StallWatchdog.Configuration(
             timeout: .milliseconds(200), repeatAfter: .zero, rateLimitWindow: .zero,
             threadFilter: { $0.kind == .globalPool })
-        let watchdog = StallWatchdog(configuration: configuration, onStall: { reports.append($0) },
-                                     onStallEnded: { ends.append($0) })
+        // The blocked task holds a thread of the pool: the watchdog's own thread opens the gate once the report is
+        // in, since the test body may need a pool thread to run (another suite may hold the other one).
+        let gate = DispatchSemaphore(value: 0)
+        let watchdog = StallWatchdog(
+            configuration: configuration,
+            onStall: { report in
+                reports.append(report)
+                if report.task == attribution { gate.signal() }
+            },
+            onStallEnded: { ends.append($0) })
         try watchdog.start()
         defer { watchdog.stop() }
 
-        let gate = DispatchSemaphore(value: 0)
         let task = Task.detached {
             let address = Self.currentTaskAddress()
             TaskAttributionTable.shared.register(taskAddress: address, attribution)
@@ -196,7 +203,6 @@ struct StallWatchdogTests {
             blockingWork(gate)
         }
         let report = try #require(await reports.first { $0.task == attribution })
-        gate.signal()
         await task.value
 
         #expect(report.executor == "global-pool")
