@@ -216,7 +216,7 @@ public final class ServiceLifecycleState: Sendable {
     /// its start and stop otherwise wait for each child's cache misses one after the other. Never faults.
     @inline(__always)
     static func prefetch(_ children: [any Service], _ childStates: [ServiceLifecycleState], at index: Int) {
-        guard index >= 0, index < childStates.count else { return }
+        guard index >= 0, index < childStates.count, index < children.count else { return }
         childStates.withUnsafeBufferPointer { states in
             let storage = UnsafeRawPointer(Unmanaged.passUnretained(states[index]).toOpaque())
             c_mode_prefetch(storage)
