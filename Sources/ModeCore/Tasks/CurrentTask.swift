@@ -23,8 +23,9 @@ enum CurrentTask {
     /// missing).
     private static let verdict = Atomic<Int>(0)
 
-    /// The entry points, looked up with `dlsym` (the compiler reserves their names for its own use). Written
-    /// once, before the verdict is stored with release ordering; read only after an acquiring load saw 1.
+    /// The entry points (``TaskRuntime``'s, looked up with `dlsym`: the compiler reserves their names for its own
+    /// use). Written once, before the verdict is stored with release ordering; read only after an acquiring load
+    /// saw 1.
     nonisolated(unsafe) private static var getCurrent: (@convention(c) () -> UnsafeRawPointer?)?
     nonisolated(unsafe) private static var taskIsCancelled: (@convention(c) (UnsafeRawPointer) -> Bool)?
     private static let lookup = Mutex(())
@@ -75,13 +76,8 @@ enum CurrentTask {
         guard let address else { return (nil, false) }
         lookup.withLock { _ in
             guard verdict.load(ordering: .acquiring) == 0 else { return }
-            guard let current = TaskRuntime.runtimeSymbol("swift_task_getCurrent"),
-                let isCancelled = TaskRuntime.runtimeSymbol("swift_task_isCancelled")
+            guard let getCurrent = TaskRuntime.currentTaskEntry, let taskIsCancelled = TaskRuntime.isCancelledEntry
             else { return verdict.store(2, ordering: .releasing) }
-            // Both are swiftcc; with no parameter, or one pointer, they are called like C functions on the
-            // supported platforms (the pointer travels in the first integer register either way).
-            let getCurrent = unsafeBitCast(current, to: (@convention(c) () -> UnsafeRawPointer?).self)
-            let taskIsCancelled = unsafeBitCast(isCancelled, to: (@convention(c) (UnsafeRawPointer) -> Bool).self)
             let runtime = getCurrent()
             // Strict: a cancel landing between the two reads makes them differ, and the process keeps the
             // public functions (slower, never wrong).

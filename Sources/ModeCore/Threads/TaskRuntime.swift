@@ -5,12 +5,14 @@ import Darwin
 #endif
 
 /// The few Swift concurrency runtime entry points a ``ServiceThread`` needs to find and cancel the tasks
-/// started on its thread. They are exported ABI of `libswift_Concurrency` (the runtime's own Swift code
-/// calls them); there is no public API that names the task behind an `ExecutorJob`.
+/// started on its thread, and ``CurrentTask`` to read the running task without retaining it. They are exported
+/// ABI of `libswift_Concurrency` (the runtime's own Swift code calls them); there is no public API that names
+/// the task behind an `ExecutorJob`.
 ///
-/// They are private runtime interfaces, so they are used only behind a self-check (``isUsable``), run once per
-/// process on first use: on a runtime where they do not behave as expected, a ``ServiceThread``'s stop falls
-/// back to cancelling the tasks the service API tracks (mode's sweep of untracked tasks is skipped).
+/// They are private runtime interfaces, so they are used only behind a self-check (``isUsable`` here,
+/// ``CurrentTask``'s own for its two), run once per process on first use: on a runtime where they do not
+/// behave as expected, a ``ServiceThread``'s stop falls back to cancelling the tasks the service API tracks
+/// (mode's sweep of untracked tasks is skipped).
 enum TaskRuntime {
     /// `JobKind::Task` in the low byte of the job flags: the job *is* an `AsyncTask`.
     private static let taskKind = 0
@@ -20,7 +22,7 @@ enum TaskRuntime {
     static let isUsable: Bool = selfCheck()
 
     private static func selfCheck() -> Bool {
-        guard runtimeSymbol("swift_task_cancel") != nil, runtimeSymbol("swift_task_isCancelled") != nil else {
+        guard runtimeSymbol("swift_task_cancel") != nil, isCancelledEntry != nil else {
             return false
         }
         let probe = Task.detached { while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) } }
@@ -62,13 +64,22 @@ enum TaskRuntime {
         function(task)
     }
 
-    /// Whether the task at `task` (which the caller keeps alive) has been cancelled (`swift_task_isCancelled`,
-    /// looked up like ``cancel(_:)``).
+    /// Whether the task at `task` (which the caller keeps alive) has been cancelled (`swift_task_isCancelled`).
     static func isCancelled(_ task: UnsafeRawPointer) -> Bool {
-        guard let symbol = runtimeSymbol("swift_task_isCancelled") else { return false }
-        let function = unsafeBitCast(symbol, to: (@convention(c) (UnsafeRawPointer) -> Bool).self)
-        return function(task)
+        isCancelledEntry?(task) ?? false
     }
+
+    /// `bool swift_task_isCancelled(AsyncTask *)`, looked up once like ``cancel(_:)``'s entry point (`nil` when
+    /// the runtime lacks it).
+    static let isCancelledEntry: (@convention(c) (UnsafeRawPointer) -> Bool)? = runtimeSymbol(
+        "swift_task_isCancelled"
+    ).map { unsafeBitCast($0, to: (@convention(c) (UnsafeRawPointer) -> Bool).self) }
+
+    /// `AsyncTask *swift_task_getCurrent(void)` (unretained), looked up once; a swiftcc function without
+    /// parameters is called like a C function.
+    static let currentTaskEntry: (@convention(c) () -> UnsafeRawPointer?)? = runtimeSymbol(
+        "swift_task_getCurrent"
+    ).map { unsafeBitCast($0, to: (@convention(c) () -> UnsafeRawPointer?).self) }
 
     /// A symbol of the running process (`dlsym(RTLD_DEFAULT, name)`).
     static func runtimeSymbol(_ name: String) -> UnsafeMutableRawPointer? {

@@ -115,7 +115,8 @@ extension Service {
     /// The service's ``logger`` by a level check already made (`passes`, read with other state in one lock),
     /// or, when `passes` is `nil` (the service held no logger yet), by a first check that remembers the
     /// parent's logger. A parent starting its children passes them the logger it holds instead
-    /// (``ServiceLifecycleState/loggerPasses(_:inheriting:)``), so they never load their (weakly held) parent.
+    /// (``ServiceLifecycleState/startLinesCheck(_:inheriting:checkingStop:cancelled:)``), so they never load their
+    /// (weakly held) parent.
     func logger(judged passes: Bool?, level: Logger.Level) -> Logger? {
         switch passes {
         case false?:
